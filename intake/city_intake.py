@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import countries, pledges, reference
 from .extensions import db
-from .forms import STEP_FORMS, ReviewForm
+from .forms import STEP_FORMS, ReviewForm, options
 from .htmx import redirect_after_post, render, wants_partial
 from .models import Pledge
 from .step_answers import answers_for_form, save_answers
@@ -57,13 +57,14 @@ def language():
 
 def fill_choices(form):
     """Choices that depend on the reader's language are set per request."""
-    blank_country = [("", _("Choose a country"))]
     if "country" in form:
-        form.country.choices = blank_country + countries.country_choices()
+        country_options = options([("", _("Choose a country")), *countries.country_choices()])
+        form.country.choices = country_options
         for entry in form.co_cities:
-            entry.form.country.choices = blank_country + countries.country_choices()
+            entry.form.country.choices = country_options
     if "budget_currency" in form:
-        form.budget_currency.choices = [("", _("Choose a currency"))] + countries.currency_choices()
+        form.budget_currency.choices = options(
+            [("", _("Choose a currency")), *countries.currency_choices()])
 
 
 def error_list(form):

@@ -12,6 +12,7 @@ from wtforms import (
     Form,
     FormField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -46,6 +47,11 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def options(pairs):
+    """WTForms takes choices as SelectChoice objects; our vocabularies are (code, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 def required(message):
     return DataRequired(message=message)
 
@@ -71,7 +77,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form):
-        known = {str(value) for value, _label in self.choices}
+        known = {choice.value for choice in self.choices}
         if any(str(value) not in known for value in self.data or []):
             raise StopValidation(_l("Choose only from the options listed."))
 
@@ -79,7 +85,7 @@ class CheckboxesField(SelectMultipleField):
 def choice(label, choices, message, field=SelectField, **kwargs):
     return field(
         label,
-        choices=choices,
+        choices=options(choices),
         validators=[InputRequired(message=message)],
         validate_choice=True,
         **kwargs,
@@ -161,7 +167,7 @@ class CityStepForm(FlaskForm):
 class AreasStepForm(FlaskForm):
     action_areas = CheckboxesField(
         _l("Which action areas does your pledge contribute to?"),
-        choices=[(area.slug, area.title) for area in reference.ACTION_AREAS],
+        choices=options((area.slug, area.title) for area in reference.ACTION_AREAS),
         validators=[required(_l("Choose at least one action area."))],
         description=_l("Choose all that apply."),
     )
@@ -189,7 +195,7 @@ class PledgeStepForm(FlaskForm):
         _l("Say whether the commitment is new, existing or expanded."), field=RadioField,
     )
     target_groups = CheckboxesField(
-        _l("Who will benefit?"), choices=pledges.TARGET_GROUPS,
+        _l("Who will benefit?"), choices=options(pledges.TARGET_GROUPS),
         validators=[required(_l("Choose at least one group that will benefit."))],
         description=_l("Choose all that apply."),
     )
@@ -221,7 +227,7 @@ class PledgeStepForm(FlaskForm):
         _l("Say how far the pledge is funded."), field=RadioField,
     )
     support_sought = CheckboxesField(
-        _l("What support are you looking for? (optional)"), choices=pledges.SUPPORT_TYPES,
+        _l("What support are you looking for? (optional)"), choices=options(pledges.SUPPORT_TYPES),
         validators=[Optional()],
     )
     support_details = long_text(_l("Details of the support sought (optional)"), 2000, Optional())
@@ -230,15 +236,22 @@ class PledgeStepForm(FlaskForm):
         _l("Say where implementation stands today."), field=RadioField,
     )
 
-    def validate_end_date(self, field):
-        if self.ongoing.data:
-            return
-        if field.data is None:
-            raise ValidationError(
-                _l("Enter the end date, or tick that the commitment is ongoing.")
-            )
-        if self.start_date.data and field.data < self.start_date.data:
-            raise ValidationError(_l("The end date must be on or after the start date."))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return self.check_end_date() and valid
+
+    def check_end_date(self):
+        """Across fields, so it runs after Optional() has let an empty end date through."""
+        end, problem = self.end_date, None
+        if self.ongoing.data or end.errors:
+            return True
+        if end.data is None:
+            problem = _l("Enter the end date, or tick that the commitment is ongoing.")
+        elif self.start_date.data and end.data < self.start_date.data:
+            problem = _l("The end date must be on or after the start date.")
+        if problem:
+            end.errors = [*end.errors, problem]
+        return problem is None
 
     def validate_budget_currency(self, field):
         if self.budget_amount.data is not None and not field.data:
@@ -249,8 +262,8 @@ class PledgeStepForm(FlaskForm):
 
 def numbered(objectives):
     """Objectives are known by number ("GCM objective 16"), so the label starts with it."""
-    return [(str(n), LazyString(lambda n=n, title=title: f"{n}. {title}"))
-            for n, title in objectives.items()]
+    return options((n, LazyString(lambda n=n, title=title: f"{n}. {title}"))
+                   for n, title in objectives.items())
 
 
 class AlignmentStepForm(FlaskForm):

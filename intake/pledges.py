@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models import AccessToken, Pledge, ReferenceCounter
@@ -180,10 +181,14 @@ def next_reference_number(year):
         .values(last_number=ReferenceCounter.last_number + 1)
     )
     if bumped.rowcount == 0:
-        db.session.add(ReferenceCounter(year=year, last_number=1))
-        db.session.flush()
-        return 1
-    return db.session.scalar(select(ReferenceCounter.last_number).where(ReferenceCounter.year == year))
+        try:
+            with db.session.begin_nested():  # the year's first pledge: another may race us
+                db.session.add(ReferenceCounter(year=year, last_number=1))
+            return 1
+        except IntegrityError:
+            return next_reference_number(year)
+    return db.session.scalar(
+        select(ReferenceCounter.last_number).where(ReferenceCounter.year == year))
 
 
 def format_reference(prefix, year, number):

@@ -1,0 +1,55 @@
+"""The health check names the state of each dependency; a database outage loses no answers."""
+from .conftest import make_app
+from .helpers import CITY_ANSWERS, ContactBrowser, step_url
+
+UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
+
+
+def test_health_is_ok_when_the_database_and_redis_answer(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_is_503_naming_redis_when_redis_is_down(migrated_database, instance_path):
+    app = make_app(migrated_database, instance_path, REDIS_URL=UNREACHABLE_REDIS,
+                   HEALTH_TIMEOUT_SECONDS=1)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "ok",
+                                   "redis": "unavailable"}
+
+
+def test_health_is_503_naming_the_database_when_it_is_down(instance_path):
+    app = make_app(UNREACHABLE_DATABASE, instance_path)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unavailable"
+    assert response.get_json()["redis"] == "ok"
+
+
+def test_a_contact_keeps_every_answer_when_the_database_is_down(instance_path):
+    app = make_app(UNREACHABLE_DATABASE, instance_path)
+    contact = ContactBrowser(app.test_client())
+    contact.get(step_url("city"))
+    response = contact.post(step_url("city"), {**CITY_ANSWERS, "action": "continue"})
+    assert response.status_code == 503
+    assert "We could not save your answers just now" in contact.text
+    for typed in ("São Paulo", "Ricardo Nunes", "Ana.Souza@prefeitura.example"):
+        assert f'value="{typed}"' in contact.text
+
+
+def test_a_page_that_needs_the_database_says_it_is_unavailable(app, instance_path):
+    contact = ContactBrowser(app.test_client())
+    contact.complete_steps(upto="city")
+    with contact.client.session_transaction() as session:
+        cookie_session = dict(session)
+    broken = make_app(UNREACHABLE_DATABASE, instance_path)
+    browser = broken.test_client()
+    with browser.session_transaction() as session:
+        session.update(cookie_session)
+    response = browser.get(step_url("areas"))
+    assert response.status_code == 503
+    assert "The service is unavailable for a moment" in response.get_data(as_text=True)
