@@ -1,5 +1,6 @@
 """Pledge intake for the Call to Local Action on Migration."""
 import gzip
+import hashlib
 import json
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def create_app(test_config=None, instance_path=None):
     register_error_pages(app)
     app.after_request(add_security_headers)
     app.after_request(compress)
+    versioned_static_urls(app)
     app.config.setdefault("HTMX_VERSION", installed_htmx_version())
     return app
 
@@ -138,7 +140,8 @@ def compress(response):
     """Gzip text for contacts on slow connections (a proxy in front may do it instead)."""
     if (response.mimetype not in COMPRESSIBLE
             or "gzip" not in request.headers.get("Accept-Encoding", "")
-            or response.status_code < 200 or response.status_code >= 300
+            or response.status_code not in (200, 422, 400, 404, 503)
+            or "Content-Range" in response.headers
             or "Content-Encoding" in response.headers):
         return response
     response.direct_passthrough = False
@@ -148,4 +151,24 @@ def compress(response):
     response.set_data(gzip.compress(data, compresslevel=6))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
+    etag, _weak = response.get_etag()
+    if etag:  # the compressed bytes are another representation
+        response.set_etag(etag + "-gzip", weak=True)
     return response
+
+
+def versioned_static_urls(app):
+    """Static files carry a hash of their content in the URL, so browsers may keep them a year."""
+    hashes = {}
+
+    def add_version(endpoint, values):
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        filename = values["filename"]
+        if filename not in hashes:
+            path = Path(app.static_folder) / filename
+            hashes[filename] = (hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+                                if path.is_file() else "missing")
+        values["v"] = hashes[filename]
+
+    app.url_defaults(add_version)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import countries, pledges, reference
 from .extensions import db
-from .forms import STEP_FORMS, ReviewForm, options
+from .forms import STEP_FORMS, ReviewForm, long_list, options
 from .htmx import redirect_after_post, render, wants_partial
 from .models import Pledge
 from .step_answers import answers_for_form, save_answers
@@ -57,14 +57,14 @@ def language():
 
 def fill_choices(form):
     """Choices that depend on the reader's language are set per request."""
+    lang = language()
     if "country" in form:
         country_options = options([("", _("Choose a country")), *countries.country_choices()])
-        form.country.choices = country_options
-        for entry in form.co_cities:
-            entry.form.country.choices = country_options
+        for field in [form.country, *(entry.form.country for entry in form.co_cities)]:
+            long_list(field, ("country", lang), country_options)
     if "budget_currency" in form:
-        form.budget_currency.choices = options(
-            [("", _("Choose a currency")), *countries.currency_choices()])
+        long_list(form.budget_currency, ("currency", lang),
+                  options([("", _("Choose a currency")), *countries.currency_choices()]))
 
 
 def error_list(form):
@@ -105,7 +105,10 @@ def render_step(step, pledge, form, status=200, problem=None, push=False, return
 
 
 def form_for_get(step, pledge):
-    return STEP_FORMS[step.slug](data=answers_for_form(step.slug, pledge, language()))
+    """The step's form filled from what was saved; never from the request, which during an
+    htmx post holds the previous step's answers."""
+    return STEP_FORMS[step.slug](formdata=None,
+                                 data=answers_for_form(step.slug, pledge, language()))
 
 
 def go_to(step, pledge):
@@ -229,6 +232,7 @@ def new_link():
 
 
 def render_review(pledge, form, status=200, push=False):
+    errors = error_list(form)
     return render(
         "intake/review.html",
         "intake/_review.html",
@@ -238,8 +242,8 @@ def render_review(pledge, form, status=200, push=False):
         steps=pledges.STEPS,
         pledge=pledge,
         form=form,
-        errors=error_list(form),
-        first_error=(error_list(form) or [[None]])[0][0],
+        errors=errors,
+        first_error=errors[0][0] if errors else None,
         pledges=pledges,
         reference=reference,
         countries=countries,

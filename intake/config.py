@@ -64,4 +64,5 @@ DEFAULTS = {
     "LANGUAGES": ("en", "fr", "es"),
     "BABEL_DEFAULT_LOCALE": "en",
     "HEALTH_TIMEOUT_SECONDS": 2,
+    "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,  # static URLs carry a content hash
 }

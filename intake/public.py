@@ -78,4 +78,14 @@ def vendor_asset(name):
     relative = VENDOR_ASSETS.get(name)
     if relative is None:
         abort(404)
-    return send_from_directory(ASSET_ROOT, relative, max_age=365 * 24 * 3600)
+    one_year = 365 * 24 * 3600
+    precompressed = ASSET_ROOT / (relative + ".gz")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and precompressed.is_file():
+        response = send_from_directory(ASSET_ROOT, relative + ".gz", max_age=one_year,
+                                       mimetype="text/javascript")
+        response.headers["Content-Encoding"] = "gzip"
+        response.vary.add("Accept-Encoding")
+        return response
+    response = send_from_directory(ASSET_ROOT, relative, max_age=one_year)
+    response.vary.add("Accept-Encoding")
+    return response

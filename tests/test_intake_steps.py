@@ -278,6 +278,15 @@ class TestWithHtmx:
         assert "<title>Action areas" in body
         assert "Step 2 of 5" in body
 
+    def test_the_next_step_swapped_in_shows_its_saved_answers(self, contact):
+        contact.complete_steps(upto="areas")
+        contact.get(step_url("city"))
+        response = contact.post(step_url("city"), {**CITY_ANSWERS, "action": "continue"},
+                                headers=self.HTMX)
+        body = response.get_data(as_text=True)
+        checked = re.findall(r'<input checked[^>]*name="action_areas"[^>]*value="([^"]+)"', body)
+        assert checked == ["essential-services", "inclusion-social-cohesion"]
+
     def test_errors_come_back_in_place_with_what_was_typed(self, contact):
         contact.get(step_url("city"))
         response = contact.post(step_url("city"), {**CITY_ANSWERS, "focal_email": "not-an-email",

@@ -1,0 +1,255 @@
+"""Benchmarks of the pledge intake, printed (nothing is asserted):
+
+1. server time of each intake step's GET and POST on the embedded SQLite default;
+2. gzipped weight of the first pages (HTML + the CSS and JS they reference);
+3. URLs in those pages that would leave the app's own origin.
+
+Run from the project root: `.venv/bin/python bench/intake_steps.py` (or `make bench`).
+"""
+import contextlib
+import gzip
+import io
+import platform
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from intake import create_app  # noqa: E402
+from intake.extensions import db  # noqa: E402
+from intake.redis_connection import close_redis  # noqa: E402
+from tests.helpers import ANSWERS, CSRF_INPUT, STEP_SLUGS, step_url  # noqa: E402
+
+PLEDGES = 200
+WARM_UP_PLEDGES = 10
+TARGET_MS = 15
+TARGET_BYTES = 40 * 1024
+GZIP_LEVEL = 6  # as intake.compress does
+FIRST_PAGES = ("/", "/pledge", "/pledge/step/city")
+REVIEW_URL = "/pledge/review"
+BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}  # so the app's compression is timed
+REVIEW_ANSWERS = {"consent_contact": "y", "consent_publish": "y"}
+
+
+# --- the app, on a throwaway database ------------------------------------------
+
+
+@contextlib.contextmanager
+def benchmark_app():
+    """The app on a fresh SQLite file and instance folder, schema built by the migrations."""
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmpdir:
+        config = {
+            "SECRET_KEY": "bench-secret",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(tmpdir) / "intake.sqlite3"),
+            "REDIS_URL": None,
+            "BASE_URL": "http://pledges.bench",
+        }
+        app = create_app(config, instance_path=str(Path(tmpdir) / "instance"))
+        with app.app_context():
+            run_migrations_quietly()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+            close_redis(app)
+
+
+def run_migrations_quietly():
+    alembic_log = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(alembic_log):
+            upgrade()
+    except Exception:
+        sys.stderr.write(alembic_log.getvalue())
+        raise
+
+
+class ServerTimer:
+    """WSGI middleware: milliseconds spent in the app per (method, path), body included."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.samples = defaultdict(list)
+        self.recording = False
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        body = self.wsgi_app(environ, start_response)
+        try:
+            chunks = list(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if self.recording:
+            self.samples[(environ["PATH_INFO"], environ["REQUEST_METHOD"])].append(elapsed_ms)
+        return chunks
+
+
+# --- 1. server time per step -----------------------------------------------------
+
+
+def page_text(response):
+    data = response.get_data()
+    if response.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
+    return data.decode("utf-8")
+
+
+def expect_status(response, expected, method, url):
+    if response.status_code != expected:
+        raise SystemExit(f"{method} {url} answered {response.status_code}, expected {expected}:\n"
+                         f"{page_text(response)[:1500]}")
+
+
+def open_form(client, url):
+    """GET a page and return the CSRF token of its form, as a browser would submit it."""
+    response = client.get(url, headers=BROWSER_HEADERS)
+    expect_status(response, 200, "GET", url)
+    match = CSRF_INPUT.search(page_text(response))
+    return unescape(match.group(1) or match.group(2))
+
+
+def send_form(client, url, answers, csrf_token):
+    response = client.post(url, data={**answers, "csrf_token": csrf_token},
+                           headers=BROWSER_HEADERS)
+    expect_status(response, 303, "POST", url)
+
+
+def complete_one_pledge(app):
+    """A city contact without JavaScript, in a fresh browser session, from step 1 to submit."""
+    client = app.test_client()
+    for slug in STEP_SLUGS:
+        url = step_url(slug)
+        send_form(client, url, {**ANSWERS[slug], "action": "continue"}, open_form(client, url))
+    send_form(client, REVIEW_URL, REVIEW_ANSWERS, open_form(client, REVIEW_URL))
+
+
+def time_intake_steps(app):
+    timer = ServerTimer(app.wsgi_app)
+    app.wsgi_app = timer
+    for _ in range(WARM_UP_PLEDGES):
+        complete_one_pledge(app)
+    timer.recording = True
+    started = time.perf_counter()
+    for _ in range(PLEDGES):
+        complete_one_pledge(app)
+    elapsed = time.perf_counter() - started
+    app.wsgi_app = timer.wsgi_app
+    return timer.samples, elapsed
+
+
+def p95(samples):
+    return statistics.quantiles(samples, n=20, method="inclusive")[-1]
+
+
+def print_step_times(samples, elapsed):
+    print(f"\n1. Server time per request: {PLEDGES} full pledges after {WARM_UP_PLEDGES} warm-up, "
+          f"CSRF on, gzip accepted ({elapsed:.1f} s wall clock)")
+    print(f"   {'request':<28}{'median':>9}{'p95':>9}   median vs {TARGET_MS} ms target")
+    for (path, method), times in samples.items():
+        median = statistics.median(times)
+        print(f"   {method + ' ' + path:<28}{median:>6.2f} ms{p95(times):>6.2f} ms"
+              f"   {median / TARGET_MS:.2f}x of target")
+
+
+# --- 2 and 3. first-page weight and third-party URLs -------------------------------
+
+
+class PageLinks(HTMLParser):
+    """The stylesheets and scripts a page loads, and every src/href/action it contains."""
+
+    def __init__(self):
+        super().__init__()
+        self.assets = []
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.urls.extend(attrs[name] for name in ("src", "href", "action") if attrs.get(name))
+        if tag == "link" and "stylesheet" in (attrs.get("rel") or "").split() and attrs.get("href"):
+            self.assets.append(("css", attrs["href"]))
+        if tag == "script" and attrs.get("src"):
+            self.assets.append(("js", attrs["src"]))
+
+
+def links_of(html):
+    parser = PageLinks()
+    parser.feed(html)
+    return parser
+
+
+def is_absolute(url):
+    return url.startswith("//") or bool(urlsplit(url).scheme)
+
+
+def gzipped_size(data):
+    return len(gzip.compress(data, compresslevel=GZIP_LEVEL))
+
+
+def fetch(client, url):
+    """(raw bytes, bytes the app actually sends to a browser that accepts gzip)."""
+    raw = client.get(url)
+    expect_status(raw, 200, "GET", url)
+    served = client.get(url, headers=BROWSER_HEADERS)
+    return raw.get_data(), len(served.get_data())
+
+
+def print_page_weight(client, page_url):
+    """Returns the page's links, for the third-party check."""
+    html, served = fetch(client, page_url)
+    links = links_of(html.decode("utf-8"))
+    rows = [("html", page_url, html, served)]
+    for kind, url in links.assets:
+        if is_absolute(url):
+            continue  # counted by the third-party check, not fetchable here
+        rows.append((kind, url, *fetch(client, url)))
+    print(f"   {page_url}")
+    total = 0
+    for kind, url, data, served in rows:
+        size = gzipped_size(data)
+        total += size
+        print(f"     {kind:<5}{url:<42}{len(data):>8} B{size:>8} B{served:>8} B")
+    print(f"     {'total':<47}{total:>18} B   {total / TARGET_BYTES:.2f}x of target")
+    return links
+
+
+def print_first_pages(app):
+    client = app.test_client()
+    print(f"\n2. First-page weight, gzip level {GZIP_LEVEL} (target {TARGET_BYTES} B = 40 KB)")
+    print(f"     {'kind':<5}{'url':<42}{'raw':>10}{'gzip-6':>10}{'served':>10}")
+    links_by_page = {page: print_page_weight(client, page) for page in FIRST_PAGES}
+    print("\n3. URLs leaving the app's origin (src/href/action with a scheme or //), target 0")
+    count = 0
+    for page, links in links_by_page.items():
+        absolute = [url for url in links.urls if is_absolute(url)]
+        count += len(absolute)
+        print(f"   {page:<28}{len(absolute):>3}  {' '.join(absolute) or '-'}")
+    print(f"   {'total':<28}{count:>3}")
+
+
+def main():
+    print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
+          f"{platform.machine()}, {platform.system()}")
+    with benchmark_app() as app:
+        with app.app_context():
+            print(f"Database: {db.engine.dialect.name} {sqlite3.sqlite_version} "
+                  f"(fresh file in a temporary folder, schema by the migrations)")
+        print_step_times(*time_intake_steps(app))
+        print_first_pages(app)
+
+
+if __name__ == "__main__":
+    main()
