@@ -1,0 +1,231 @@
+"""Fixtures and helpers for the browser tests: Debian's Chromium driven by Playwright, the app
+served on loopback by a real HTTP server, and a city contact's way of filling each step."""
+import os
+import threading
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from .helpers import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+REFERENCE_PATTERN = r"CTA-\d{4}-\d{4}"
+
+# What each page's main heading says, to know a swap or a page load has finished.
+HEADINGS = {
+    "/pledge/step/city": "City and contact",
+    "/pledge/step/areas": "Action areas",
+    "/pledge/step/pledge": "Your pledge",
+    "/pledge/step/alignment": "Alignment with the Global Compacts",
+    "/pledge/review": "Check your answers",
+    "/pledge/saved": "Your answers have been saved",
+    "/pledge/confirmation": "Pledge sent",
+}
+
+# A city written in a non-Latin script, to follow it all the way to the review page.
+CAIRO = {**CITY_ANSWERS, "city": "القاهرة", "country": "EG", "leader_name": "إبراهيم صابر",
+         "leader_title": "Governor", "focal_email": "focal.point@cairo.example"}
+
+
+# --- fixtures ----------------------------------------------------------------
+
+
+class SharedChromium:
+    """Debian's Chromium, started on first use and shared by the tests of a module.
+
+    Started from inside a test, not in fixture setup, so that a missing browser makes every
+    browser test FAIL with a clear message (never skip, never a setup error).
+    """
+
+    def __init__(self):
+        self.playwright = None
+        self.browser = None
+
+    def get(self):
+        if not os.path.exists(CHROMIUM):
+            pytest.fail(f"Debian's Chromium is missing at {CHROMIUM}: install the 'chromium' "
+                        "package. The browser tests use it and never download Playwright's "
+                        "own browser.", pytrace=False)
+        if self.browser is None:
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM,
+                                                           args=CHROMIUM_ARGS)
+        return self.browser
+
+    def close(self):
+        if self.browser is not None:
+            self.browser.close()
+        if self.playwright is not None:
+            self.playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the whole module; every test opens its own context (fresh cookies)."""
+    shared = SharedChromium()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app on a real HTTP server on 127.0.0.1, on a port the system picks."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+class Contact:
+    """A city contact in one browser context, with or without JavaScript."""
+
+    def __init__(self, browser, base_url, javascript=True):
+        self.base_url = base_url
+        self.javascript = javascript
+        self.context = browser.get().new_context(java_script_enabled=javascript, base_url=base_url)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.requests = []  # (method, url, resource type) of everything the browser asks for
+        self.context.on("request", lambda request: self.requests.append(
+            (request.method, request.url, request.resource_type)))
+        self.page = self.context.new_page()
+
+    def close(self):
+        self.context.close()
+
+    # --- looking at the page --------------------------------------------------
+
+    @property
+    def path(self):
+        return self.page.url.removeprefix(self.base_url)
+
+    def evaluate(self, script):
+        assert self.javascript, "evaluate() needs JavaScript"
+        return self.page.evaluate(script)
+
+    def heading(self):
+        return self.page.locator("#main h1").inner_text().strip()
+
+    def radio_value(self, name):
+        return self.page.locator(f'input[name="{name}"]:checked').get_attribute("value")
+
+    def checked_values(self, name):
+        return sorted(self.page.locator(f'input[name="{name}"]:checked').evaluate_all(
+            "boxes => boxes.map(box => box.value)"))
+
+    # --- acting -----------------------------------------------------------------
+
+    def press(self, name):
+        self.page.get_by_role("button", name=name, exact=True).click()
+
+    def save_and_continue(self):
+        self.press("Save and continue")
+
+    def wait_for_path(self, path):
+        """The address shows the page, and the page (swapped in or loaded) shows its heading."""
+        self.page.wait_for_url(self.base_url + path)
+        expect(self.page.locator("#main h1")).to_have_text(HEADINGS[path])
+
+    def check_only(self, name, values):
+        for box in self.page.locator(f'input[name="{name}"]').all():
+            box.set_checked(box.get_attribute("value") in values)
+
+    def fill_city(self, answers):
+        page = self.page
+        for field in ("city", "leader_name", "leader_title", "focal_name", "focal_role",
+                      "focal_email", "focal_phone"):
+            page.fill(f"#{field}", answers[field])
+        page.select_option("#country", answers["country"])
+        page.check(f'input[name="marrakech_signatory"][value="{answers["marrakech_signatory"]}"]')
+        page.check(f'input[name="language"][value="{answers["language"]}"]')
+
+    def fill_areas(self, answers=AREAS_ANSWERS):
+        self.check_only("action_areas", answers["action_areas"])
+
+    def fill_pledge(self, answers=PLEDGE_ANSWERS):
+        page = self.page
+        for field in ("title", "summary", "commitment", "target_groups_other", "start_date",
+                      "end_date", "expected_results", "progress_measures", "budget_amount",
+                      "support_details"):
+            page.fill(f"#{field}", answers[field])
+        page.select_option("#budget_currency", answers["budget_currency"])
+        for radio in ("commitment_kind", "commitment_novelty", "funding_status",
+                      "implementation_stage"):
+            page.check(f'input[name="{radio}"][value="{answers[radio]}"]')
+        self.check_only("target_groups", answers["target_groups"])
+        self.check_only("support_sought", answers["support_sought"])
+
+    def fill_alignment(self, answers=ALIGNMENT_ANSWERS):
+        self.check_only("gcm_objectives", answers["gcm_objectives"])
+        self.check_only("gcr_objectives", answers["gcr_objectives"])
+
+    def answer_step(self, slug, answers, next_path):
+        getattr(self, f"fill_{slug}")(answers)
+        self.save_and_continue()
+        self.wait_for_path(next_path)
+
+    def send_pledge(self):
+        self.page.check("#consent_contact")
+        self.page.check("#consent_publish")
+        self.press("Send the pledge")
+        self.wait_for_path("/pledge/confirmation")
+
+    # --- checking saved answers ---------------------------------------------------
+
+    def assert_city_answers(self, answers):
+        page = self.page
+        for field in ("city", "leader_name", "leader_title", "focal_name", "focal_role",
+                      "focal_phone"):
+            assert page.input_value(f"#{field}") == answers[field], field
+        assert page.input_value("#focal_email") == answers["focal_email"].lower()
+        assert page.input_value("#country") == answers["country"]
+        assert self.radio_value("marrakech_signatory") == answers["marrakech_signatory"]
+        assert self.radio_value("language") == answers["language"]
+
+    def assert_areas_answers(self, answers=AREAS_ANSWERS):
+        shown = self.checked_values("action_areas")
+        assert shown == sorted(answers["action_areas"]), (
+            f"step 2 at {self.path} does not show the saved action areas: {shown}")
+
+    def assert_pledge_answers(self, answers=PLEDGE_ANSWERS):
+        page = self.page
+        for field in ("title", "summary", "commitment", "start_date", "end_date",
+                      "expected_results", "progress_measures", "support_details"):
+            assert page.input_value(f"#{field}") == answers[field], field
+        assert float(page.input_value("#budget_amount")) == float(answers["budget_amount"])
+        assert page.input_value("#budget_currency") == answers["budget_currency"]
+        for radio in ("commitment_kind", "commitment_novelty", "funding_status",
+                      "implementation_stage"):
+            assert self.radio_value(radio) == answers[radio], radio
+        assert self.checked_values("target_groups") == sorted(answers["target_groups"])
+        assert self.checked_values("support_sought") == sorted(answers["support_sought"])
+
+
+@pytest.fixture
+def contact_factory(browser, live_server):
+    contacts = []
+
+    def open_contact(javascript=True):
+        contact = Contact(browser, live_server, javascript=javascript)
+        contacts.append(contact)
+        return contact
+
+    yield open_contact
+    for contact in contacts:
+        contact.close()
