@@ -20,8 +20,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -d intake/translations
 
 run: install
-	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) scripts/run-dev
 
 test: install
 	scripts/ensure-chromium
@@ -29,6 +28,8 @@ test: install
 
 bench: install
 	$(BIN)/python bench/intake_steps.py
+	$(BIN)/python bench/reminder_sweep.py
+	$(BIN)/python bench/email_throughput.py
 
 # After changing user-facing text: refresh the catalogues, then translate the new entries.
 messages: $(STAMP)

@@ -41,9 +41,12 @@ def create_app(test_config=None, instance_path=None):
     extensions.mail.init_app(app)
     from . import models  # noqa: F401  (tables known to Alembic)
 
-    from . import city_intake, public
+    from . import city_intake, cli, email_pages, outbox, public
     app.register_blueprint(public.bp)
     app.register_blueprint(city_intake.bp)
+    app.register_blueprint(email_pages.bp)
+    outbox.init_app(app)
+    cli.init_app(app)
 
     app.context_processor(template_globals)
     template_helpers.register(app)

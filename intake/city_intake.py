@@ -14,11 +14,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import countries, pledges, reference
+from . import countries, notifications, pledges, reference
 from .extensions import db
-from .forms import STEP_FORMS, ReviewForm, long_list, options
+from .forms import STEP_FORMS, EmailLinkForm, ReviewForm, long_list, options
 from .htmx import redirect_after_post, render, wants_partial
-from .models import Pledge
+from .models import Pledge, utcnow
 from .step_answers import answers_for_form, save_answers
 
 bp = Blueprint("intake", __name__)
@@ -183,10 +183,12 @@ def save_step(step, pledge, form, action, return_to):
             db.session.add(pledge)
         save_answers(step.slug, form, pledge)
         pledges.record_step_saved(pledge, step.number)
+        notifications.contact_acted(pledge, utcnow())
         raw_token = None
         if created:
             raw_token = pledges.issue_access_token(
                 pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
+            notifications.draft_started(pledge)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -270,6 +272,8 @@ def review():
     pledge.consent_contact = form.consent_contact.data
     pledge.consent_publish = form.consent_publish.data
     pledges.submit(pledge, current_app.config["REFERENCE_PREFIX"])
+    notifications.contact_acted(pledge, utcnow())
+    notifications.pledge_submitted(pledge)
     db.session.commit()
     return redirect_after_post(url_for("intake.confirmation"))
 
@@ -284,6 +288,20 @@ def confirmation():
         pledge=pledge,
         state_label=pledges.REVIEW_STATE_LABELS[pledge.review_state],
     )
+
+
+@bp.route("/pledge/email-my-link", methods=["GET", "POST"])
+def email_my_link():
+    """Answered the same way whether or not the address is known: it reveals nothing."""
+    form = EmailLinkForm()
+    if request.method == "POST" and form.validate():
+        notifications.link_requested(form.email.data, utcnow())
+        db.session.commit()
+        return render_template("intake/link_requested.html", address=form.email.data)
+    errors = error_list(form)
+    status = 422 if request.method == "POST" else 200
+    return render_template("intake/email_my_link.html", form=form, errors=errors,
+                           first_error=errors[0][0] if errors else None), status
 
 
 # --- coming back through a private link -------------------------------------

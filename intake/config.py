@@ -1,8 +1,9 @@
 """Configuration read from the environment, with safe defaults for the embedded setup."""
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _bool(value, default=False):
@@ -33,9 +34,30 @@ def persistent_secret_key(instance_path):
     return key
 
 
+def _numbers(value, default):
+    if not value:
+        return default
+    return tuple(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+
+
+def _addresses(value):
+    return [part.strip().lower() for part in (value or "").split(",") if part.strip()]
+
+
+def _milestones(value):
+    """"IMRF 2026=2026-05-01; GRF 2027=2027-12-01" -> [(name, date)]."""
+    found = []
+    for item in (value or "").split(";"):
+        if "=" in item:
+            name, _, day = item.partition("=")
+            found.append((name.strip(), date.fromisoformat(day.strip())))
+    return found
+
+
 def from_environment(instance_path):
     env = os.environ
     default_db = "sqlite:///" + str(Path(instance_path) / "intake.sqlite3")
+    base_url = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or persistent_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
@@ -46,7 +68,17 @@ def from_environment(instance_path):
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "pledges@localhost"),
-        "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url,
+        "MAIL_MESSAGE_ID_DOMAIN": urlsplit(base_url).hostname or "localhost",
+        "COORDINATOR_EMAILS": _addresses(env.get("COORDINATOR_EMAILS")),
+        "COORDINATOR_DIGEST": _bool(env.get("COORDINATOR_DIGEST")),
+        "REMINDER_DRAFT_DAYS": _numbers(env.get("REMINDER_DRAFT_DAYS"), (3, 10)),
+        "REMINDER_INFORMATION_DAYS": _numbers(env.get("REMINDER_INFORMATION_DAYS"), (7,)),
+        "REMINDER_UPDATE_EVERY_DAYS": int(env.get("REMINDER_UPDATE_EVERY_DAYS") or 182),
+        "REMINDER_MILESTONE_LEAD_DAYS": int(env.get("REMINDER_MILESTONE_LEAD_DAYS") or 30),
+        "REMINDER_MAX_PER_PLEDGE": int(env.get("REMINDER_MAX_PER_PLEDGE") or 6),
+        "REVIEW_MILESTONES": _milestones(env.get("REVIEW_MILESTONES")),
+        "DEV_MAILBOX_DIR": env.get("DEV_MAILBOX_DIR") or None,
     }
 
 
@@ -65,4 +97,15 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "en",
     "HEALTH_TIMEOUT_SECONDS": 2,
     "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,  # static URLs carry a content hash
+    "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise not send when TESTING
+    "MAIL_TIMEOUT_SECONDS": 10,
+    "RQ_EMAIL_QUEUE": "intake-emails",
+    "RQ_JOB_TIMEOUT_SECONDS": 60,  # longer than the SMTP timeout
+    "EMAIL_RETRY_DELAYS": (60, 300, 900, 3600, 4 * 3600, 12 * 3600),
+    "EMAIL_MAX_ATTEMPTS": 8,
+    "EMAIL_STUCK_AFTER_SECONDS": 600,  # far past the job timeout: the worker is gone
+    "EMAIL_DISPATCH_GRACE_SECONDS": 30,
+    "DISPATCH_INTERVAL_SECONDS": 60,
+    "SWEEP_INTERVAL_SECONDS": 15 * 60,
+    "DIGEST_CRON": "0 7 * * *",
 }

@@ -328,3 +328,13 @@ STEP_FORMS = {
     "pledge": PledgeStepForm,
     "alignment": AlignmentStepForm,
 }
+
+
+class EmailLinkForm(FlaskForm):
+    email = text(
+        _l("Your email address"), 254,
+        required(_l("Enter your email address.")),
+        Email(message=_l("Enter an email address in the right format, like name@city.gov"),
+              check_deliverability=False),
+        description=_l("The address you gave as the focal point of the pledge."),
+    )

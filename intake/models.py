@@ -23,6 +23,16 @@ class Pledge(db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the city contact last did something with the pledge (reminders count from it).
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_update_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Reminder bookkeeping (see intake/reminders.py): how many were sent, the due time of the
+    # last one sent, and when the next one falls due (indexed: the sweep reads only due rows).
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    reminder_last_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             index=True)
 
     # Step 1: city and contact
     city: Mapped[str | None] = mapped_column(String(120))
@@ -129,3 +139,53 @@ class ReferenceCounter(db.Model):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InformationRequest(db.Model):
+    """Questions a coordinator asks the city; unanswered ones are reminded."""
+
+    __tablename__ = "information_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    questions: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEmail(db.Model):
+    """An email to send, written in the same transaction as the event that causes it."""
+
+    __tablename__ = "outbox_email"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    pledge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pledge.id", ondelete="SET NULL"), index=True)
+    context: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (db.Index("ix_outbox_email_status_next_attempt_at", "status",
+                               "next_attempt_at"),)
+
+
+class EmailSuppression(db.Model):
+    """An address we must not write to: scope "all" after a permanent failure, "reminders"
+    after an unsubscribe (acknowledgements of the person's own actions still go)."""
+
+    __tablename__ = "email_suppression"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

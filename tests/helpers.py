@@ -92,3 +92,28 @@ class ContactBrowser:
     @property
     def text(self):
         return self.page.get_data(as_text=True)
+
+
+def drain_queue(app):
+    """Run the queued jobs the way the worker does, with RQ's SimpleWorker in burst mode."""
+    from rq import SimpleWorker
+
+    from intake.queueing import email_queue
+    from intake.redis_connection import get_redis
+
+    with app.app_context():
+        worker = SimpleWorker([email_queue()], connection=get_redis())
+        worker.work(burst=True, logging_level="WARNING")
+
+
+def outbox_rows(app, **filters):
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.models import OutboxEmail
+
+    with app.app_context():
+        query = select(OutboxEmail).filter_by(**filters).order_by(OutboxEmail.id)
+        rows = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return rows

@@ -1,5 +1,4 @@
 """The health check names the state of each dependency; a database outage loses no answers."""
-from .conftest import make_app
 from .helpers import CITY_ANSWERS, ContactBrowser, step_url
 
 UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
@@ -13,25 +12,24 @@ def test_health_is_ok_when_the_database_and_redis_answer(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_health_is_503_naming_redis_when_redis_is_down(migrated_database, instance_path):
-    app = make_app(migrated_database, instance_path, REDIS_URL=UNREACHABLE_REDIS,
-                   HEALTH_TIMEOUT_SECONDS=1)
+def test_health_is_503_naming_redis_when_redis_is_down(app_factory):
+    app = app_factory(REDIS_URL=UNREACHABLE_REDIS, HEALTH_TIMEOUT_SECONDS=1)
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable", "database": "ok",
                                    "redis": "unavailable"}
 
 
-def test_health_is_503_naming_the_database_when_it_is_down(instance_path):
-    app = make_app(UNREACHABLE_DATABASE, instance_path)
+def test_health_is_503_naming_the_database_when_it_is_down(app_factory):
+    app = app_factory(database_url=UNREACHABLE_DATABASE)
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unavailable"
     assert response.get_json()["redis"] == "ok"
 
 
-def test_a_contact_keeps_every_answer_when_the_database_is_down(instance_path):
-    app = make_app(UNREACHABLE_DATABASE, instance_path)
+def test_a_contact_keeps_every_answer_when_the_database_is_down(app_factory):
+    app = app_factory(database_url=UNREACHABLE_DATABASE)
     contact = ContactBrowser(app.test_client())
     contact.get(step_url("city"))
     response = contact.post(step_url("city"), {**CITY_ANSWERS, "action": "continue"})
@@ -41,12 +39,12 @@ def test_a_contact_keeps_every_answer_when_the_database_is_down(instance_path):
         assert f'value="{typed}"' in contact.text
 
 
-def test_a_page_that_needs_the_database_says_it_is_unavailable(app, instance_path):
+def test_a_page_that_needs_the_database_says_it_is_unavailable(app, app_factory):
     contact = ContactBrowser(app.test_client())
     contact.complete_steps(upto="city")
     with contact.client.session_transaction() as session:
         cookie_session = dict(session)
-    broken = make_app(UNREACHABLE_DATABASE, instance_path)
+    broken = app_factory(database_url=UNREACHABLE_DATABASE)
     browser = broken.test_client()
     with browser.session_transaction() as session:
         session.update(cookie_session)

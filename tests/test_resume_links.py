@@ -31,6 +31,7 @@ def test_a_contact_who_stops_after_step_two_gets_a_resume_link(contact):
     assert link.startswith("http://pledges.test/resume/")
     assert "Your answers have been saved" in contact.text
     assert "The link works for 30 days." in contact.text
+    assert "We have also emailed a link to ana.souza@prefeitura.example" in contact.text
 
 
 def test_the_link_brings_the_contact_back_to_the_next_step_in_a_new_browser(app, contact):

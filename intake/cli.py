@@ -1,0 +1,113 @@
+"""Commands: `flask --app wsgi worker [--burst]`, `reminders sweep [--now ISO8601]`, and the
+development mail server that `make run` starts."""
+import os
+import threading
+from datetime import datetime, timezone
+
+import click
+from flask import current_app, has_app_context
+from flask.cli import AppGroup, with_appcontext
+
+from .extensions import db
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Drain the queue, then exit.")
+@with_appcontext
+def worker_command(burst):
+    """Send emails and run the periodic jobs (dispatcher, reminder sweep, digest)."""
+    from rq import Worker
+
+    from . import jobs
+    from .queueing import email_queue
+    from .redis_connection import get_redis
+
+    _dispose_database_connections_after_fork()
+    queue = email_queue()
+    if burst:
+        jobs.dispatch_pending()  # rows whose enqueue was lost go out in this drain too
+    else:
+        _start_periodic_jobs(current_app._get_current_object(), queue.name)
+    Worker([queue], connection=get_redis()).work(burst=burst, with_scheduler=True)
+
+
+def _dispose_database_connections_after_fork():
+    # RQ forks a work horse per job: it must not share the parent's database connections.
+    if not getattr(_dispose_database_connections_after_fork, "registered", False):
+        os.register_at_fork(after_in_child=_drop_inherited_connections)
+        _dispose_database_connections_after_fork.registered = True
+
+
+def _drop_inherited_connections():
+    if has_app_context():
+        db.engine.dispose(close=False)
+
+
+def _start_periodic_jobs(app, queue_name):
+    """RQ's cron scheduler, in a thread beside the worker: enqueues the periodic jobs."""
+    from rq.cron import CronScheduler
+
+    from . import jobs
+    from .redis_connection import connect
+
+    scheduler = CronScheduler(connection=connect(app))
+    config = app.config
+    scheduler.register(jobs.dispatch_pending, queue_name,
+                       interval=config["DISPATCH_INTERVAL_SECONDS"])
+    scheduler.register(jobs.sweep_reminders, queue_name, interval=config["SWEEP_INTERVAL_SECONDS"])
+    scheduler.register(jobs.send_coordinator_digest, queue_name, cron=config["DIGEST_CRON"])
+
+    def loop():
+        while True:
+            try:
+                scheduler.enqueue_jobs()
+                delay = scheduler.calculate_sleep_interval()
+            except Exception as error:  # Redis away: try again shortly, never die
+                app.logger.warning("Periodic jobs not enqueued: %s", error)
+                delay = 10
+            threading.Event().wait(max(delay, 1))
+
+    threading.Thread(target=loop, name="periodic-jobs", daemon=True).start()
+
+
+reminders_cli = AppGroup("reminders", help="Reminder emails.")
+
+
+def parse_moment(value):
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+@reminders_cli.command("sweep")
+@click.option("--now", "now", default=None, metavar="ISO8601",
+              help="Compute what is due at this moment instead of the current time.")
+def sweep_command(now):
+    """Write the outbox rows of every reminder due now (running it twice adds nothing)."""
+    from .reminder_sweep import sweep
+
+    try:
+        moment = parse_moment(now) if now else datetime.now(timezone.utc)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO 8601 date and time: {now}",
+                                 param_hint="--now") from error
+    queued = sweep(moment)
+    click.echo(f"{queued} reminder(s) queued for {moment.isoformat()}")
+
+
+@click.command("dev-mail-server")
+@click.option("--port", default=8025, show_default=True)
+@with_appcontext
+def dev_mail_server_command(port):
+    """A development SMTP server on loopback: what it receives shows at /dev/mail."""
+    from .dev_mailbox import serve
+
+    serve(current_app.config["DEV_MAILBOX_DIR"] or os.path.join(current_app.instance_path,
+                                                                "devmail"), port)
+
+
+def init_app(app):
+    app.cli.add_command(worker_command)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(dev_mail_server_command)

@@ -1,0 +1,190 @@
+"""The outbox: an email is a row written in the transaction that causes it.
+
+After that transaction commits, a job is enqueued by the row's id. Redis only carries hints:
+if the enqueue fails, the dispatcher finds the row still pending and enqueues it again.
+"""
+from datetime import datetime, timedelta, timezone
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import EmailSuppression, OutboxEmail
+from .reminders import REMINDER_KINDS
+
+SEND_JOB = "intake.jobs.send_email"
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def normalise_address(address):
+    return (address or "").strip().lower()
+
+
+def is_suppressed(address, kind):
+    scopes = ["all", "reminders"] if kind in REMINDER_KINDS else ["all"]
+    return db.session.scalar(
+        select(EmailSuppression.email).where(
+            EmailSuppression.email == normalise_address(address),
+            EmailSuppression.scope.in_(scopes),
+        )
+    ) is not None
+
+
+def suppress(address, scope, reason):
+    address = normalise_address(address)
+    exists = db.session.get(EmailSuppression, (address, scope))
+    if exists is None:
+        db.session.add(EmailSuppression(email=address, scope=scope, reason=reason))
+
+
+def queue_email(kind, recipient, language, idempotency_key, context=None, pledge_id=None):
+    """Add the email to the current transaction; the same key is only ever queued once.
+
+    Returns the row, or None when that key was already queued."""
+    existing = db.session.scalar(
+        select(OutboxEmail.id).where(OutboxEmail.idempotency_key == idempotency_key))
+    if existing is not None:
+        return None
+    domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
+    email = OutboxEmail(
+        kind=kind,
+        recipient=normalise_address(recipient),
+        language=language or "en",
+        idempotency_key=idempotency_key,
+        message_id=make_msgid(domain=domain),
+        status="suppressed" if is_suppressed(recipient, kind) else "pending",
+        next_attempt_at=utcnow(),
+        context=context or {},
+        pledge_id=pledge_id,
+    )
+    try:
+        with db.session.begin_nested():  # a concurrent writer may hold the same key
+            db.session.add(email)
+    except IntegrityError:
+        return None
+    return email
+
+
+# --- after commit: hand the new rows to the queue -----------------------------------------
+
+
+def _collect_new_emails(session, _flush_context):
+    # In after_flush, session.new still lists what this flush inserted, ids now assigned.
+    new_ids = session.info.setdefault("outbox_new_ids", set())
+    new_ids.update(obj.id for obj in session.new
+                   if isinstance(obj, OutboxEmail) and obj.status == "pending")
+
+
+def _enqueue_after_commit(session):
+    ids = session.info.pop("outbox_new_ids", None)
+    if ids:
+        from .queueing import enqueue_send  # late: keeps this module free of Redis at import
+
+        for email_id in sorted(ids):
+            enqueue_send(email_id)
+
+
+def _forget_after_rollback(session, previous_transaction):
+    # A savepoint rolled back (a duplicate key) leaves the outer transaction's emails queued;
+    # an id that never got committed is skipped by the job, which finds no row.
+    if not previous_transaction.nested:
+        session.info.pop("outbox_new_ids", None)
+
+
+def init_app(app):
+    listeners = [("after_flush", _collect_new_emails), ("after_commit", _enqueue_after_commit),
+                 ("after_soft_rollback", _forget_after_rollback)]
+    for name, listener in listeners:  # once per process, however many apps are made
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
+# --- the life of a row ---------------------------------------------------------------------
+
+
+def claim(email_id, now=None):
+    """Take the row for sending. Only one claimer wins: a job run twice sends once."""
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, OutboxEmail.status == "pending",
+               OutboxEmail.next_attempt_at <= now)
+        .values(status="sending", claimed_at=now, attempts=OutboxEmail.attempts + 1)
+    ).rowcount == 1
+    db.session.commit()
+    return db.session.get(OutboxEmail, email_id) if claimed else None
+
+
+def mark_sent(email, now=None):
+    email.status = "sent"
+    email.sent_at = now or utcnow()
+    email.last_error = None
+    db.session.commit()
+
+
+def retry_delay(attempts):
+    delays = current_app.config["EMAIL_RETRY_DELAYS"]
+    return timedelta(seconds=delays[min(attempts, len(delays)) - 1])
+
+
+def mark_temporary_failure(email, error, now=None):
+    """Back to pending with a later attempt time (returned), or failed (None) once the
+    attempts run out."""
+    now = now or utcnow()
+    email.last_error = error[:2000]
+    next_attempt = None
+    if email.attempts >= current_app.config["EMAIL_MAX_ATTEMPTS"]:
+        email.status = "failed"
+    else:
+        next_attempt = now + retry_delay(email.attempts)
+        email.status = "pending"
+        email.claimed_at = None
+        email.next_attempt_at = next_attempt
+    db.session.commit()
+    return next_attempt
+
+
+def mark_permanent_failure(email, error):
+    email.status = "failed"
+    email.last_error = error[:2000]
+    suppress(email.recipient, "all", f"Permanent failure: {error[:500]}")
+    db.session.commit()
+
+
+def mark_suppressed(email):
+    email.status = "suppressed"
+    db.session.commit()
+
+
+def rescue_stuck(now=None):
+    """Rows left 'sending' by a worker that died mid-send go back to pending.
+
+    The same Message-ID is reused, so a receiver that did get the first copy can drop the
+    second."""
+    now = now or utcnow()
+    stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
+    rescued = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before)
+        .values(status="pending", next_attempt_at=OutboxEmail.claimed_at, claimed_at=None,
+                last_error="The worker stopped while sending; sent again.")
+    ).rowcount
+    db.session.commit()
+    return rescued
+
+
+def pending_ids(now=None, limit=1000):
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(OutboxEmail.id)
+        .where(OutboxEmail.status == "pending", OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.next_attempt_at)
+        .limit(limit)
+    ))
+
+

@@ -1,0 +1,35 @@
+"""RQ queues on the app's Redis. Jobs are enqueued by dotted name: the web never imports them."""
+import re
+
+from flask import current_app
+from rq import Queue
+
+from .redis_connection import get_redis
+
+SEND_JOB = "intake.jobs.send_email"
+JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def email_queue():
+    config = current_app.config
+    return Queue(config["RQ_EMAIL_QUEUE"], connection=get_redis(),
+                 default_timeout=config["RQ_JOB_TIMEOUT_SECONDS"])
+
+
+def job_id(*parts):
+    return JOB_ID_UNSAFE.sub("-", "-".join(str(part) for part in parts))
+
+
+def enqueue_send(email_id, at=None):
+    """Best effort: when Redis is down the row stays pending and the dispatcher retries."""
+    try:
+        queue = email_queue()
+        if at is None:
+            queue.enqueue(SEND_JOB, email_id, job_id=job_id("send-email", email_id))
+        else:
+            queue.enqueue_at(at, SEND_JOB, email_id, job_id=job_id("send-email", email_id, "at",
+                                                                   int(at.timestamp())))
+        return True
+    except Exception as error:  # Redis down, flushed, timed out: the database keeps the truth
+        current_app.logger.warning("Could not enqueue email %s: %s", email_id, error)
+        return False

@@ -1,0 +1,48 @@
+"""A real SMTP server on loopback (aiosmtpd) whose answers a test can script: accept, refuse
+for a while (451), refuse for good (550), or say nothing at all."""
+import asyncio
+import socket
+from email import message_from_bytes, policy
+
+from aiosmtpd.controller import Controller
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ScriptedMailbox:
+    def __init__(self):
+        self.received = []  # parsed messages, in order of delivery
+        self.answers = []  # answers for the next DATA commands, then "250"
+        self.stall_seconds = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.stall_seconds:  # the client gives up first; what it left behind is dropped
+            await asyncio.sleep(self.stall_seconds)
+            return "421 4.4.2 Timed out"
+        answer = self.answers.pop(0) if self.answers else "250 OK"
+        if answer.startswith("250"):
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            self.received.append(message)
+        return answer
+
+    def to(self, address):
+        return [m for m in self.received if m["To"] == address]
+
+
+class SmtpServer:
+    def __init__(self):
+        self.mailbox = ScriptedMailbox()
+        self.port = free_port()
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.mailbox.stall_seconds = 0
+        self.controller.stop()

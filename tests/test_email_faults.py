@@ -1,0 +1,168 @@
+"""Email survives its dependencies failing: Redis down or flushed, SMTP refusing or silent,
+a job run twice, a worker killed while sending."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from intake import jobs, outbox
+from intake.extensions import db
+from intake.pledges import as_utc
+from intake.models import EmailSuppression, OutboxEmail, Pledge
+from intake.redis_connection import get_redis
+
+from .helpers import ContactBrowser, drain_queue, outbox_rows
+
+CONTACT = "ana.souza@prefeitura.example"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_draft(app):
+    ContactBrowser(app.test_client()).complete_steps(upto="city")
+    [row] = outbox_rows(app, kind="resume_link")
+    return row
+
+
+def test_a_pledge_sent_while_redis_is_down_is_saved_and_its_email_goes_once_redis_is_back(
+        app, app_factory, mailbox):
+    redis_down = app_factory(REDIS_URL="redis://127.0.0.1:1/0")
+    contact = ContactBrowser(redis_down.test_client())
+    contact.complete_steps()
+    response = contact.submit()
+    assert response.status_code == 303
+    with app.app_context():
+        pledge = db.session.scalars(select(Pledge)).one()
+        assert pledge.review_state == "submitted"
+    assert {row.status for row in outbox_rows(app)} == {"pending"}
+    drain_queue(app)
+    assert mailbox.received == []  # nothing reached the queue
+    app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+    with app.app_context():
+        assert jobs.dispatch_pending() == 3  # resume link, acknowledgement, coordinators
+    drain_queue(app)
+    assert len(mailbox.to(CONTACT)) == 2
+    assert len(mailbox.received) == 3
+    assert {row.status for row in outbox_rows(app)} == {"sent"}
+
+
+def test_an_email_lost_when_redis_was_flushed_is_dispatched_again(app, mailbox):
+    start_draft(app)
+    with app.app_context():
+        get_redis().flushdb()
+    drain_queue(app)
+    assert mailbox.received == []
+    app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+    with app.app_context():
+        jobs.dispatch_pending()
+        jobs.dispatch_pending()  # twice: still one email
+    drain_queue(app)
+    assert len(mailbox.to(CONTACT)) == 1
+
+
+def test_a_temporary_refusal_is_retried_and_delivered_once(app, mailbox):
+    mailbox.answers = ["451 4.3.0 Mailbox busy, try again later"]
+    start_draft(app)
+    drain_queue(app)
+    assert len(mailbox.to(CONTACT)) == 1
+    [row] = outbox_rows(app)
+    assert row.status == "sent" and row.attempts == 2
+
+
+def test_a_permanent_refusal_fails_the_row_and_suppresses_the_address(app, mailbox):
+    mailbox.answers = ["550 5.1.1 No such user here"]
+    start_draft(app)
+    drain_queue(app)
+    assert mailbox.received == []
+    [row] = outbox_rows(app)
+    assert row.status == "failed" and row.attempts == 1
+    assert row.last_error.startswith("550")
+    with app.app_context():
+        assert db.session.get(EmailSuppression, (CONTACT, "all")) is not None
+    visitor = ContactBrowser(app.test_client())
+    visitor.get("/pledge/email-my-link")
+    visitor.post("/pledge/email-my-link", {"email": CONTACT})
+    drain_queue(app)
+    assert mailbox.received == []
+    assert [r.status for r in outbox_rows(app)] == ["failed", "suppressed"]
+
+
+def test_an_smtp_server_that_never_answers_times_out_and_is_tried_later(app, mailbox):
+    app.config.update(MAIL_TIMEOUT_SECONDS=1, EMAIL_RETRY_DELAYS=(3600,))
+    mailbox.stall_seconds = 3
+    start_draft(app)
+    started = time.monotonic()
+    drain_queue(app)
+    assert time.monotonic() - started < 10
+    [row] = outbox_rows(app)
+    assert row.status == "pending" and row.attempts == 1
+    assert "timed out" in row.last_error.lower()
+    assert as_utc(row.next_attempt_at) > datetime.now(timezone.utc) + timedelta(minutes=50)
+
+
+def test_the_retry_gives_up_after_the_last_attempt(app, mailbox):
+    app.config["EMAIL_MAX_ATTEMPTS"] = 2
+    mailbox.answers = ["451 busy"] * 5
+    start_draft(app)
+    drain_queue(app)
+    [row] = outbox_rows(app)
+    assert row.status == "failed" and row.attempts == 2 and mailbox.received == []
+
+
+KILLABLE_SENDER = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.conftest import make_app
+from intake.jobs import send_email
+app = make_app({database!r}, {instance!r}, MAIL_PORT={port}, MAIL_TIMEOUT_SECONDS=60)
+with app.app_context():
+    send_email({email_id})
+"""
+
+
+def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
+        app, migrated_database, instance_path, smtp_server, mailbox):
+    row = start_draft(app)
+    mailbox.stall_seconds = 30
+    script = KILLABLE_SENDER.format(root=str(PROJECT_ROOT), database=migrated_database,
+                                    instance=instance_path, port=smtp_server.port,
+                                    email_id=row.id)
+    worker = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    try:
+        assert wait_for_status(app, row.id, "sending"), "the worker never claimed the row"
+        time.sleep(0.5)  # it is now waiting on SMTP
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    [stuck] = outbox_rows(app)
+    assert stuck.status == "sending"
+    mailbox.stall_seconds = 0
+    later = datetime.now(timezone.utc) + timedelta(
+        seconds=app.config["EMAIL_STUCK_AFTER_SECONDS"] + 1)
+    with app.app_context():
+        assert outbox.rescue_stuck(now=later) == 1
+        assert outbox.rescue_stuck(now=later) == 0
+        app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+        jobs.dispatch_pending()
+    drain_queue(app)
+    [sent] = outbox_rows(app)
+    assert sent.status == "sent" and sent.attempts == 2
+    [message] = mailbox.to(CONTACT)
+    assert message["Message-ID"] == row.message_id  # a receiver can drop a duplicate
+
+
+def wait_for_status(app, email_id, status, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            current = db.session.scalar(select(OutboxEmail.status)
+                                        .where(OutboxEmail.id == email_id))
+            db.session.rollback()
+        if current == status:
+            return True
+        time.sleep(0.1)
+    return False
