@@ -166,3 +166,12 @@ def wait_for_status(app, email_id, status, seconds=20):
             return True
         time.sleep(0.1)
     return False
+
+
+def test_an_smtp_server_that_refuses_connections_is_tried_later(app, app_factory, mailbox):
+    refused = app_factory(MAIL_PORT=1, EMAIL_RETRY_DELAYS=(3600,))  # nothing listens there
+    start_draft(app)
+    drain_queue(refused)
+    [row] = outbox_rows(app)
+    assert row.status == "pending" and row.attempts == 1
+    assert "ConnectionRefusedError" in row.last_error
