@@ -123,6 +123,16 @@ def choice(label, choices, message, field=SelectField, **kwargs):
     )
 
 
+def email_address(description):
+    return text(
+        _l("Your email address"), 254,
+        required(_l("Enter your email address.")),
+        Email(message=_l("Enter an email address in the right format, like name@city.gov"),
+              check_deliverability=False),
+        description=description,
+    )
+
+
 def country_select(label, message):
     """The ISO 3166 list; choices are filled per request, in the reader's language."""
     return SelectField(label, validators=[InputRequired(message=message)], validate_choice=False,
@@ -172,13 +182,8 @@ class CityStepForm(FlaskForm):
         _l("Your role"), 120, required(_l("Enter your role in the city administration.")),
         description=_l("For example: Head of the Migrant Integration Office"),
     )
-    focal_email = text(
-        _l("Your email address"), 254,
-        required(_l("Enter your email address.")),
-        Email(message=_l("Enter an email address in the right format, like name@city.gov"),
-              check_deliverability=False),
-        description=_l("We send your confirmation and updates about the pledge here."),
-    )
+    focal_email = email_address(
+        _l("We send your confirmation and updates about the pledge here."))
     focal_phone = text(
         _l("Phone number (optional)"), 40,
         Optional(),
@@ -331,10 +336,4 @@ STEP_FORMS = {
 
 
 class EmailLinkForm(FlaskForm):
-    email = text(
-        _l("Your email address"), 254,
-        required(_l("Enter your email address.")),
-        Email(message=_l("Enter an email address in the right format, like name@city.gov"),
-              check_deliverability=False),
-        description=_l("The address you gave as the focal point of the pledge."),
-    )
+    email = email_address(_l("The address you gave as the focal point of the pledge."))
