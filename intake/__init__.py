@@ -41,10 +41,14 @@ def create_app(test_config=None, instance_path=None):
     extensions.mail.init_app(app)
     from . import models  # noqa: F401  (tables known to Alembic)
 
-    from . import city_intake, cli, email_pages, outbox, public
+    from . import accounts, auth, city_intake, cli, email_pages, outbox, public, tracker, triage
     app.register_blueprint(public.bp)
     app.register_blueprint(city_intake.bp)
     app.register_blueprint(email_pages.bp)
+    app.register_blueprint(tracker.bp)
+    app.register_blueprint(triage.bp)
+    app.register_blueprint(accounts.bp)
+    auth.init_app(app)
     outbox.init_app(app)
     cli.init_app(app)
 

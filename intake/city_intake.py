@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import countries, notifications, pledges, reference
+from . import countries, notifications, pledges, reference, triage_actions
 from .extensions import db
 from .forms import STEP_FORMS, EmailLinkForm, ReviewForm, long_list, options
 from .htmx import redirect_after_post, render, wants_partial
@@ -271,8 +271,10 @@ def review():
         return redirect_after_post(step_url(missing[0]))
     pledge.consent_contact = form.consent_contact.data
     pledge.consent_publish = form.consent_publish.data
-    pledges.submit(pledge, current_app.config["REFERENCE_PREFIX"])
-    notifications.contact_acted(pledge, utcnow())
+    now = utcnow()
+    pledges.submit(pledge, current_app.config["REFERENCE_PREFIX"], now)
+    triage_actions.record_submission(pledge, now)
+    notifications.contact_acted(pledge, now)
     notifications.pledge_submitted(pledge)
     db.session.commit()
     return redirect_after_post(url_for("intake.confirmation"))

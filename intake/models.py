@@ -74,6 +74,21 @@ class Pledge(db.Model):
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # Triage (coordinators)
+    region: Mapped[str | None] = mapped_column(String(20), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("pledge.id"))
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optimistic locking: two coordinators saving the same pledge cannot overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (db.Index("ix_pledge_review_state_submitted_at", "review_state",
+                               "submitted_at"),)
+
+    assignee: Mapped["Coordinator | None"] = relationship(foreign_keys=[assignee_id])
+
     co_pledging_cities: Mapped[list["CoPledgingCity"]] = relationship(
         back_populates="pledge",
         cascade="all, delete-orphan",
@@ -151,6 +166,9 @@ class InformationRequest(db.Model):
     questions: Mapped[str] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[str | None] = mapped_column(Text)
+    asked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"))
 
 
 class OutboxEmail(db.Model):
@@ -189,3 +207,103 @@ class EmailSuppression(db.Model):
     scope: Mapped[str] = mapped_column(String(20), primary_key=True)
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Coordinator(db.Model):
+    """A person of the Mayors Mechanism who triages pledges. Roles: admin, coordinator, partner
+    (a partner may read everything and change nothing)."""
+
+    __tablename__ = "coordinator"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="coordinator")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Changes on each password change or deactivation, which ends existing sessions.
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    # Flask-Login
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def can_change(self):
+        return self.role in ("admin", "coordinator")
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    @property
+    def display_name(self):
+        return self.name or self.email
+
+
+class StatusChange(db.Model):
+    """One step in a pledge's history, on one of its two axes: its review state, or (once
+    accepted) its implementation stage. A public change is shown to the city."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    axis: Mapped[str] = mapped_column(String(20))  # "review" or "implementation"
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(254))  # who, as shown on the timeline
+    message: Mapped[str | None] = mapped_column(Text)  # to the city, or the stage's narrative
+
+
+class Note(db.Model):
+    """An internal note: coordinators only, never shown to the city."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """Who changed what, when, from what to what. Written in the same transaction as the change;
+    the app has no way to edit or delete it."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_type: Mapped[str] = mapped_column(String(20))  # coordinator, city, system
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(60))
+    pledge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pledge.id", ondelete="SET NULL"), index=True)
+    coordinator_id: Mapped[int | None] = mapped_column(Integer)  # an account the change was about
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,5 +1,6 @@
 """Moving answers between a step's form and the pledge it belongs to."""
 from .models import CoPledgingCity, PledgeActionArea
+from .regions import region_of
 
 CITY_FIELDS = ("city", "leader_name", "leader_title", "marrakech_signatory", "focal_name",
                "focal_role", "focal_email", "focal_phone", "language")
@@ -38,6 +39,7 @@ def save_answers(slug, form, pledge):
         for name in CITY_FIELDS:
             setattr(pledge, name, getattr(form, name).data or None)
         pledge.country_code = form.country.data
+        pledge.region = region_of(form.country.data)
         pledge.focal_email = form.focal_email.data.lower() if form.focal_email.data else None
         rows = [entry.form for entry in form.co_cities if not entry.form.is_blank()]
         pledge.co_pledging_cities = [

@@ -17,9 +17,10 @@ from intake.redis_connection import close_redis, get_redis
 from .helpers import ContactBrowser
 from .smtp_support import SmtpServer
 
-TABLES_CHILD_FIRST = ("outbox_email", "email_suppression", "information_request",
-                      "access_token", "co_pledging_city", "pledge_action_area", "pledge",
-                      "reference_counter")
+TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
+                      "email_suppression", "information_request", "access_token",
+                      "co_pledging_city", "pledge_action_area", "pledge", "reference_counter",
+                      "coordinator")
 
 
 @pytest.fixture(scope="session")

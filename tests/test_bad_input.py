@@ -1,6 +1,6 @@
 """Bad input gets a clear message, loses nothing typed, and is never a server error."""
 import re
-from html import escape
+from markupsafe import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -172,8 +172,7 @@ def test_html_typed_into_a_field_is_shown_escaped(contact):
     contact.get("/pledge/review")
     assert "<script>alert" not in contact.text
     assert "<b onmouseover" not in contact.text
-    assert escape(attack, quote=False).replace('"', "&#34;") in contact.text \
-        or "&lt;script&gt;" in contact.text
+    assert str(escape(attack)) in contact.text
 
 
 def test_invisible_control_characters_are_refused_with_a_message(contact):
@@ -201,7 +200,7 @@ def test_any_text_in_step_one_is_never_a_server_error_and_is_never_lost(app, cit
         for typed in (city, leader, email):
             shown = typed.strip()
             if shown and not any(ord(c) < 32 and c not in "\t\n\r" for c in shown):
-                assert escape(shown).replace("&#x27;", "&#39;") in contact.text
+                assert str(escape(shown)) in contact.text
 
 
 @settings(max_examples=30, deadline=None,
@@ -219,4 +218,4 @@ def test_any_text_in_the_pledge_step_is_never_a_server_error(app, title, summary
     if response.status_code == 303:
         contact.get("/pledge/review")
         assert contact.page.status_code == 200
-        assert escape(title.strip()).replace("&#x27;", "&#39;") in contact.text
+        assert str(escape(title.strip())) in contact.text

@@ -1,0 +1,78 @@
+"""Coordinator sessions (Flask-Login) and who may do what.
+
+Roles: admin (everything, and accounts), coordinator (triage), partner (read only)."""
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Coordinator
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.session_protection = "strong"
+
+ROLES = {
+    "admin": _l("Administrator"),
+    "coordinator": _l("Coordinator"),
+    "partner": _l("Partner (read only)"),
+}
+
+
+@login_manager.user_loader
+def load_coordinator(session_id):
+    """The session names the account and its session token: a password change or a
+    deactivation ends every session."""
+    coordinator_id, _, token = (session_id or "").partition(":")
+    if not coordinator_id.isdigit():
+        return None
+    coordinator = db.session.get(Coordinator, int(coordinator_id))
+    if coordinator is None or not coordinator.active or coordinator.session_token != token:
+        return None
+    return coordinator
+
+
+def coordinator_by_email(email):
+    return db.session.scalar(select(Coordinator).where(
+        Coordinator.email == (email or "").strip().lower()))
+
+
+def signed_in(view):
+    """Any role may look."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def may_change(view):
+    """Admins and coordinators may change pledges; partners get 403."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.can_change:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def init_app(app):
+    login_manager.init_app(app)

@@ -1,0 +1,120 @@
+"""A pledge's two status axes and the moves allowed on each. Plain rules: no HTTP, no database.
+
+Review state: where the coordinators' decision stands. Implementation stage: once accepted,
+how far the city has come. Anything not listed here is refused with a clear reason.
+"""
+from flask_babel import lazy_gettext as _l
+
+REVIEW_STATES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "information_requested": _l("Information requested"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+    "merged": _l("Merged as duplicate"),
+}
+IMPLEMENTATION_STAGES = {
+    "planning": _l("Planning"),
+    "in-progress": _l("In progress"),
+    "fulfilled": _l("Fulfilled"),
+}
+
+# Moves a coordinator may make. Information is requested through its own form (with questions),
+# a duplicate is merged through the merge action, and only the city withdraws.
+COORDINATOR_MOVES = {
+    "submitted": {"in_review", "accepted", "declined"},
+    "in_review": {"accepted", "declined"},
+    "information_requested": {"in_review", "accepted", "declined"},
+    "declined": {"in_review"},
+}
+REQUEST_INFORMATION_FROM = {"submitted", "in_review", "information_requested"}
+MERGE_FROM = {"submitted", "in_review", "information_requested"}
+CITY_WITHDRAWS_FROM = {"draft", "submitted", "in_review", "information_requested", "accepted"}
+CITY_ANSWER_RETURNS_TO = "in_review"
+
+STAGE_MOVES = {
+    "planning": {"in-progress", "fulfilled"},
+    "in-progress": {"fulfilled"},
+}
+
+FINAL_REVIEW_STATES = {"declined", "withdrawn", "merged"}
+WAITING_FOR_COORDINATORS = {"submitted", "in_review"}
+
+
+class TransitionRefused(Exception):
+    """A move the rules do not allow; its message says why, for the person who tried."""
+
+
+def review_label(state):
+    return REVIEW_STATES.get(state, state)
+
+
+def stage_label(stage):
+    return IMPLEMENTATION_STAGES.get(stage, stage or "")
+
+
+def allowed_review_moves(state):
+    return sorted(COORDINATOR_MOVES.get(state, set()), key=list(REVIEW_STATES).index)
+
+
+def check_review_move(current, target):
+    if target not in REVIEW_STATES:
+        raise TransitionRefused(_l("“%(state)s” is not a review state.", state=target))
+    if target not in COORDINATOR_MOVES.get(current, set()):
+        raise TransitionRefused(_l(
+            "A pledge that is “%(current)s” cannot be moved to “%(target)s”.",
+            current=review_label(current), target=review_label(target)))
+
+
+def check_information_request(current):
+    if current not in REQUEST_INFORMATION_FROM:
+        raise TransitionRefused(_l(
+            "Information cannot be requested on a pledge that is “%(current)s”.",
+            current=review_label(current)))
+
+
+def check_merge(current, duplicate_id, original_id, original_state):
+    if duplicate_id == original_id:
+        raise TransitionRefused(_l("A pledge cannot be merged into itself."))
+    if current not in MERGE_FROM:
+        raise TransitionRefused(_l("A pledge that is “%(current)s” cannot be merged.",
+                                   current=review_label(current)))
+    if original_state in ("merged", "draft", "withdrawn"):
+        raise TransitionRefused(_l("Merge into a pledge that is still open."))
+
+
+def check_withdrawal(current):
+    if current not in CITY_WITHDRAWS_FROM:
+        raise TransitionRefused(_l("This pledge can no longer be withdrawn."))
+
+
+def check_stage_move(review_state, current, target):
+    if review_state != "accepted":
+        raise TransitionRefused(_l("The implementation stage is tracked once a pledge is accepted."))
+    if target not in IMPLEMENTATION_STAGES:
+        raise TransitionRefused(_l("“%(stage)s” is not an implementation stage.", stage=target))
+    if target not in STAGE_MOVES.get(current or "planning", set()) and not (
+            current is None and target == "planning"):
+        raise TransitionRefused(_l(
+            "The stage cannot go from “%(current)s” to “%(target)s”.",
+            current=stage_label(current), target=stage_label(target)))
+
+
+def is_final(review_state, stage=None):
+    """Nothing more will change: the city's tracker stops refreshing itself."""
+    return review_state in FINAL_REVIEW_STATES or (
+        review_state == "accepted" and stage == "fulfilled")
+
+
+def working_days_between(start, end):
+    """Monday to Friday days from start to end (for the first-response target)."""
+    if end <= start:
+        return 0
+    days, day = 0, start.date()
+    while day < end.date():
+        day = day.fromordinal(day.toordinal() + 1)
+        if day.weekday() < 5:
+            days += 1
+    return days

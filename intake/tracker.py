@@ -1,0 +1,4 @@
+"""The city's status tracker: a private link to the pledge's state, timeline and questions."""
+from flask import Blueprint
+
+bp = Blueprint("tracker", __name__)
