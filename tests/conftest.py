@@ -147,3 +147,39 @@ def contact(client):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_coordinator(app):
+    """Accounts straight in the database (the sign-in page has its own tests)."""
+    from intake.accounts_model import new_coordinator
+
+    def make(email="coordinator@mayorsmechanism.example", role="coordinator",
+             password="correct horse battery staple", name=""):
+        with app.app_context():
+            coordinator = new_coordinator(email, password, role=role, name=name)
+            db.session.add(coordinator)
+            db.session.commit()
+            db.session.refresh(coordinator)
+            db.session.expunge(coordinator)
+            return coordinator
+
+    return make
+
+
+@pytest.fixture
+def sign_in(app):
+    """A test client whose session is signed in as the given coordinator."""
+
+    def signed_in_client(coordinator, client=None):
+        from flask_login.utils import _create_identifier
+
+        client = client or app.test_client()
+        with app.test_request_context(environ_base=client.environ_base):
+            identifier = _create_identifier()  # what "strong" session protection checks
+        with client.session_transaction() as session:
+            session.update({"_user_id": coordinator.get_id(), "_fresh": True,
+                            "_id": identifier})
+        return client
+
+    return signed_in_client
