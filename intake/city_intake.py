@@ -327,6 +327,8 @@ def resume(token):
     pledge, reason = pledge_from_link(token)
     if pledge is None:
         return link_problem_page(reason)
+    if not pledges.is_editable(pledge):
+        return redirect(url_for("tracker.track", token=token))
     response = render_template(
         "intake/resume.html",
         pledge=pledge,

@@ -4,6 +4,7 @@ import socket
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from . import mailer, outbox, pledges
@@ -54,21 +55,32 @@ def _try_later(email, error):
     return "retry"
 
 
+CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
+              "reminder_update", "status_changed", "information_request")
+
+
 def email_context(email):
     """What the templates need, read fresh: a pledge may have changed since the row was written."""
     context = dict(email.context or {})
     pledge = db.session.get(Pledge, email.pledge_id) if email.pledge_id else None
     if pledge is not None:
         context.update(pledge=pledge, reference=pledge.reference or "", city=pledge.city or "")
-    if email.kind in ("resume_link", "acknowledgement", "reminder_draft",
-                      "reminder_information", "reminder_update") and pledge is not None:
+    if email.kind in CITY_KINDS and pledge is not None:
         # A fresh private link per email: only its hash is stored, never the link itself.
         raw = pledges.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
         db.session.commit()
-        context["private_link"] = mailer.absolute_url("intake.resume", token=raw)
+        page = "intake.resume" if pledge.review_state == "draft" else "tracker.track"
+        context["private_link"] = mailer.absolute_url(page, token=raw)
+    if email.kind == "information_answered" and pledge is not None:
+        context["pledge_page"] = mailer.absolute_url("triage.pledge", pledge_id=pledge.id)
     if email.kind.startswith("reminder_"):
         context["unsubscribe_url"] = mailer.unsubscribe_url(email.recipient)
     context.setdefault("day", "")
+    if "state" in context:
+        from .review import review_label
+
+        with force_locale(email.language):
+            context["state_label"] = str(review_label(context["state"]))
     context["base_url"] = current_app.config["BASE_URL"]
     return context
 

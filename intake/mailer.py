@@ -17,6 +17,9 @@ SUBJECTS = {
     "reminder_draft": _l("Your pledge is waiting for you"),
     "reminder_information": _l("A coordinator is waiting for your answer on %(reference)s"),
     "reminder_update": _l("Time to report progress on %(reference)s"),
+    "status_changed": _l("News about your pledge %(reference)s"),
+    "information_request": _l("Questions about your pledge %(reference)s"),
+    "information_answered": _l("The city answered: %(reference)s"),
 }
 
 

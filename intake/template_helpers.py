@@ -23,6 +23,19 @@ def option_attrs(group, option, first_error=None):
     return {"autofocus": True} if first_error and first_error == option.id else {}
 
 
+def action_area_title(slug):
+    from .reference import ACTION_AREAS_BY_SLUG
+
+    area = ACTION_AREAS_BY_SLUG.get(slug)
+    return area.title if area else slug
+
+
+def vocabulary_label(code, vocabulary):
+    return dict(vocabulary).get(code, code)
+
+
 def register(app):
     app.add_template_global(input_attrs)
     app.add_template_global(option_attrs)
+    app.add_template_filter(action_area_title)
+    app.add_template_filter(vocabulary_label)

@@ -5,7 +5,7 @@ from .helpers import ContactBrowser, drain_queue, outbox_rows, step_url
 
 CONTACT = "ana.souza@prefeitura.example"
 COORDINATORS = "coordinators@mayorsmechanism.example"
-LINK = re.compile(r"http://pledges\.test/resume/[A-Za-z0-9_\-]+")
+LINK = re.compile(r"http://pledges\.test/(?:resume|track)/[A-Za-z0-9_\-]+")
 
 
 def body_parts(message):

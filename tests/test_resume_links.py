@@ -138,7 +138,8 @@ def test_a_link_to_a_sent_pledge_shows_its_reference_and_status(app, contact):
     link = save_and_leave(contact)
     contact.complete_steps()
     contact.submit()
-    page = app.test_client().get(path_of(link))
+    page = app.test_client().get(path_of(link), follow_redirects=True)
+    assert page.request.path.startswith("/track/")  # the status tracker
     body = page.get_data(as_text=True)
     assert re.search(r"CTA-\d{4}-\d{4}", body)
     assert "Submitted" in body

@@ -1,2 +1,207 @@
 """A pledge's page for coordinators: every answer, the timeline, and the actions."""
-from . import bp  # noqa: F401
+from difflib import SequenceMatcher
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import countries, pledges, reference, review, triage_actions
+from ..audit import coordinator_actor
+from ..auth import may_change, signed_in
+from ..extensions import db
+from ..forms import options
+from ..models import (AuditEntry, Coordinator, InformationRequest, Note, OutboxEmail, Pledge,
+                      StatusChange)
+from . import bp
+from .forms import (AssignForm, InformationRequestForm, MergeForm, NoteForm, StageForm,
+                    StateForm)
+
+SIMILAR_TITLE = 0.6
+
+
+def sent_pledge_or_404(pledge_id):
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None or pledge.review_state == "draft":
+        abort(404)
+    return pledge
+
+
+def duplicates_of(pledge):
+    """Same city and country, and a similar title: probably the same pledge sent twice."""
+    if not pledge.city:
+        return []
+    candidates = db.session.scalars(select(Pledge).where(
+        func.lower(Pledge.city) == pledge.city.lower(), Pledge.country_code == pledge.country_code,
+        Pledge.id != pledge.id, Pledge.review_state.not_in(["draft", "merged"])))
+    title = (pledge.title or "").casefold()
+    return [c for c in candidates
+            if SequenceMatcher(None, title, (c.title or "").casefold()).ratio() >= SIMILAR_TITLE]
+
+
+def timeline(pledge):
+    """Everything that happened, newest first: state changes, emails, notes, questions."""
+    events = []
+    for change in db.session.scalars(select(StatusChange).filter_by(pledge_id=pledge.id)):
+        events.append((change.at, "change", change))
+    for email in db.session.scalars(select(OutboxEmail).filter_by(pledge_id=pledge.id)):
+        events.append((email.created_at, "email", email))
+    for note in db.session.scalars(select(Note).filter_by(pledge_id=pledge.id)):
+        events.append((note.created_at, "note", note))
+    for asked in db.session.scalars(select(InformationRequest).filter_by(pledge_id=pledge.id)):
+        events.append((asked.requested_at, "question", asked))
+        if asked.answered_at and asked.answer:
+            events.append((asked.answered_at, "answer", asked))
+    for entry in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.pledge_id == pledge.id,
+            AuditEntry.action.in_(["assigned", "unassigned"]))):
+        events.append((entry.at, "audit", entry))
+    return sorted(events, key=lambda event: pledges.as_utc(event[0]), reverse=True)
+
+
+def coordinators():
+    return db.session.scalars(select(Coordinator).where(
+        Coordinator.active.is_(True), Coordinator.role != "partner")
+        .order_by(Coordinator.email)).all()
+
+
+def build_forms(pledge, posted=None):
+    """The page's forms; the one that was posted keeps what was typed and its errors."""
+    version = {"version": str(pledge.version)}
+    forms = {
+        "assign": AssignForm(formdata=None, data={**version,
+                                                  "assignee": str(pledge.assignee_id or "")}),
+        "state": StateForm(formdata=None, data=version),
+        "information": InformationRequestForm(formdata=None, data=version),
+        "note": NoteForm(formdata=None, data=version),
+        "stage": StageForm(formdata=None, data=version),
+        "merge": MergeForm(formdata=None, data=version),
+    }
+    if posted:
+        forms.update(posted)
+    fill_choices(forms, pledge)
+    return forms
+
+
+def fill_choices(forms, pledge):
+    forms["assign"].assignee.choices = options(
+        [("", _("Nobody")), *((str(c.id), c.display_name) for c in coordinators())])
+    forms["state"].target.choices = options(
+        [(state, review.review_label(state)) for state in
+         review.allowed_review_moves(pledge.review_state)])
+    forms["stage"].stage.choices = options(
+        [(stage, review.stage_label(stage)) for stage in
+         sorted(review.STAGE_MOVES.get(pledge.implementation_stage or "planning", set()),
+                key=list(review.IMPLEMENTATION_STAGES).index)])
+    forms["merge"].original.choices = options(
+        [(str(p.id), f"{p.reference} – {p.city}: {p.title}") for p in duplicates_of(pledge)])
+
+
+def render_page(pledge, forms=None, status=200, problem=None):
+    return render_template(
+        "triage/pledge.html", pledge=pledge, forms=forms or build_forms(pledge),
+        events=timeline(pledge), duplicates=duplicates_of(pledge), problem=problem,
+        review=review, pledges=pledges, reference=reference, countries=countries,
+        can_change=current_user.can_change), status
+
+
+@bp.get("/pledges/<int:pledge_id>")
+@signed_in
+def pledge(pledge_id):
+    return render_page(sent_pledge_or_404(pledge_id))
+
+
+
+
+def conflict_message():
+    return _("Someone else changed this pledge while you were looking at it. Nothing was "
+             "saved: check the page as it is now, then try again.")
+
+
+def act(pledge_id, form_name, form_class, action):
+    """Validate the posted form, check the version, run the action, commit; or show why not."""
+    pledge = sent_pledge_or_404(pledge_id)
+    form = form_class()
+    fill_choices({**build_forms(pledge), form_name: form}, pledge)
+    if form.version.data and form.version.data != str(pledge.version):
+        # Checked first: the page the coordinator saw (and its choices) is out of date.
+        return render_page(pledge, build_forms(pledge, {form_name: form}), status=409,
+                           problem=conflict_message())
+    if not form.validate():
+        return render_page(pledge, build_forms(pledge, {form_name: form}), status=422)
+    try:
+        done = action(pledge, form)
+        db.session.commit()
+    except review.TransitionRefused as refused:
+        db.session.rollback()
+        return render_page(pledge, build_forms(pledge, {form_name: form}), status=422,
+                           problem=str(refused))
+    except StaleDataError:
+        db.session.rollback()
+        pledge = sent_pledge_or_404(pledge_id)
+        return render_page(pledge, build_forms(pledge, {form_name: form}), status=409,
+                           problem=conflict_message())
+    flash(done)
+    return redirect(url_for("triage.pledge", pledge_id=pledge_id), code=303)
+
+
+@bp.post("/pledges/<int:pledge_id>/assign")
+@may_change
+def assign(pledge_id):
+    def action(pledge, form):
+        assignee = db.session.get(Coordinator, int(form.assignee.data)) \
+            if form.assignee.data else None
+        triage_actions.assign(pledge, assignee, coordinator_actor())
+        return _("Assigned to %(name)s.", name=assignee.display_name) if assignee \
+            else _("Nobody is assigned now.")
+    return act(pledge_id, "assign", AssignForm, action)
+
+
+@bp.post("/pledges/<int:pledge_id>/state")
+@may_change
+def change_state(pledge_id):
+    def action(pledge, form):
+        triage_actions.change_review_state(pledge, form.target.data, coordinator_actor(),
+                                           form.message.data)
+        return _("The pledge is now “%(state)s”.", state=review.review_label(form.target.data))
+    return act(pledge_id, "state", StateForm, action)
+
+
+@bp.post("/pledges/<int:pledge_id>/request-information")
+@may_change
+def request_information(pledge_id):
+    def action(pledge, form):
+        triage_actions.request_information(pledge, form.questions.data, coordinator_actor())
+        return _("Your questions were sent to the city.")
+    return act(pledge_id, "information", InformationRequestForm, action)
+
+
+@bp.post("/pledges/<int:pledge_id>/notes")
+@may_change
+def add_note(pledge_id):
+    def action(pledge, form):
+        triage_actions.add_note(pledge, form.body.data, coordinator_actor())
+        return _("Note added.")
+    return act(pledge_id, "note", NoteForm, action)
+
+
+@bp.post("/pledges/<int:pledge_id>/stage")
+@may_change
+def change_stage(pledge_id):
+    def action(pledge, form):
+        triage_actions.change_stage(pledge, form.stage.data, form.narrative.data,
+                                    coordinator_actor())
+        return _("The implementation stage is now “%(stage)s”.",
+                 stage=review.stage_label(form.stage.data))
+    return act(pledge_id, "stage", StageForm, action)
+
+
+@bp.post("/pledges/<int:pledge_id>/merge")
+@may_change
+def merge(pledge_id):
+    def action(pledge, form):
+        original = sent_pledge_or_404(int(form.original.data))
+        triage_actions.merge(pledge, original, coordinator_actor())
+        return _("Merged into %(reference)s.", reference=original.reference)
+    return act(pledge_id, "merge", MergeForm, action)
