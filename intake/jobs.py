@@ -19,14 +19,16 @@ def utcnow():
 
 def send_email(email_id):
     """Send one outbox row. Safe to run twice: only the job that claims the row sends."""
-    email = outbox.claim(email_id)
+    email = outbox.claim(email_id, commit=False)
     if email is None:
         return "skipped"
     if outbox.is_suppressed(email.recipient, email.kind):
         outbox.mark_suppressed(email)
         return "suppressed"
+    context = email_context(email)
+    db.session.commit()  # the claim and the private link, together, before sending
     try:
-        message = mailer.build_message(email, email_context(email))
+        message = mailer.build_message(email, context)
         mailer.deliver(message)
     except smtplib.SMTPResponseException as error:
         return _smtp_refused(email, error.smtp_code, error.smtp_error)
@@ -68,7 +70,6 @@ def email_context(email):
     if email.kind in CITY_KINDS and pledge is not None:
         # A fresh private link per email: only its hash is stored, never the link itself.
         raw = pledges.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
-        db.session.commit()
         page = "intake.resume" if pledge.review_state == "draft" else "tracker.track"
         context["private_link"] = mailer.absolute_url(page, token=raw)
     if email.kind == "information_answered" and pledge is not None:

@@ -42,14 +42,17 @@ def suppress(address, scope, reason):
         db.session.add(EmailSuppression(email=address, scope=scope, reason=reason))
 
 
-def queue_email(kind, recipient, language, idempotency_key, context=None, pledge_id=None):
+def queue_email(kind, recipient, language, idempotency_key, context=None, pledge_id=None,
+                suppressed=None, known_new=False):
     """Add the email to the current transaction; the same key is only ever queued once.
 
-    Returns the row, or None when that key was already queued."""
-    existing = db.session.scalar(
-        select(OutboxEmail.id).where(OutboxEmail.idempotency_key == idempotency_key))
-    if existing is not None:
+    Returns the row, or None when that key was already queued. A caller that has already
+    looked up the suppression list or the existing keys (the sweep, in bulk) says so."""
+    if not known_new and db.session.scalar(
+            select(OutboxEmail.id).where(OutboxEmail.idempotency_key == idempotency_key)):
         return None
+    if suppressed is None:
+        suppressed = is_suppressed(recipient, kind)
     domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
     email = OutboxEmail(
         kind=kind,
@@ -57,7 +60,7 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
         language=language or "en",
         idempotency_key=idempotency_key,
         message_id=make_msgid(domain=domain),
-        status="suppressed" if is_suppressed(recipient, kind) else "pending",
+        status="suppressed" if suppressed else "pending",
         next_attempt_at=utcnow(),
         context=context or {},
         pledge_id=pledge_id,
@@ -81,12 +84,13 @@ def _collect_new_emails(session, _flush_context):
 
 
 def _enqueue_after_commit(session):
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the rows are not committed yet
     ids = session.info.pop("outbox_new_ids", None)
     if ids:
-        from .queueing import enqueue_send  # late: keeps this module free of Redis at import
+        from .queueing import enqueue_sends  # late: keeps this module free of Redis at import
 
-        for email_id in sorted(ids):
-            enqueue_send(email_id)
+        enqueue_sends(sorted(ids))
 
 
 def _forget_after_rollback(session, previous_transaction):
@@ -107,7 +111,7 @@ def init_app(app):
 # --- the life of a row ---------------------------------------------------------------------
 
 
-def claim(email_id, now=None):
+def claim(email_id, now=None, commit=True):
     """Take the row for sending. Only one claimer wins: a job run twice sends once."""
     now = now or utcnow()
     claimed = db.session.execute(
@@ -116,7 +120,8 @@ def claim(email_id, now=None):
                OutboxEmail.next_attempt_at <= now)
         .values(status="sending", claimed_at=now, attempts=OutboxEmail.attempts + 1)
     ).rowcount == 1
-    db.session.commit()
+    if commit or not claimed:
+        db.session.commit()
     return db.session.get(OutboxEmail, email_id) if claimed else None
 
 

@@ -33,3 +33,18 @@ def enqueue_send(email_id, at=None):
     except Exception as error:  # Redis down, flushed, timed out: the database keeps the truth
         current_app.logger.warning("Could not enqueue email %s: %s", email_id, error)
         return False
+
+
+def enqueue_sends(email_ids):
+    """All of a commit's emails in one round trip to Redis."""
+    if len(email_ids) == 1:
+        return enqueue_send(email_ids[0])
+    try:
+        queue = email_queue()
+        queue.enqueue_many([
+            Queue.prepare_data(SEND_JOB, (email_id,), job_id=job_id("send-email", email_id))
+            for email_id in email_ids])
+        return True
+    except Exception as error:  # as in enqueue_send: the dispatcher will find them
+        current_app.logger.warning("Could not enqueue %d emails: %s", len(email_ids), error)
+        return False

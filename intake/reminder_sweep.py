@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from . import reminders
 from .extensions import db
-from .models import EmailSuppression, InformationRequest, Pledge
+from .models import EmailSuppression, InformationRequest, OutboxEmail, Pledge
 from .notifications import reminder_facts, reminder_rules
 from .outbox import queue_email
 
@@ -14,18 +14,12 @@ def sweep(now):
     """Write the outbox rows for every reminder due at `now`. Running it twice adds nothing:
     each pledge moves its next due time forward, and each reminder has a unique key."""
     rules = reminder_rules()
+    due_ids = list(db.session.scalars(  # an index range scan: only what is due
+        select(Pledge.id).where(Pledge.next_reminder_at <= now)))
     queued = 0
-    last_id = 0
-    while True:
-        batch = db.session.scalars(
-            select(Pledge)
-            .where(Pledge.next_reminder_at <= now, Pledge.id > last_id)
-            .order_by(Pledge.id)
-            .limit(BATCH)
-        ).all()
-        if not batch:
-            break
-        last_id = batch[-1].id
+    for start in range(0, len(due_ids), BATCH):
+        batch = db.session.scalars(select(Pledge).where(
+            Pledge.id.in_(due_ids[start:start + BATCH])).order_by(Pledge.id)).all()
         queued += _remind(batch, rules, now)
         db.session.commit()
     return queued
@@ -34,22 +28,35 @@ def sweep(now):
 def _remind(batch, rules, now):
     open_requests = _open_request_times([p.id for p in batch])
     opted_out = _opted_out({p.focal_email for p in batch if p.focal_email})
-    queued = 0
+    planned = {}
     for pledge in batch:
         facts = reminder_facts(pledge, open_requests.get(pledge.id),
                                opted_out=pledge.focal_email in opted_out)
-        reminder = reminders.due_now(facts, rules, now)
+        planned[pledge.id] = (facts, reminders.due_now(facts, rules, now))
+    already = _existing_keys([r.idempotency_key for _f, r in planned.values() if r])
+    queued = 0
+    for pledge in batch:
+        facts, reminder = planned[pledge.id]
         if reminder is not None and pledge.focal_email:
-            row = queue_email(reminder.kind, pledge.focal_email, pledge.language,
-                              reminder.idempotency_key, pledge_id=pledge.id,
-                              context={"milestone": reminder.milestone})
-            queued += row is not None
+            if reminder.idempotency_key not in already:
+                queue_email(reminder.kind, pledge.focal_email, pledge.language,
+                            reminder.idempotency_key, pledge_id=pledge.id,
+                            context={"milestone": reminder.milestone},
+                            suppressed=False, known_new=True)
+                queued += 1
             pledge.reminders_sent = (pledge.reminders_sent or 0) + 1
             pledge.reminder_last_due = reminder.due_at
             facts = reminder_facts(pledge, open_requests.get(pledge.id),
                                    opted_out=pledge.focal_email in opted_out)
         pledge.next_reminder_at = reminders.next_due_at(facts, rules)
     return queued
+
+
+def _existing_keys(keys):
+    if not keys:
+        return set()
+    return set(db.session.scalars(select(OutboxEmail.idempotency_key).where(
+        OutboxEmail.idempotency_key.in_(keys))))
 
 
 def _open_request_times(pledge_ids):
