@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/intake_steps.py
 	$(BIN)/python bench/reminder_sweep.py
 	$(BIN)/python bench/email_throughput.py
+	$(BIN)/python bench/triage_queue.py
 
 # After changing user-facing text: refresh the catalogues, then translate the new entries.
 messages: $(STAMP)
