@@ -1,0 +1,136 @@
+"""Forms of the coordinator accounts: sign in, and the admins' account management.
+
+The rules on a new address and a new password live here once, for the forms and the command
+line alike (check_new_email, check_new_password)."""
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, StopValidation
+
+from .accounts_model import MIN_PASSWORD_LENGTH, ROLE_NAMES
+from .auth import ROLES, coordinator_by_email
+from .forms import FORBIDDEN_CHARACTERS, options, plain_text, strip, text
+
+EMAIL_MAX_LENGTH = 254
+NAME_MAX_LENGTH = 120
+# scrypt reads the whole password: a bound keeps a sign-in attempt cheap.
+PASSWORD_MAX_LENGTH = 256
+SIGN_IN_PASSWORD_MAX_LENGTH = 1024
+
+
+class AccountRuleError(ValueError):
+    """A new address or password that breaks a rule; the message is for the person."""
+
+
+def check_new_email(value):
+    """The address, lowercased, if it is well formed and no account has it yet."""
+    email = (value or "").strip().lower()
+    if not email:
+        raise AccountRuleError(_l("Enter the email address."))
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise AccountRuleError(_l("Use %(max)d characters or fewer.", max=EMAIL_MAX_LENGTH))
+    if FORBIDDEN_CHARACTERS.search(email):
+        raise AccountRuleError(_l("Enter an email address in the right format, "
+                                  "like name@organisation.org"))
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountRuleError(_l("Enter an email address in the right format, "
+                                  "like name@organisation.org")) from error
+    if coordinator_by_email(email) is not None:
+        raise AccountRuleError(_l("An account with this email address already exists."))
+    return email
+
+
+def check_new_password(password):
+    password = password or ""
+    if not password:
+        raise AccountRuleError(_l("Enter the password."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountRuleError(_l("Use at least %(min)d characters for the password.",
+                                  min=MIN_PASSWORD_LENGTH))
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise AccountRuleError(_l("Use %(max)d characters or fewer.", max=PASSWORD_MAX_LENGTH))
+    if not password.strip():
+        raise AccountRuleError(_l("The password cannot be only spaces."))
+    return password
+
+
+def new_email(form, field):
+    try:
+        field.data = check_new_email(field.data)
+    except AccountRuleError as error:
+        raise StopValidation(str(error)) from error
+
+
+def new_password(form, field):
+    try:
+        check_new_password(field.data)
+    except AccountRuleError as error:
+        raise StopValidation(str(error)) from error
+
+
+def role_choices():
+    return options([(name, ROLES[name]) for name in ROLE_NAMES])
+
+
+def password_field(label, description=None):
+    return PasswordField(label, validators=[new_password], description=description,
+                         render_kw={"maxlength": PASSWORD_MAX_LENGTH})
+
+
+def confirmation_field():
+    return PasswordField(
+        _l("Type the password again"),
+        validators=[DataRequired(message=_l("Type the password again.")),
+                    EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"maxlength": PASSWORD_MAX_LENGTH})
+
+
+class SignInForm(FlaskForm):
+    email = StringField(
+        _l("Email address"), filters=[strip],
+        validators=[DataRequired(message=_l("Enter your email address.")), plain_text,
+                    Length(max=EMAIL_MAX_LENGTH,
+                           message=_l("Use %(max)d characters or fewer.", max=EMAIL_MAX_LENGTH))],
+        render_kw={"maxlength": EMAIL_MAX_LENGTH})
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(message=_l("Enter your password.")),
+                    Length(max=SIGN_IN_PASSWORD_MAX_LENGTH,
+                           message=_l("Use %(max)d characters or fewer.",
+                                      max=SIGN_IN_PASSWORD_MAX_LENGTH))])
+    next = HiddenField()
+
+
+class NewAccountForm(FlaskForm):
+    email = StringField(_l("Email address"), filters=[strip], validators=[new_email],
+                        description=_l("The person signs in with it."),
+                        render_kw={"maxlength": EMAIL_MAX_LENGTH})
+    name = text(_l("Name (optional)"), NAME_MAX_LENGTH)
+    role = SelectField(_l("Role"), choices=role_choices(), default="coordinator",
+                       validate_choice=True,
+                       validators=[InputRequired(message=_l("Choose the role."))])
+    password = password_field(
+        _l("Initial password"),
+        description=_l("At least %(min)d characters. Give it to the person through a "
+                       "separate, safe channel.", min=MIN_PASSWORD_LENGTH))
+    confirm = confirmation_field()
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices(), validate_choice=True,
+                       validators=[InputRequired(message=_l("Choose the role."))])
+
+
+class PasswordResetForm(FlaskForm):
+    password = password_field(
+        _l("New password"),
+        description=_l("At least %(min)d characters. Every session of the account ends.",
+                       min=MIN_PASSWORD_LENGTH))
+    confirm = confirmation_field()
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its security token (deactivate, reactivate, unlock)."""
