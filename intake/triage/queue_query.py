@@ -1,0 +1,475 @@
+"""The coordinators' queue as queries, with no HTTP: the filters read from a query string, the
+counts per review state, one page of pledges, and every filtered pledge for the exports.
+
+Days waiting: the working days (Monday to Friday, review.working_days_between) from the moment a
+pledge was sent to now, for a pledge whose review state is in review.WAITING_FOR_COORDINATORS
+(submitted, in review). Any other state waits for nobody: it has no days waiting. A pledge is
+waiting too long when its days waiting are more than the target (FIRST_RESPONSE_WORKING_DAYS).
+"""
+import re
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, time, timedelta, timezone
+from math import ceil
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select, text, union_all
+from sqlalchemy.orm import load_only, selectinload
+
+from .. import review
+from ..countries import COUNTRY_CODES
+from ..extensions import db
+from ..models import Pledge, PledgeActionArea
+from ..pledges import as_utc
+from ..reference import ACTION_AREAS_BY_SLUG
+from ..regions import REGIONS
+
+PAGE_SIZE = 50
+EXPORT_BATCH = 500
+MERGE_FROM_TOTAL = 1000  # see reads_state_indexes
+QUEUE_STATES = [state for state in review.REVIEW_STATES if state != "draft"]
+WAITING_STATES = [state for state in QUEUE_STATES if state in review.WAITING_FOR_COORDINATORS]
+
+# Each sort and the direction it takes when the link or the form does not say.
+SORTS = {
+    "submitted": ("desc", _l("Date sent")),
+    "city": ("asc", _l("City")),
+    "reference": ("asc", _l("Reference")),
+    "waiting": ("desc", _l("Days waiting")),
+}
+DIRECTIONS = {"asc": _l("Ascending"), "desc": _l("Descending")}
+DEFAULT_SORT = "submitted"
+TRUE_WORDS = {"1", "y", "yes", "on", "true"}
+UNASSIGNED = "none"
+
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 8
+MAX_WORD_LENGTH = 40
+SEARCH_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script, nothing else
+REFERENCE = re.compile(r"^[A-Za-z]{1,10}-\d{4}-\d{1,8}$")
+SQLITE_SEARCH = "pledge.id IN (SELECT rowid FROM pledge_search WHERE pledge_search MATCH :match)"
+# The very expression of the GIN index ix_pledge_search (migration 0003), so that it is used.
+POSTGRESQL_SEARCH = (
+    "to_tsvector('simple', coalesce(pledge.city, '') || ' ' || coalesce(pledge.title, '') "
+    "|| ' ' || coalesce(pledge.summary, '') || ' ' || coalesce(pledge.commitment, '')) "
+    "@@ to_tsquery('simple', :tsquery)")
+
+# What a row of the queue or of an export shows (the rest of a pledge is not read).
+LISTED_COLUMNS = (Pledge.reference, Pledge.review_state, Pledge.submitted_at, Pledge.city,
+                  Pledge.country_code, Pledge.title, Pledge.implementation_stage,
+                  Pledge.region, Pledge.assignee_id, Pledge.gcm_objectives,
+                  Pledge.gcr_objectives, Pledge.version)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the coordinator asked for; every value already checked (see parse_filters)."""
+
+    state: str = ""
+    area: str = ""
+    region: str = ""
+    country: str = ""
+    assignee: str = ""  # a coordinator's id, or UNASSIGNED
+    mine: bool = False
+    overdue: bool = False
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    dir: str = SORTS[DEFAULT_SORT][0]
+    page: int = 1
+
+    def as_args(self, **changes):
+        """The query string of this view (defaults left out), with some values changed."""
+        changed = replace(self, **changes)
+        args = {}
+        for item in fields(changed):
+            value = getattr(changed, item.name)
+            if item.name not in ("sort", "dir") and value not in (item.default, "", False):
+                args[item.name] = "1" if value is True else value
+        if (changed.sort, changed.dir) != (DEFAULT_SORT, SORTS[DEFAULT_SORT][0]):
+            args["sort"], args["dir"] = changed.sort, changed.dir  # a direction needs its sort
+        return args
+
+    def sorted_by(self, sort):
+        """The view sorted by this column: its default direction, or the other one if it is
+        already sorted so. Back to the first page."""
+        direction = SORTS[sort][0]
+        if self.sort == sort:
+            direction = "asc" if self.dir == "desc" else "desc"
+        return self.as_args(sort=sort, dir=direction, page=1)
+
+
+@dataclass(frozen=True)
+class QueueContext:
+    """Who looks, and when: "mine" and "waiting too long" depend on them."""
+
+    me: int | None
+    now: datetime
+    target_days: int
+
+
+@dataclass
+class QueuePage:
+    pledges: list
+    number: int
+    size: int
+    total: int
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def last(self):
+        return max(1, ceil(self.total / self.size))
+
+    @property
+    def first_shown(self):
+        return (self.number - 1) * self.size + 1 if self.pledges else 0
+
+    @property
+    def last_shown(self):
+        return self.first_shown + len(self.pledges) - 1 if self.pledges else 0
+
+
+# --- reading the query string -------------------------------------------------------------
+
+
+def shown(value):
+    """A value as it may be quoted in a message (not too long)."""
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
+PROBLEMS = {
+    "state": _l("There is no review state “%(value)s” in the queue: every state is shown."),
+    "area": _l("There is no action area “%(value)s”: that filter was left out."),
+    "region": _l("There is no region “%(value)s”: that filter was left out."),
+    "country": _l("There is no country “%(value)s”: that filter was left out."),
+    "assignee": _l("“%(value)s” is not a coordinator: that filter was left out."),
+    "sort": _l("Pledges cannot be sorted by “%(value)s”: they are sorted by the date sent."),
+    "dir": _l("“%(value)s” is not an order: the usual one is used."),
+    "page": _l("“%(value)s” is not a page number: the first page is shown."),
+}
+
+
+def problem(name, value):
+    return PROBLEMS[name] % {"value": shown(value)}
+
+
+def parse_filters(args):
+    """(QueueFilters, problems): a value that is not understood is left out, and said so."""
+    problems = []
+
+    def pick(name, allowed, value=None):
+        value = (args.get(name) or "").strip() if value is None else value
+        if value and value not in allowed:
+            problems.append(problem(name, value))
+            return ""
+        return value
+
+    state = pick("state", {*QUEUE_STATES, "all"})
+    sort = pick("sort", SORTS) or DEFAULT_SORT
+    filters = QueueFilters(
+        state="" if state == "all" else state,
+        area=pick("area", ACTION_AREAS_BY_SLUG),
+        region=pick("region", REGIONS),
+        country=pick("country", COUNTRY_CODES, (args.get("country") or "").strip().upper()),
+        assignee=parse_assignee(args.get("assignee"), problems),
+        mine=is_ticked(args.get("mine")),
+        overdue=is_ticked(args.get("overdue")),
+        q=" ".join((args.get("q") or "").split())[:MAX_SEARCH_LENGTH],
+        sort=sort,
+        dir=pick("dir", DIRECTIONS) or SORTS[sort][0],
+        page=parse_page(args.get("page"), problems),
+    )
+    return filters, problems
+
+
+def parse_assignee(raw, problems):
+    raw = (raw or "").strip()
+    if raw and raw != UNASSIGNED and not is_number(raw):
+        problems.append(problem("assignee", raw))
+        return ""
+    return raw
+
+
+def is_ticked(raw):
+    return (raw or "").strip().lower() in TRUE_WORDS
+
+
+def parse_page(raw, problems):
+    raw = (raw or "").strip()
+    if not raw:
+        return 1
+    if not is_number(raw) or int(raw) < 1:
+        problems.append(problem("page", raw))
+        return 1
+    return int(raw)
+
+
+def is_number(raw):
+    """Plain digits, not too many (a database integer; "²" or "١" are not page numbers)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 9
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def search_words(q):
+    """The words of a search, letters and digits only: nothing the search syntax could read."""
+    words = [word[:MAX_WORD_LENGTH] for word in SEARCH_WORD.findall(q or "")]
+    return words[:MAX_SEARCH_WORDS]
+
+
+def sqlite_match(words):
+    """FTS5: each word a quoted string, prefix-matched ("welc"* finds "welcome")."""
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+
+
+def postgresql_tsquery(words):
+    return " & ".join(f"{word}:*" for word in words)
+
+
+def search_condition(q, dialect):
+    if REFERENCE.match(q or ""):
+        return Pledge.reference == q.upper()
+    words = search_words(q)
+    if not words:
+        return None
+    if dialect == "postgresql":
+        return text(POSTGRESQL_SEARCH).bindparams(tsquery=postgresql_tsquery(words))
+    return text(SQLITE_SEARCH).bindparams(match=sqlite_match(words))
+
+
+# --- days waiting ---------------------------------------------------------------------------
+
+
+def midnight(day):
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def days_waiting(pledge, now):
+    if pledge.review_state not in review.WAITING_FOR_COORDINATORS or not pledge.submitted_at:
+        return None
+    return working_days_between(as_utc(pledge.submitted_at), now)
+
+
+def working_days_between(start, end):
+    """review.working_days_between (Monday to Friday days after start's day, up to end's day),
+    counted by whole weeks: a pledge two years old costs no more than one sent yesterday."""
+    if end <= start:
+        return 0
+    first, last = start.date(), end.date()
+    weeks, rest = divmod((last - first).days, 7)
+    days = weeks * 5
+    for offset in range(1, rest + 1):
+        if (first + timedelta(days=weeks * 7 + offset)).weekday() < 5:
+            days += 1
+    return days
+
+
+def waiting_too_long_before(now, target_days):
+    """The moment before which a pledge sent is now waiting more than target_days working
+    days (working days depend only on the day a pledge was sent, so this is a midnight)."""
+    day, working_days = now.date(), 0  # sent today: 0 working days
+    while working_days <= target_days:
+        if day.weekday() < 5:  # sent the day before, this day counts too
+            working_days += 1
+        day -= timedelta(days=1)
+    return midnight(day + timedelta(days=1))
+
+
+# --- the queries ----------------------------------------------------------------------------
+
+
+def dialect_name():
+    return db.session.get_bind().dialect.name
+
+
+def conditions(filters, context, with_state=True, reads_in_order=False):
+    """WHERE conditions of the filters (the state tab left out for the counts per tab).
+
+    reads_in_order: the pledges are read in order and the reading stops early (a page from a
+    state's index), so the action area is checked pledge by pledge instead of collected."""
+    found = [Pledge.review_state != "draft"]
+    if with_state and filters.state:
+        found.append(Pledge.review_state == filters.state)
+    if filters.area:
+        found.append(area_condition(filters.area, reads_in_order))
+    if filters.region:
+        found.append(Pledge.region == filters.region)
+    if filters.country:
+        found.append(Pledge.country_code == filters.country)
+    if filters.assignee == UNASSIGNED:
+        found.append(Pledge.assignee_id.is_(None))
+    elif filters.assignee:
+        found.append(Pledge.assignee_id == int(filters.assignee))
+    if filters.mine:
+        found.append(Pledge.assignee_id == context.me)
+    if filters.overdue:
+        found.append(Pledge.review_state.in_(WAITING_STATES))
+        found.append(Pledge.submitted_at < waiting_too_long_before(context.now,
+                                                                   context.target_days))
+    searched = search_condition(filters.q, dialect_name()) if filters.q else None
+    if searched is not None:
+        found.append(searched)
+    return found
+
+
+def area_condition(area, pledge_by_pledge):
+    """Pledges with this action area: the area's pledges collected once (IN), or a probe of
+    the primary key (pledge_id, area) for each pledge read (EXISTS)."""
+    if pledge_by_pledge:
+        return select(PledgeActionArea.pledge_id).where(
+            PledgeActionArea.pledge_id == Pledge.id, PledgeActionArea.area == area).exists()
+    return Pledge.id.in_(select(PledgeActionArea.pledge_id).where(PledgeActionArea.area == area))
+
+
+def waiting_rank():
+    """0 for a pledge waiting for the coordinators, 1 for any other: waiting ones come first."""
+    return case((Pledge.review_state.in_(WAITING_STATES), 0), else_=1)
+
+
+def order_keys(filters):
+    """(expression, ascending) pairs of the chosen sort, with the id last so that pages never
+    overlap."""
+    ascending = filters.dir == "asc"
+    if filters.sort == "city":
+        return [(func.lower(Pledge.city), ascending), (Pledge.id, ascending)]
+    if filters.sort == "reference":
+        return [(Pledge.reference, ascending), (Pledge.id, ascending)]
+    if filters.sort == "waiting":
+        # More days waiting = sent earlier; pledges waiting for nobody come last either way.
+        by_date = [(Pledge.submitted_at, not ascending), (Pledge.id, not ascending)]
+        return by_date if filters.state else [(waiting_rank(), True), *by_date]
+    return [(Pledge.submitted_at, ascending), (Pledge.id, ascending)]
+
+
+def ordering(filters, reverse=False):
+    return [expression.asc() if ascending != reverse else expression.desc()
+            for expression, ascending in order_keys(filters)]
+
+
+def state_counts(filters, context):
+    """Pledges per review state under every filter but the state tab: one grouped COUNT."""
+    state = Pledge.review_state
+    if has_narrowing_filters(filters) and dialect_name() == "sqlite":
+        # Grouped by the column, SQLite (which has no statistics: the app runs no ANALYZE)
+        # walks the state index to skip a sort, and fetches every row from it at random.
+        state = func.coalesce(Pledge.review_state, "")
+    rows = db.session.execute(
+        select(state, func.count())
+        .where(*conditions(filters, context, with_state=False))
+        .group_by(state))
+    counts = dict.fromkeys(QUEUE_STATES, 0)
+    counts.update({state: number for state, number in rows if state in counts})
+    return counts
+
+
+def has_narrowing_filters(filters):
+    return bool(filters.area or filters.region or filters.country or filters.assignee
+                or filters.mine or filters.q)
+
+
+def listed(statement):
+    """Only what a row shows, with the action areas and the assignee (one query each)."""
+    return statement.options(load_only(*LISTED_COLUMNS), selectinload(Pledge.action_areas),
+                             selectinload(Pledge.assignee))
+
+
+def window(total, offset, limit):
+    """(offset, limit, reverse): rows past the middle are read from the other end, so that the
+    last page costs what the first does."""
+    if offset <= total // 2:
+        return offset, limit, False
+    from_end = total - offset - limit
+    return max(from_end, 0), limit + min(from_end, 0), True
+
+
+def reads_state_indexes(filters, total):
+    """Sorted by date sent or days waiting, each state's pledges come in order from the index
+    (review_state, submitted_at): the page is a merge of those ordered lists, with no sort of
+    every pledge. Not when the other filters keep few pledges (each state's list would be read
+    to its end), nor for a search (its own index finds the pledges)."""
+    return (filters.sort in ("submitted", "waiting") and not filters.q
+            and (not has_narrowing_filters(filters) or total >= MERGE_FROM_TOTAL))
+
+
+def state_groups(filters):
+    """The states in the order the sort lists them: for days waiting, waiting ones first."""
+    states = [filters.state] if filters.state else QUEUE_STATES
+    if filters.sort != "waiting":
+        return [states]
+    return [[s for s in states if s in WAITING_STATES],
+            [s for s in states if s not in WAITING_STATES]]
+
+
+def merged_state_ids(filters, context, counts, offset, limit):
+    """The ids at [offset, offset + limit) of the queue, group of states by group."""
+    parts, position = [], 0
+    for group in state_groups(filters):
+        group = [state for state in group if counts[state]]
+        group_total = sum(counts[state] for state in group)
+        first, last = max(offset, position), min(offset + limit, position + group_total)
+        if first < last:
+            parts.append(group_ids(filters, context, group,
+                                   *window(group_total, first - position, last - first)))
+        position += group_total
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def group_ids(filters, context, states, offset, limit, reverse):
+    """A merge of these states' lists, each in submitted_at order from its index range.
+
+    SQLite merges the ranges as they stream (MERGE (UNION ALL)); PostgreSQL needs each range
+    cut at offset + limit to read it from the index (then a Merge Append) instead of sorting
+    every pledge of the state."""
+    newest_first = order_keys(replace(filters, state=states[0]))[0][1] == reverse
+    cut = dialect_name() == "postgresql"
+
+    def ordered(submitted_at, pledge_id):
+        if newest_first:
+            return submitted_at.desc(), pledge_id.desc()
+        return submitted_at.asc(), pledge_id.asc()
+
+    arms = []
+    for state in states:
+        arm = (select(Pledge.id, Pledge.submitted_at)
+               .where(*conditions(replace(filters, state=state), context, reads_in_order=True)))
+        if cut:
+            arm = select(*arm.order_by(*ordered(Pledge.submitted_at, Pledge.id))
+                         .limit(offset + limit).subquery().c)
+        arms.append(arm)
+    merged = union_all(*arms) if len(arms) > 1 else arms[0]
+    columns = merged.selected_columns
+    page = merged.order_by(*ordered(columns.submitted_at, columns.id)).limit(limit).offset(offset)
+    return select(page.subquery().c.id)
+
+
+def page_ids(filters, context, counts, total, number, size):
+    offset = (number - 1) * size
+    if reads_state_indexes(filters, total):
+        return merged_state_ids(filters, context, counts, offset, size)
+    offset, limit, reverse = window(total, offset, size)
+    return (select(Pledge.id).where(*conditions(filters, context))
+            .order_by(*ordering(filters, reverse)).limit(limit).offset(offset))
+
+
+def page_of_pledges(filters, context, page_size=PAGE_SIZE):
+    """The counts per tab and the page asked for (the last one if it asked for more).
+
+    The page's ids are picked first on their own (a narrow query the database can answer from
+    an index), then only those pledges are read in full, with their areas and assignee."""
+    counts = state_counts(filters, context)
+    total = counts[filters.state] if filters.state else sum(counts.values())
+    page = QueuePage([], 1, page_size, total, counts)
+    page.number = min(filters.page, page.last)
+    if not total:
+        return page
+    ids = page_ids(filters, context, counts, total, page.number, page_size).subquery("page_ids")
+    statement = listed(select(Pledge).join(ids, Pledge.id == ids.c.id)
+                       .order_by(*ordering(filters)))
+    page.pledges = db.session.scalars(statement).all()
+    return page
+
+
+def every_pledge(filters, context):
+    """Every pledge under the filters (all pages), in the queue's order, read in batches."""
+    statement = listed(select(Pledge).where(*conditions(filters, context))
+                       .order_by(*ordering(filters)))
+    return db.session.scalars(statement.execution_options(yield_per=EXPORT_BATCH))

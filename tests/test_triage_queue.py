@@ -1,0 +1,861 @@
+"""Coordinators work through the queue of sent pledges: tabs per review state, filters, search,
+sorting and paging in a link they can share, bulk assignment and state changes, and exports
+for the review forums."""
+import csv
+import io
+import itertools
+import re
+from datetime import datetime, timedelta, timezone
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+from sqlalchemy import event, select
+
+from intake import triage_actions
+from intake.extensions import db
+from intake.models import AuditEntry, Pledge, PledgeActionArea
+from intake.regions import region_of
+from intake.triage import queue as queue_view
+from intake.triage import queue_query
+
+from .browser_support import browser, contact_factory, live_server  # noqa: F401  (fixtures)
+from .helpers import ContactBrowser
+from .triage_support import sent_pledge
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+ROW = re.compile(r'<tr id="pledge-(\d+)">')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+BAD_VALUES = [
+    "state=draft", "state=approved", "state=", "area=parking", "region=Mars", "country=ZZ",
+    "country=%C3%A9", "assignee=somebody", "assignee=%C2%B2", "assignee=99999999999999",
+    "page=0", "page=-1", "page=two", "page=%C2%B2", "page=" + "9" * 5000, "sort=budget",
+    "sort=city&dir=sideways", "mine=maybe", "overdue=%00", "q=" + "x" * 5000,
+    "q=%22", "q=%22%22%22*", "q=AND%20OR%20NOT", "q=NEAR(a%20b)", "q=a%3A*%7Cb%20%26%20!c",
+    "q=%27)%20OR%201%3D1%20--", "q=%F0%9F%8C%8D", "q=city%3Alyon", "q=-", "q=%5E%24",
+    "state=submitted&state=accepted", "area=&region=&country=&assignee=&q=",
+]
+_references = itertools.count(1)
+
+
+# --- the people and the pledges -------------------------------------------------------------
+
+
+def coordinator(make_coordinator, sign_in, email="maria@uclg.example", role="coordinator",
+                name="Maria"):
+    account = make_coordinator(email=email, role=role, name=name)
+    return account, sign_in(account)
+
+
+def add_pledges(app, *specs):
+    """Sent pledges stored straight in the database, as many as a story needs; returns their
+    ids. A spec gives what differs from a plain submitted pledge."""
+    ids = []
+    with app.app_context():
+        for spec in specs:
+            spec = dict(spec)
+            areas = spec.pop("areas", ["migration-governance"])
+            number = next(_references)
+            spec.setdefault("country_code", "FR")
+            values = {
+                "reference": f"CTA-2026-{number:04d}",
+                "review_state": "submitted",
+                "submitted_at": NOW - timedelta(hours=number),
+                "city": f"City {number}",
+                "title": f"Pledge number {number}",
+                "summary": "Language courses for newcomers.",
+                "commitment": "Open two more classes.",
+                "implementation_stage": "planning",
+                "region": region_of(spec["country_code"]),
+                "furthest_step": 5,
+                **spec,
+            }
+            pledge = Pledge(**values)
+            pledge.action_areas = [PledgeActionArea(area=area) for area in areas]
+            db.session.add(pledge)
+            db.session.flush()
+            ids.append(pledge.id)
+        db.session.commit()
+    return ids
+
+
+def page_of(client, url, **headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return response, response.get_data(as_text=True)
+
+
+def shown_ids(client, url):
+    _response, html = page_of(client, url)
+    return [int(pledge_id) for pledge_id in ROW.findall(html)]
+
+
+def tab_count(html, label):
+    match = re.search(rf">{re.escape(label)} <span class=\"badge\">(\d+)</span>", html)
+    return int(match.group(1))
+
+
+def csrf_token(client):
+    _response, html = page_of(client, "/triage/")
+    return CSRF.search(html).group(1)
+
+
+def flashes_after(client, response):
+    """Follow a redirect the way the browser does and return the page's text."""
+    assert response.status_code == 303
+    return unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+def load(app, pledge_id):
+    with app.app_context():
+        pledge = db.session.get(Pledge, pledge_id)
+        db.session.expunge(pledge)
+        return pledge
+
+
+# --- what the queue shows -----------------------------------------------------------------
+
+
+def test_a_coordinator_sees_each_sent_pledge_and_no_draft(app, make_coordinator, sign_in):
+    pledge_id = sent_pledge(app)
+    ContactBrowser(app.test_client()).complete_steps(upto="city")  # a draft, not in the queue
+    _account, maria = coordinator(make_coordinator, sign_in)
+
+    response, html = page_of(maria, "/triage/")
+
+    assert [int(i) for i in ROW.findall(html)] == [pledge_id]
+    reference = load(app, pledge_id).reference
+    assert f'href="/triage/pledges/{pledge_id}">{reference}</a>' in html
+    for shown in ("São Paulo", "Brazil", "Americas", "Access to Essential Services",
+                  "Inclusion and Social Cohesion", "Submitted", "Planning", "Nobody",
+                  NOW.date().isoformat(), "Welcome centre for newcomers"):
+        assert shown in html
+    assert tab_count(html, "All") == 1 and tab_count(html, "Submitted") == 1
+
+
+def test_tabs_count_the_pledges_of_each_review_state(app, make_coordinator, sign_in):
+    add_pledges(app, *[{"review_state": state} for state in
+                       ["submitted"] * 3 + ["in_review"] * 2 + ["accepted", "declined"]])
+    add_pledges(app, {"review_state": "draft", "reference": None, "submitted_at": None})
+    _account, maria = coordinator(make_coordinator, sign_in)
+
+    _response, html = page_of(maria, "/triage/")
+    assert [tab_count(html, label) for label in
+            ("All", "Submitted", "In review", "Accepted", "Declined", "Withdrawn")] == \
+        [7, 3, 2, 1, 1, 0]
+    assert '<a href="/triage/" hx-get="/triage/" aria-current="page">All' in html
+
+    _response, html = page_of(maria, "/triage/?state=in_review")
+    assert len(ROW.findall(html)) == 2
+    assert 'aria-current="page">In review <span class="badge">2</span>' in html
+    assert tab_count(html, "All") == 7  # the other tabs keep their counts
+
+
+def test_tab_counts_follow_the_other_filters(app, make_coordinator, sign_in):
+    add_pledges(app, {"country_code": "SN"}, {"country_code": "SN", "review_state": "accepted"},
+                {"country_code": "FR"})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    _response, html = page_of(maria, "/triage/?region=Africa")
+    assert tab_count(html, "All") == 2
+    assert tab_count(html, "Submitted") == 1 and tab_count(html, "Accepted") == 1
+    assert 'href="/triage/?state=accepted&amp;region=Africa"' in html
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("area=climate-resilience", {"Lyon", "Dakar"}),
+    ("region=Africa", {"Dakar"}),
+    ("country=EC", {"Quito"}),
+    ("country=ec", {"Quito"}),
+    ("assignee=none", {"Quito"}),
+    ("mine=1", {"Lyon"}),
+    ("region=Europe&area=climate-resilience", {"Lyon"}),
+    ("region=Europe&area=economic-opportunity", set()),
+    ("state=accepted&region=Africa", {"Dakar"}),
+])
+def test_each_filter_narrows_the_queue(app, make_coordinator, sign_in, query, expected):
+    maria, client = coordinator(make_coordinator, sign_in)
+    ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
+    add_pledges(app,
+                {"city": "Lyon", "country_code": "FR", "assignee_id": maria.id,
+                 "areas": ["climate-resilience", "essential-services"]},
+                {"city": "Dakar", "country_code": "SN", "assignee_id": ahmed.id,
+                 "review_state": "accepted", "areas": ["climate-resilience"]},
+                {"city": "Quito", "country_code": "EC", "areas": ["economic-opportunity"]})
+    _response, html = page_of(client, f"/triage/?{query}")
+    cities = {city for city in ("Lyon", "Dakar", "Quito") if f"<td>{city}</td>" in html}
+    assert cities == expected
+    if not expected:
+        assert "No pledge matches these filters." in html
+
+
+def test_a_coordinator_filters_by_a_colleague(app, make_coordinator, sign_in):
+    _maria, client = coordinator(make_coordinator, sign_in)
+    ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
+    add_pledges(app, {"city": "Dakar", "assignee_id": ahmed.id}, {"city": "Lyon"})
+    _response, html = page_of(client, f"/triage/?assignee={ahmed.id}")
+    assert "<td>Dakar</td>" in html and "<td>Lyon</td>" not in html
+    assert f'<option selected value="{ahmed.id}">Ahmed</option>' in html
+    assert "<td>Ahmed</td>" in html
+
+
+def test_pledges_waiting_too_long_are_marked_and_can_be_listed_alone(
+        app, make_coordinator, sign_in):
+    three_weeks = NOW - timedelta(days=21)  # 15 working days
+    late, fresh, decided = add_pledges(
+        app, {"city": "Late", "submitted_at": three_weeks},
+        {"city": "Fresh", "submitted_at": NOW - timedelta(minutes=5)},
+        {"city": "Decided", "submitted_at": three_weeks, "review_state": "accepted"})
+    _account, maria = coordinator(make_coordinator, sign_in)
+
+    _response, html = page_of(maria, "/triage/")
+    row = html[html.index(f'<tr id="pledge-{late}">'):]
+    row = row[:row.index("</tr>")]
+    assert '<td class="overdue">15 <span class="queue-table__late">overdue</span></td>' in row
+    fresh_row = html[html.index(f'<tr id="pledge-{fresh}">'):]
+    assert "<td>0</td>" in fresh_row[:fresh_row.index("</tr>")]
+    decided_row = html[html.index(f'<tr id="pledge-{decided}">'):]
+    assert "Not waiting" in decided_row[:decided_row.index("</tr>")]
+
+    assert shown_ids(maria, "/triage/?overdue=1") == [late]
+    app.config["FIRST_RESPONSE_WORKING_DAYS"] = 20
+    assert shown_ids(maria, "/triage/?overdue=1") == []
+    _response, html = page_of(maria, "/triage/")
+    assert "overdue</span>" not in html and "more than 20 working days" in html
+
+
+def test_days_waiting_count_working_days_only():
+    friday = datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    pledge = Pledge(review_state="submitted", submitted_at=friday)
+    assert queue_query.days_waiting(pledge, monday) == 1
+    cutoff = queue_query.waiting_too_long_before(monday, 5)
+    assert cutoff == datetime(2026, 11, 23, tzinfo=timezone.utc)  # sent before: 6+ days
+    pledge.review_state = "accepted"
+    assert queue_query.days_waiting(pledge, monday) is None
+
+
+def test_days_waiting_are_counted_as_the_review_rules_count_them():
+    from intake import review
+
+    start = datetime(2026, 1, 1, 15, 0, tzinfo=timezone.utc)
+    for days in range(0, 400, 3):
+        for hours in (0, 9, 20):
+            sent = start + timedelta(days=days % 11, hours=hours)
+            now = start + timedelta(days=days, hours=12)
+            assert queue_query.working_days_between(sent, now) == \
+                review.working_days_between(sent, now), (sent, now)
+
+
+@pytest.mark.parametrize("target", [0, 1, 5, 12])
+def test_the_waiting_too_long_filter_agrees_with_the_days_shown(target):
+    now = datetime(2026, 12, 2, 10, 30, tzinfo=timezone.utc)
+    cutoff = queue_query.waiting_too_long_before(now, target)
+    for hours in range(0, 40 * 24, 5):
+        sent = now - timedelta(hours=hours)
+        pledge = Pledge(review_state="in_review", submitted_at=sent)
+        assert (sent < cutoff) == (queue_query.days_waiting(pledge, now) > target), sent
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_cities(app):
+    """Pledges from São Paulo (English), Lyon (French) and Bogotá (Spanish), sent for real."""
+    return {
+        "São Paulo": sent_pledge(app),
+        "Lyon": sent_pledge(
+            app, city={"city": "Lyon", "country": "FR"},
+            pledge={"title": "Accueil des réfugiés à Lyon",
+                    "summary": "Un guichet unique pour les personnes réfugiées.",
+                    "commitment": "Ouvrir une maison de l'accueil au centre-ville."}),
+        "Bogotá": sent_pledge(
+            app, city={"city": "Bogotá", "country": "CO"},
+            pledge={"title": "Integración de personas migrantes",
+                    "summary": "Centros de atención para la población migrante.",
+                    "commitment": "Abrir tres centros de integración en la ciudad."}),
+    }
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("São", {"São Paulo"}),
+    ("são paulo", {"São Paulo"}),
+    ("réfugiés", {"Lyon"}),
+    ("accue", {"Lyon"}),  # the beginning of a word is enough
+    ("Integración", {"Bogotá"}),
+    ("migrante", {"Bogotá"}),
+    ("Bogotá", {"Bogotá"}),
+    ("one-stop centre", {"São Paulo"}),  # words from the summary
+    ("centre", {"São Paulo", "Lyon"}),  # title, summary or commitment
+    ("welcome lyon", set()),  # every word must match
+    ("zzz", set()),
+])
+def test_a_coordinator_searches_city_title_and_text(app, make_coordinator, sign_in,
+                                                    three_cities, q, expected):
+    _account, maria = coordinator(make_coordinator, sign_in)
+    ids = shown_ids(maria, "/triage/?" + "q=" + q.replace(" ", "+"))
+    assert {city for city, pledge_id in three_cities.items() if pledge_id in ids} == expected
+    assert len(ids) == len(expected)
+
+
+def test_a_search_by_reference_finds_that_pledge(app, make_coordinator, sign_in, three_cities):
+    _account, maria = coordinator(make_coordinator, sign_in)
+    reference = load(app, three_cities["Lyon"]).reference
+    assert shown_ids(maria, f"/triage/?q={reference.lower()}") == [three_cities["Lyon"]]
+
+
+def test_a_search_without_accents_on_sqlite_finds_accented_text(app, make_coordinator, sign_in,
+                                                                three_cities):
+    """SQLite's index folds accents (unicode61 remove_diacritics 2); PostgreSQL's 'simple'
+    configuration does not (it would take unaccent in the index)."""
+    _account, maria = coordinator(make_coordinator, sign_in)
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    found = shown_ids(maria, "/triage/?q=Sao")
+    assert found == ([three_cities["São Paulo"]] if dialect == "sqlite" else [])
+
+
+def test_search_words_cannot_carry_search_syntax():
+    assert queue_query.search_words('lyon" OR "x*') == ["lyon", "OR", "x"]
+    assert queue_query.sqlite_match(["São", "accue"]) == '"São"* "accue"*'
+    assert queue_query.postgresql_tsquery(["são", "x"]) == "são:* & x:*"
+    assert queue_query.search_words("a:*|b & !c <-> d") == ["a", "b", "c", "d"]
+    assert queue_query.search_words("___ ---") == []
+
+
+# --- sorting and paging ---------------------------------------------------------------------
+
+
+def expected_order(specs, ids, sort, direction):
+    """The order the queue promises, computed here from what was stored."""
+    rows = [dict(spec, id=pledge_id) for spec, pledge_id in zip(specs, ids)]
+    ascending = direction == "asc"
+    if sort == "city":
+        rows.sort(key=lambda r: (r["city"].lower(), r["id"]), reverse=not ascending)
+    elif sort == "submitted":
+        rows.sort(key=lambda r: (r["submitted_at"], r["id"]), reverse=not ascending)
+    elif sort == "waiting":
+        waiting = [r for r in rows if r["review_state"] in ("submitted", "in_review")]
+        others = [r for r in rows if r not in waiting]
+        for group in (waiting, others):
+            group.sort(key=lambda r: (r["submitted_at"], r["id"]), reverse=ascending)
+        rows = waiting + others
+    return [r["id"] for r in rows]
+
+
+def sortable_pledges(app, count=31):
+    """Pledges in several states, some sent at the very same moment (the id breaks ties)."""
+    states = ["submitted", "accepted", "in_review", "declined", "information_requested"]
+    cities = ["Zürich", "accra", "Montréal", "Bogotá", "lyon", "Abidjan", "Quito"]
+    specs = [{"review_state": states[i % len(states)], "city": f"{cities[i % 7]} {i % 4}",
+              "submitted_at": NOW - timedelta(days=i // 3), "country_code": "FR"}
+             for i in range(count)]
+    return specs, add_pledges(app, *specs)
+
+
+@pytest.mark.parametrize("sort, direction", [
+    ("submitted", "desc"), ("submitted", "asc"), ("waiting", "desc"), ("waiting", "asc"),
+    ("city", "asc"), ("city", "desc"),
+])
+@pytest.mark.parametrize("reading", ["states merged", "filtered, states merged",
+                                     "filtered, one query"])
+def test_pages_follow_each_other_in_the_chosen_order(app, make_coordinator, sign_in,
+                                                     monkeypatch, sort, direction, reading):
+    """Every pledge once, in order, page after page, however the page is read (pages past
+    the middle from the other end; by date, each state's own ordered list merged)."""
+    specs, ids = sortable_pledges(app)
+    app.config["TRIAGE_QUEUE_PAGE_SIZE"] = 4
+    if reading == "filtered, states merged":
+        monkeypatch.setattr(queue_query, "MERGE_FROM_TOTAL", 0)
+    _account, maria = coordinator(make_coordinator, sign_in)
+    region = "&region=Europe" if reading.startswith("filtered") else ""
+    seen = []
+    for page in range(1, 9):
+        seen += shown_ids(maria, f"/triage/?sort={sort}&dir={direction}{region}&page={page}")
+    assert seen == expected_order(specs, ids, sort, direction)
+
+
+def test_a_state_tab_pages_in_order_too(app, make_coordinator, sign_in):
+    specs, ids = sortable_pledges(app)
+    app.config["TRIAGE_QUEUE_PAGE_SIZE"] = 2
+    _account, maria = coordinator(make_coordinator, sign_in)
+    seen = []
+    for page in range(1, 4):  # 6 accepted pledges, 2 a page
+        seen += shown_ids(maria, f"/triage/?state=accepted&sort=waiting&page={page}")
+    accepted = [(s, i) for s, i in zip(specs, ids) if s["review_state"] == "accepted"]
+    # Accepted pledges wait for nobody: "longest waiting first" leaves them oldest first.
+    assert seen == expected_order([s for s, _i in accepted], [i for _s, i in accepted],
+                                  "submitted", "asc")
+
+
+def test_sorting_by_reference(app, make_coordinator, sign_in):
+    ids = add_pledges(app, {}, {}, {})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    assert shown_ids(maria, "/triage/?sort=reference") == ids
+    assert shown_ids(maria, "/triage/?sort=reference&dir=desc") == ids[::-1]
+
+
+def test_a_long_queue_comes_fifty_pledges_a_page(app, make_coordinator, sign_in):
+    ids = add_pledges(app, *[{} for _ in range(120)])
+    _account, maria = coordinator(make_coordinator, sign_in)
+
+    response, html = page_of(maria, "/triage/")
+    first = [int(i) for i in ROW.findall(html)]
+    assert first == ids[:50]  # newest first: the ids were sent an hour apart, oldest last
+    assert "120 pledges: 1 to 50 shown, page 1 of 3." in html
+    assert 'href="/triage/?page=2" hx-get="/triage/?page=2" rel="next"' in html
+    assert "Previous page" not in html
+
+    second = shown_ids(maria, "/triage/?page=2")
+    _response, html = page_of(maria, "/triage/?page=3")
+    third = [int(i) for i in ROW.findall(html)]
+    assert second == ids[50:100] and third == ids[100:]
+    assert "101 to 120 shown, page 3 of 3." in html and "Next page" not in html
+    assert shown_ids(maria, "/triage/?page=99") == third  # past the end: the last page
+
+
+def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordinator, sign_in):
+    _account, maria = coordinator(make_coordinator, sign_in)
+    ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
+    add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience"]}] * 3)
+
+    def queries(url):
+        with app.app_context():
+            statements = []
+            listener = lambda *args: statements.append(args[2])  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                page_of(maria, url)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+        return statements
+
+    few = queries("/triage/")
+    add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience",
+                                                            "vulnerable-groups"]}] * 45)
+    many = queries("/triage/")
+    assert len(few) == len(many) <= 8
+    assert len(queries("/triage/?region=Europe&area=climate-resilience&q=language")) == len(few)
+
+
+# --- a view is a link -------------------------------------------------------------------
+
+
+def test_a_filtered_view_is_a_link_to_share(app, make_coordinator, sign_in):
+    maria, client = coordinator(make_coordinator, sign_in)
+    _ahmed, colleague = coordinator(make_coordinator, sign_in, email="ahmed@iom.example",
+                                    name="Ahmed")
+    add_pledges(app, *[{"country_code": "SN", "city": f"Dakar {i}"} for i in range(3)],
+                {"country_code": "FR", "city": "Lyon"})
+    url = "/triage/?region=Africa&sort=city&dir=asc&q=language"
+    _response, html = page_of(client, url)
+
+    assert shown_ids(colleague, url) == [int(i) for i in ROW.findall(html)]
+    assert len(ROW.findall(html)) == 3
+    # The form is a plain GET form, so it works without JavaScript and fills the URL.
+    assert re.search(r'<form class="queue-filters" id="queue-filters" action="/triage/" '
+                     r'method="get"', html)
+    assert '<option selected value="Africa">Africa</option>' in html
+    assert 'value="language"' in html
+    for label in ("Search", "Action area", "Region", "Country", "Assigned to", "Sort by"):
+        assert re.search(rf'<label class="label" for="\w+">{label}</label>', html)
+    # Tabs, sort links and exports keep the filters.
+    assert 'href="/triage/?state=submitted&amp;region=Africa&amp;q=language&amp;sort=city' \
+           '&amp;dir=asc"' in html
+    assert 'href="/triage/export.csv?region=Africa&amp;q=language&amp;sort=city&amp;dir=asc"' \
+           in html
+
+
+def test_with_htmx_only_the_results_are_sent(app, make_coordinator, sign_in):
+    add_pledges(app, {"country_code": "SN"}, {"country_code": "FR"})
+    _account, maria = coordinator(make_coordinator, sign_in)
+
+    response, html = page_of(maria, "/triage/?region=Africa&region=&country=",
+                             **{"HX-Request": "true"})
+    assert "<html" not in html and "queue-filters" not in html
+    assert len(ROW.findall(html)) == 1
+    assert "HX-Request" in response.headers["Vary"]
+    assert response.headers["HX-Push-Url"] == "/triage/?region=Africa"
+    # The form's hidden state and sort fields, and the summary, follow out of band.
+    assert 'id="queue-state" value="" hx-swap-oob="true"' in html
+    assert 'id="queue-sort-fields" hx-swap-oob="true"' in html
+    assert '<p id="queue-summary" hx-swap-oob="innerHTML">1 pledge' in html
+
+    response, html = page_of(maria, "/triage/?region=Africa")
+    assert html.startswith("<!doctype html>") and "HX-Request" in response.headers["Vary"]
+    assert 'hx-get="/triage/" hx-target="#queue-results" hx-push-url="true"' in html
+    assert 'hx-trigger="change, input changed delay:500ms from:#q, submit"' in html
+    assert '<div id="queue-results" hx-target="this" hx-push-url="true"' in html
+
+
+@pytest.mark.parametrize("query", BAD_VALUES)
+def test_bad_filter_values_are_left_out_never_an_error(app, make_coordinator, sign_in, query):
+    add_pledges(app, {})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    for url in (f"/triage/?{query}", f"/triage/export.csv?{query}"):
+        response = maria.get(url)
+        assert response.status_code == 200, (url, response.get_data(as_text=True)[:1500])
+    response = maria.get(f"/triage/?{query}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+
+
+def test_a_value_not_understood_is_said_so(app, make_coordinator, sign_in):
+    add_pledges(app, {})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    _response, html = page_of(maria, "/triage/?region=Mars&page=two&sort=budget&state=draft")
+    html = unescape(html)
+    for message in ("There is no region “Mars”: that filter was left out.",
+                    "“two” is not a page number: the first page is shown.",
+                    "Pledges cannot be sorted by “budget”",
+                    "There is no review state “draft” in the queue"):
+        assert message in html
+    assert len(ROW.findall(html)) == 1
+
+
+def test_a_visitor_is_sent_to_sign_in(app, client):
+    for url in ("/triage/", "/triage/export.csv", "/triage/export.xlsx"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    browser = ContactBrowser(client)
+    token = browser.csrf_token()  # any page's form token: the sign-in check comes next
+    response = client.post("/triage/bulk", data={"csrf_token": token, "action": "assign"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- bulk actions ---------------------------------------------------------------------------
+
+
+def bulk(client, data, headers=None):
+    return client.post("/triage/bulk", data={"csrf_token": csrf_token(client), **data},
+                       headers=headers)
+
+
+def test_a_coordinator_assigns_several_pledges_at_once(app, make_coordinator, sign_in):
+    maria, client = coordinator(make_coordinator, sign_in)
+    ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
+    first, second, third = add_pledges(app, {}, {}, {})
+
+    response = bulk(client, {"action": "assign", "assignee": str(ahmed.id),
+                             "pledge_ids": [str(first), str(second)],
+                             "return_to": "region=Europe&sort=city&dir=asc&page=1"})
+
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/triage/"
+    assert parse_qs(location.query) == {"region": ["Europe"], "sort": ["city"], "dir": ["asc"]}
+    assert "2 pledges changed." in flashes_after(client, response)
+    assert [load(app, i).assignee_id for i in (first, second, third)] == [ahmed.id,
+                                                                          ahmed.id, None]
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).filter_by(action="assigned")).all()
+        assert {e.pledge_id for e in entries} == {first, second}
+        assert {e.actor_label for e in entries} == {"Maria"}
+
+
+def test_a_coordinator_removes_the_assignee_of_several_pledges(app, make_coordinator,
+                                                               sign_in):
+    maria, client = coordinator(make_coordinator, sign_in)
+    first, second = add_pledges(app, {"assignee_id": maria.id}, {"assignee_id": maria.id})
+    response = bulk(client, {"action": "assign", "assignee": "none",
+                             "pledge_ids": [str(first), str(second)]})
+    assert "2 pledges changed." in flashes_after(client, response)
+    assert load(app, first).assignee_id is None and load(app, second).assignee_id is None
+
+
+def test_a_refused_move_is_reported_by_reference_and_the_others_are_made(
+        app, make_coordinator, sign_in):
+    _maria, client = coordinator(make_coordinator, sign_in)
+    sent, accepted = add_pledges(app, {}, {"review_state": "accepted"})
+    accepted_reference = load(app, accepted).reference
+
+    response = bulk(client, {"action": "state", "target": "in_review",
+                             "pledge_ids": [str(sent), str(accepted)]})
+
+    page = flashes_after(client, response)
+    assert "1 pledge changed." in page
+    assert (f"{accepted_reference} was not changed: A pledge that is “Accepted” cannot be "
+            f"moved to “In review”.") in page
+    assert load(app, sent).review_state == "in_review"
+    assert load(app, sent).first_response_at is not None
+    assert load(app, accepted).review_state == "accepted"
+
+
+def test_a_pledge_changed_since_the_list_was_shown_is_left_alone(app, make_coordinator,
+                                                                  sign_in):
+    maria, client = coordinator(make_coordinator, sign_in)
+    first, second = add_pledges(app, {}, {})
+    with app.app_context():  # someone else assigns the first one meanwhile
+        pledge = db.session.get(Pledge, first)
+        triage_actions.assign(pledge, None, triage_actions.audit.SYSTEM)
+        pledge.city = "Changed"
+        db.session.commit()
+    response = bulk(client, {"action": "assign", "assignee": str(maria.id),
+                             "pledge_ids": [str(first), str(second)],
+                             "seen": [f"{first}:1", f"{second}:1"]})
+    page = flashes_after(client, response)
+    assert "1 pledge changed." in page
+    assert "someone else changed it since your list was shown" in page
+    assert load(app, first).assignee_id is None and load(app, second).assignee_id == maria.id
+
+
+def test_two_coordinators_at_the_same_moment_get_a_conflict_and_nothing_is_saved(
+        app, make_coordinator, sign_in, monkeypatch):
+    maria, client = coordinator(make_coordinator, sign_in)
+    first, second = add_pledges(app, {}, {})
+    assign = triage_actions.assign
+
+    def assign_while_another_saves(pledge, assignee, actor, now=None):
+        if pledge.id == second:  # another coordinator's save lands between read and write
+            table = Pledge.__table__
+            db.session.execute(table.update().where(table.c.id == second)
+                               .values(version=table.c.version + 1))
+        return assign(pledge, assignee, actor, now)
+
+    monkeypatch.setattr(queue_view.triage_actions, "assign", assign_while_another_saves)
+    response = bulk(client, {"action": "assign", "assignee": str(maria.id),
+                             "pledge_ids": [str(first), str(second)]})
+    page = flashes_after(client, response)
+    assert "Someone else changed one of these pledges at the same moment. Nothing was saved" \
+        in page
+    assert load(app, first).assignee_id is None and load(app, second).assignee_id is None
+
+
+def test_bulk_without_a_choice_says_what_is_missing(app, make_coordinator, sign_in):
+    _maria, client = coordinator(make_coordinator, sign_in)
+    [pledge_id] = add_pledges(app, {})
+    cases = [({"action": "assign", "assignee": str(pledge_id)}, "Select at least one pledge"),
+             ({"action": "assign", "pledge_ids": str(pledge_id)}, "Choose who to assign"),
+             ({"action": "state", "pledge_ids": str(pledge_id), "target": "merged"},
+              "Choose the review state"),
+             ({"action": "delete", "pledge_ids": str(pledge_id)}, "Choose what to do"),
+             ({"action": "assign", "assignee": "none", "pledge_ids": ["abc", "²"]},
+              "Select at least one pledge")]
+    for data, message in cases:
+        assert message in flashes_after(client, bulk(client, data))
+    assert load(app, pledge_id).review_state == "submitted"
+
+
+def test_bulk_goes_back_to_the_queue_only(app, make_coordinator, sign_in):
+    _maria, client = coordinator(make_coordinator, sign_in)
+    [pledge_id] = add_pledges(app, {})
+    response = bulk(client, {"action": "assign", "assignee": "none",
+                             "pledge_ids": str(pledge_id),
+                             "return_to": "https://evil.example/?region=Mars&next=//evil"})
+    assert response.headers["Location"] == "/triage/"
+
+
+def test_with_htmx_a_bulk_action_reloads_the_page(app, make_coordinator, sign_in):
+    _maria, client = coordinator(make_coordinator, sign_in)
+    [pledge_id] = add_pledges(app, {})
+    response = bulk(client, {"action": "state", "target": "in_review",
+                             "pledge_ids": str(pledge_id), "return_to": "state=submitted"},
+                    headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/triage/?state=submitted"
+
+
+def test_a_partner_reads_the_queue_but_cannot_act_on_it(app, make_coordinator, sign_in):
+    [pledge_id] = add_pledges(app, {})
+    _partner, client = coordinator(make_coordinator, sign_in, email="p@mmc.example",
+                                   role="partner", name="Partner")
+    _response, html = page_of(client, "/triage/")
+    assert len(ROW.findall(html)) == 1
+    assert 'name="pledge_ids"' not in html and "Change the state" not in html
+    response = bulk(client, {"action": "state", "target": "accepted",
+                             "pledge_ids": str(pledge_id)})
+    assert response.status_code == 403
+    assert load(app, pledge_id).review_state == "submitted"
+
+
+def test_bulk_without_the_form_token_is_refused(app, make_coordinator, sign_in):
+    _maria, client = coordinator(make_coordinator, sign_in)
+    [pledge_id] = add_pledges(app, {})
+    response = client.post("/triage/bulk", data={"action": "state", "target": "accepted",
+                                                  "pledge_ids": str(pledge_id)})
+    assert response.status_code == 400
+    assert load(app, pledge_id).review_state == "submitted"
+
+
+def test_the_bulk_form_carries_the_view_and_the_rows_versions(app, make_coordinator, sign_in):
+    [pledge_id] = add_pledges(app, {})
+    _maria, client = coordinator(make_coordinator, sign_in)
+    _response, html = page_of(client, "/triage/?region=Europe&sort=city")
+    assert '<form action="/triage/bulk" method="post" id="queue-bulk"' in html
+    assert f'<input type="hidden" name="seen" value="{pledge_id}:1">' in html
+    assert 'name="return_to" value="region=Europe&amp;sort=city&amp;dir=asc"' in html
+    assert f'<label for="select-{pledge_id}"><span class="visually-hidden">Select CTA-' in html
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def export_rows(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def csv_rows(response):
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def xlsx_rows(response):
+    sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    return [["" if cell is None else cell for cell in row] for row in
+            sheet.iter_rows(values_only=True)]
+
+
+def test_exports_hold_exactly_the_filtered_pledges_of_every_page(app, make_coordinator,
+                                                                  sign_in, monkeypatch):
+    monkeypatch.setattr(queue_query, "EXPORT_BATCH", 7)  # read and written in several batches
+    europe = add_pledges(app, *[{"country_code": "DE", "city": f"Berlin {i}",
+                                 "gcm_objectives": ["15", "16"], "gcr_objectives": ["2"]}
+                                for i in range(55)])
+    add_pledges(app, *[{"country_code": "SN"} for _ in range(4)])
+    _account, maria = coordinator(make_coordinator, sign_in)
+    query = "region=Europe&sort=city&dir=asc&page=2"
+
+    response = export_rows(maria, f"/triage/export.csv?{query}")
+    assert response.mimetype == "text/csv"
+    assert 'attachment; filename="pledges-' in response.headers["Content-Disposition"]
+    rows = csv_rows(response)
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["Reference", "City", "Country"] and "GCM objectives" in header
+    assert len(body) == 55
+    with app.app_context():
+        references = {db.session.get(Pledge, i).reference for i in europe}
+    assert {row[0] for row in body} == references
+    assert [row[1] for row in body] == sorted(row[1] for row in body)  # the queue's order
+    first = dict(zip(header, body[0]))
+    assert first["Country"] == "Germany" and first["Region"] == "Europe"
+    assert first["Action areas"] == "Migration Governance"
+    assert first["GCM objectives"] == "15, 16" and first["GCR objectives"] == "2"
+    assert first["Review state"] == "Submitted" and first["Implementation stage"] == "Planning"
+
+    response = export_rows(maria, f"/triage/export.xlsx?{query}")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert xlsx_rows(response) == [[int(v) if v.isdigit() and column == 10 else v
+                                    for column, v in enumerate(row)] for row in rows]
+
+
+def test_an_export_of_a_real_pledge_reads_back_as_sent(app, make_coordinator, sign_in):
+    pledge_id = sent_pledge(app)
+    _account, maria = coordinator(make_coordinator, sign_in)
+    [header, row] = csv_rows(export_rows(maria, "/triage/export.csv"))
+    exported = dict(zip(header, row))
+    assert exported["Reference"] == load(app, pledge_id).reference
+    assert exported["City"] == "São Paulo" and exported["Country"] == "Brazil"
+    assert exported["Title"] == "Welcome centre for newcomers"
+    assert exported["Action areas"] == "Access to Essential Services; Inclusion and Social " \
+                                       "Cohesion"
+    [xlsx_header, xlsx_row] = xlsx_rows(export_rows(maria, "/triage/export.xlsx"))
+    assert dict(zip(xlsx_header, xlsx_row))["City"] == "São Paulo"
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(app, make_coordinator,
+                                                                    sign_in):
+    add_pledges(app, {"city": "=HYPERLINK(\"http://evil.example\",\"x\")", "title": "+SUM(A1)",
+                      "summary": "x"},
+                {"city": "@cmd", "title": "-2+3"}, {"city": "Plain", "title": "Fine = good"})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    rows = csv_rows(export_rows(maria, "/triage/export.csv?sort=city"))[1:]
+    cities_titles = {(row[1], row[5]) for row in rows}
+    assert cities_titles == {("'=HYPERLINK(\"http://evil.example\",\"x\")", "'+SUM(A1)"),
+                             ("'@cmd", "'-2+3"), ("Plain", "Fine = good")}
+
+    sheet = load_workbook(io.BytesIO(export_rows(maria, "/triage/export.xlsx").get_data())).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row[:6]]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert {cell.value for cell in cells} >= {"'=HYPERLINK(\"http://evil.example\",\"x\")",
+                                              "'+SUM(A1)", "'@cmd", "'-2+3"}
+
+
+def test_a_control_character_cannot_hide_a_formula_in_the_spreadsheet(app, make_coordinator,
+                                                                      sign_in):
+    add_pledges(app, {"city": "\x07=1+1", "title": "Bell\x01"})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    sheet = load_workbook(io.BytesIO(export_rows(maria, "/triage/export.xlsx").get_data())).active
+    city, title = sheet["B2"], sheet["F2"]
+    assert (city.value, city.data_type, title.value) == ("'=1+1", "s", "Bell")
+    [_header, row] = csv_rows(export_rows(maria, "/triage/export.csv"))
+    assert row[1] == "\x07=1+1"  # a spreadsheet does not run it: it does not start with "="
+
+
+# --- in a real browser ----------------------------------------------------------------------
+
+
+def signed_in_browser(contact_factory, make_coordinator, javascript):
+    make_coordinator(email="maria@uclg.example", name="Maria")
+    contact = contact_factory(javascript=javascript)
+    page = contact.page
+    page.goto("/login")
+    page.fill("#email", "maria@uclg.example")
+    page.fill("#password", "correct horse battery staple")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state()
+    page.goto("/triage/")
+    return contact
+
+
+def shown_cities(page):
+    return sorted(page.locator("#queue-table tbody td:nth-child(3)").all_inner_texts())
+
+
+@pytest.mark.browser
+def test_with_javascript_filters_update_the_results_in_place(app, contact_factory, live_server,
+                                                             make_coordinator):
+    add_pledges(app, {"city": "Dakar", "country_code": "SN"},
+                {"city": "Accra", "country_code": "GH", "review_state": "accepted"},
+                {"city": "Lyon", "country_code": "FR", "summary": "Accueil des réfugiés"})
+    contact = signed_in_browser(contact_factory, make_coordinator, javascript=True)
+    page = contact.page
+    page.evaluate("window.__noReload = true")
+
+    page.select_option("#region", "Africa")
+    expect(page.locator("#queue-summary")).to_have_text(re.compile("^2 pledges"))
+    assert shown_cities(page) == ["Accra", "Dakar"]
+    assert contact.path == "/triage/?region=Africa"
+
+    page.get_by_role("link", name=re.compile("^Accepted")).click()
+    expect(page.locator("#queue-summary")).to_have_text(re.compile("^1 pledge"))
+    assert shown_cities(page) == ["Accra"]
+    assert page.input_value("#queue-state") == "accepted"  # the form follows the tab
+    page.select_option("#region", "")  # every region again, still on the tab
+    expect(page.locator("#queue-tabs a").first).to_have_text("All 3")
+    expect(page.locator("#queue-tabs a[aria-current=page]")).to_have_text("Accepted 1")
+    page.wait_for_url(re.compile(r"/triage/\?state=accepted$"))
+
+    page.get_by_role("link", name=re.compile("^All")).click()
+    expect(page.locator("#queue-summary")).to_have_text(re.compile("^3 pledges"))
+    page.fill("#q", "réfug")
+    expect(page.locator("#queue-summary")).to_have_text(re.compile("^1 pledge"))
+    assert shown_cities(page) == ["Lyon"]
+    assert page.input_value("#q") == "réfug"  # the search box was not replaced
+    assert page.evaluate("window.__noReload === true"), "a full page load happened"
+
+
+@pytest.mark.browser
+def test_without_javascript_the_form_and_the_bulk_actions_work(app, contact_factory,
+                                                               live_server, make_coordinator):
+    dakar, accra = add_pledges(app, {"city": "Dakar", "country_code": "SN"},
+                               {"city": "Accra", "country_code": "GH"})
+    add_pledges(app, {"city": "Lyon", "country_code": "FR"})
+    contact = signed_in_browser(contact_factory, make_coordinator, javascript=False)
+    page = contact.page
+
+    page.select_option("#region", "Africa")
+    page.get_by_role("button", name="Show the pledges").click()
+    page.wait_for_url(re.compile(r"region=Africa"))
+    assert shown_cities(page) == ["Accra", "Dakar"]
+
+    page.check(f"#select-{dakar}")
+    page.check(f"#select-{accra}")
+    page.select_option("#bulk-assignee", label="Maria")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.locator(".notice")).to_have_text("2 pledges changed.")
+    assert "region=Africa" in contact.path
+    assert load(app, dakar).assignee_id is not None and load(app, accra).assignee_id is not None
