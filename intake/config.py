@@ -79,6 +79,7 @@ def from_environment(instance_path):
         "REMINDER_MAX_PER_PLEDGE": int(env.get("REMINDER_MAX_PER_PLEDGE") or 6),
         "REVIEW_MILESTONES": _milestones(env.get("REVIEW_MILESTONES")),
         "DEV_MAILBOX_DIR": env.get("DEV_MAILBOX_DIR") or None,
+        "FIRST_RESPONSE_WORKING_DAYS": int(env.get("FIRST_RESPONSE_WORKING_DAYS") or 5),
     }
 
 
@@ -108,4 +109,12 @@ DEFAULTS = {
     "DISPATCH_INTERVAL_SECONDS": 60,
     "SWEEP_INTERVAL_SECONDS": 15 * 60,
     "DIGEST_CRON": "0 7 * * *",
+    # Coordinators
+    "FIRST_RESPONSE_WORKING_DAYS": 5,  # the queue highlights pledges waiting longer
+    "TRIAGE_QUEUE_PAGE_SIZE": 50,
+    "LOGIN_SLOWDOWN_AFTER": 3,  # failed sign-ins before each attempt must wait
+    "LOGIN_SLOWDOWN_SECONDS": 2,  # doubling, up to the maximum
+    "LOGIN_SLOWDOWN_MAX_SECONDS": 60,
+    "LOGIN_LOCK_AFTER": 10,
+    "LOGIN_LOCK_MINUTES": 15,
 }

@@ -246,21 +246,7 @@ def midnight(day):
 def days_waiting(pledge, now):
     if pledge.review_state not in review.WAITING_FOR_COORDINATORS or not pledge.submitted_at:
         return None
-    return working_days_between(as_utc(pledge.submitted_at), now)
-
-
-def working_days_between(start, end):
-    """review.working_days_between (Monday to Friday days after start's day, up to end's day),
-    counted by whole weeks: a pledge two years old costs no more than one sent yesterday."""
-    if end <= start:
-        return 0
-    first, last = start.date(), end.date()
-    weeks, rest = divmod((last - first).days, 7)
-    days = weeks * 5
-    for offset in range(1, rest + 1):
-        if (first + timedelta(days=weeks * 7 + offset)).weekday() < 5:
-            days += 1
-    return days
+    return review.working_days_between(as_utc(pledge.submitted_at), now)
 
 
 def waiting_too_long_before(now, target_days):
