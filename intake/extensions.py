@@ -29,18 +29,11 @@ mail = Mail()
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record):
-    """SQLite: let SQLAlchemy, not the driver, open transactions (so savepoints behave as on
-    PostgreSQL) and write-ahead logging (web and worker processes share the file)."""
+    """SQLite: write-ahead logging and a busy timeout, as the web and worker processes of the
+    embedded setup share the file."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     for pragma in ("journal_mode=WAL", "busy_timeout=5000"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _begin_sqlite_transaction(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")

@@ -2,6 +2,7 @@
 import smtplib
 import socket
 from datetime import datetime, timedelta, timezone
+from functools import wraps
 
 from flask import current_app
 from flask_babel import force_locale
@@ -17,6 +18,20 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def fresh_session(job):
+    """The worker runs every job in one long app context: give each job its own session, so no
+    transaction (and no SQLite snapshot) lives on from one job to the next."""
+    @wraps(job)
+    def run(*args, **kwargs):
+        db.session.remove()
+        try:
+            return job(*args, **kwargs)
+        finally:
+            db.session.remove()
+    return run
+
+
+@fresh_session
 def send_email(email_id):
     """Send one outbox row. Safe to run twice: only the job that claims the row sends."""
     email = outbox.claim(email_id, commit=False)
@@ -86,6 +101,7 @@ def email_context(email):
     return context
 
 
+@fresh_session
 def dispatch_pending():
     """Re-enqueue rows left pending (Redis was down or flushed) and rescue stuck ones."""
     outbox.rescue_stuck()
@@ -96,12 +112,14 @@ def dispatch_pending():
     return len(ids)
 
 
+@fresh_session
 def sweep_reminders():
     from .reminder_sweep import sweep
 
     return sweep(utcnow())
 
 
+@fresh_session
 def send_coordinator_digest():
     from .notifications import queue_coordinator_digest
 

@@ -65,6 +65,11 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
         context=context or {},
         pledge_id=pledge_id,
     )
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite serialises writers, and its driver would commit a savepoint opened first
+        # in a transaction: no savepoint there.
+        db.session.add(email)
+        return email
     try:
         with db.session.begin_nested():  # a concurrent writer may hold the same key
             db.session.add(email)
