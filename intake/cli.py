@@ -95,7 +95,35 @@ def dev_mail_server_command(port):
                                                                 "devmail"), port)
 
 
+@click.command("embedded-redis")
+@with_appcontext
+def embedded_redis_command():
+    """Development: start the embedded Redis and hold it until Ctrl-C, then stop it (the other
+    processes join it through the instance folder)."""
+    import atexit
+    import time
+
+    import redis
+
+    from .redis_connection import embedded_server
+
+    server = embedded_server(current_app._get_current_object())
+    click.echo(f"Embedded Redis on {server.socket_file}", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        atexit.unregister(server._cleanup)
+        try:
+            server.shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # already gone
+
+
 def init_app(app):
+    app.cli.add_command(embedded_redis_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(dev_mail_server_command)
