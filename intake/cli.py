@@ -17,7 +17,7 @@ def worker_command(burst):
     """Send emails and run the periodic jobs (dispatcher, reminder sweep, digest)."""
     from rq import SimpleWorker
 
-    from . import jobs
+    from . import jobs, mailer
     from .queueing import email_queue
     from .redis_connection import get_redis
 
@@ -28,7 +28,10 @@ def worker_command(burst):
         _start_periodic_jobs(current_app._get_current_object(), queue.name)
     # SimpleWorker runs jobs in this process (timeouts still apply): a fork per job would redo
     # the app's setup each time and send four times fewer emails a second.
-    SimpleWorker([queue], connection=get_redis()).work(burst=burst, with_scheduler=True)
+    try:
+        SimpleWorker([queue], connection=get_redis()).work(burst=burst, with_scheduler=True)
+    finally:
+        mailer.close_kept_connection()
 
 
 def _start_periodic_jobs(app, queue_name):

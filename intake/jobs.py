@@ -6,12 +6,14 @@ from functools import wraps
 
 from flask import current_app
 from flask_babel import force_locale
+from redis.exceptions import RedisError
+from rq import get_current_job
 from sqlalchemy import select
 
 from . import mailer, outbox, pledges
 from .extensions import db
 from .models import OutboxEmail, Pledge
-from .queueing import enqueue_send
+from .queueing import email_queue, enqueue_send
 
 
 def utcnow():
@@ -34,6 +36,25 @@ def fresh_session(job):
 @fresh_session
 def send_email(email_id):
     """Send one outbox row. Safe to run twice: only the job that claims the row sends."""
+    keep_open = _more_jobs_waiting()
+    try:
+        return _send(email_id, keep_open)
+    finally:
+        if not keep_open:
+            mailer.close_kept_connection()
+
+
+def _more_jobs_waiting():
+    """In a worker with a backlog, the SMTP connection is kept for the next email."""
+    if get_current_job() is None:
+        return False
+    try:
+        return email_queue().count > 0
+    except RedisError:
+        return False
+
+
+def _send(email_id, keep_open):
     email = outbox.claim(email_id, commit=False)
     if email is None:
         return "skipped"
@@ -44,7 +65,7 @@ def send_email(email_id):
     db.session.commit()  # the claim and the private link, together, before sending
     try:
         message = mailer.build_message(email, context)
-        mailer.deliver(message)
+        mailer.deliver(message, keep_open=keep_open)
     except smtplib.SMTPResponseException as error:
         return _smtp_refused(email, error.smtp_code, error.smtp_error)
     except smtplib.SMTPRecipientsRefused as error:

@@ -1,5 +1,7 @@
 """Turning an outbox row into a real email, and handing it to SMTP with a timeout."""
 import smtplib
+import threading
+import time
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
@@ -91,6 +93,68 @@ def build_message(email, context):
     return message
 
 
-def deliver(message):
-    with TimedConnection(current_app.extensions["mail"]) as connection:
+KEPT_CONNECTION_IDLE_SECONDS = 30  # far below the 5 minutes an SMTP server may wait (RFC 5321)
+_kept = threading.local()  # the connection a worker keeps open between two emails of a backlog
+
+
+def deliver(message, keep_open=False):
+    """Send over SMTP. With keep_open, the connection stays open for the next email (a worker
+    with a backlog); otherwise it is closed with QUIT. A failed send always drops it."""
+    mail = current_app.extensions["mail"]
+    connection = _take_kept_connection(mail) or _open_connection(mail)
+    try:
         connection.send(message)
+    except BaseException:
+        _drop(connection)
+        raise
+    if keep_open and connection.host is not None:
+        _kept.entry = (mail, connection, time.monotonic())
+    else:
+        _close(connection)
+
+
+def close_kept_connection():
+    """Say QUIT on the connection a worker kept open, if any (the queue is empty, or it stops)."""
+    entry = getattr(_kept, "entry", None)
+    _kept.entry = None
+    if entry is not None:
+        _close(entry[1])
+
+
+def _open_connection(mail):
+    connection = TimedConnection(mail)
+    connection.host = None if mail.suppress else connection.configure_host()
+    return connection
+
+
+def _take_kept_connection(mail):
+    """The kept connection, if it is for this mail setup, recent, and still answers NOOP."""
+    entry = getattr(_kept, "entry", None)
+    _kept.entry = None
+    if entry is None:
+        return None
+    kept_for, connection, last_used = entry
+    fresh = time.monotonic() - last_used < KEPT_CONNECTION_IDLE_SECONDS
+    if kept_for is not mail or not fresh:
+        _close(connection)
+        return None
+    try:
+        if connection.host.noop()[0] == 250:
+            return connection
+    except (smtplib.SMTPException, OSError):
+        pass
+    _drop(connection)
+    return None
+
+
+def _close(connection):
+    try:
+        connection.__exit__(None, None, None)
+    except (smtplib.SMTPException, OSError):
+        _drop(connection)
+
+
+def _drop(connection):
+    """Close the socket without a word: after a failure the SMTP dialogue is in an unknown state."""
+    if connection.host is not None:
+        connection.host.close()

@@ -47,25 +47,17 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
     """Add the email to the current transaction; the same key is only ever queued once.
 
     Returns the row, or None when that key was already queued. A caller that has already
-    looked up the suppression list or the existing keys (the sweep, in bulk) says so."""
+    looked up the suppression list and the existing keys in bulk (the sweep) says so; the row
+    is then added without a savepoint, and that caller handles a concurrent writer's duplicate
+    key when it commits."""
     if not known_new and db.session.scalar(
             select(OutboxEmail.id).where(OutboxEmail.idempotency_key == idempotency_key)):
         return None
     if suppressed is None:
         suppressed = is_suppressed(recipient, kind)
-    domain = current_app.config["MAIL_MESSAGE_ID_DOMAIN"]
-    email = OutboxEmail(
-        kind=kind,
-        recipient=normalise_address(recipient),
-        language=language or "en",
-        idempotency_key=idempotency_key,
-        message_id=make_msgid(domain=domain),
-        status="suppressed" if suppressed else "pending",
-        next_attempt_at=utcnow(),
-        context=context or {},
-        pledge_id=pledge_id,
-    )
-    if db.session.get_bind().dialect.name == "sqlite":
+    email = new_outbox_row(kind, recipient, language, idempotency_key, context, pledge_id,
+                           suppressed)
+    if known_new or db.session.get_bind().dialect.name == "sqlite":
         # SQLite serialises writers, and its driver would commit a savepoint opened first
         # in a transaction: no savepoint there.
         db.session.add(email)
@@ -76,6 +68,20 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
     except IntegrityError:
         return None
     return email
+
+
+def new_outbox_row(kind, recipient, language, idempotency_key, context, pledge_id, suppressed):
+    return OutboxEmail(
+        kind=kind,
+        recipient=normalise_address(recipient),
+        language=language or "en",
+        idempotency_key=idempotency_key,
+        message_id=make_msgid(domain=current_app.config["MAIL_MESSAGE_ID_DOMAIN"]),
+        status="suppressed" if suppressed else "pending",
+        next_attempt_at=utcnow(),
+        context=context or {},
+        pledge_id=pledge_id,
+    )
 
 
 # --- after commit: hand the new rows to the queue -----------------------------------------

@@ -1,13 +1,22 @@
 """The reminder sweep: reads only the pledges whose next reminder is due (an indexed range)."""
-from sqlalchemy import select
+from dataclasses import replace
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import reminders
 from .extensions import db
-from .models import EmailSuppression, InformationRequest, OutboxEmail, Pledge
+from .models import EmailSuppression, InformationRequest, OutboxEmail, Pledge, utcnow
 from .notifications import reminder_facts, reminder_rules
-from .outbox import queue_email
+from .outbox import normalise_address, queue_email
 
 BATCH = 500
+ATTEMPTS_PER_BATCH = 3
+PLEDGE_COLUMNS = (Pledge.id, Pledge.version, Pledge.review_state, Pledge.last_activity_at,
+                  Pledge.accepted_at, Pledge.last_update_at, Pledge.implementation_stage,
+                  Pledge.reminders_sent, Pledge.reminder_last_due, Pledge.focal_email,
+                  Pledge.language)
 
 
 def sweep(now):
@@ -16,40 +25,74 @@ def sweep(now):
     rules = reminder_rules()
     due_ids = list(db.session.scalars(  # an index range scan: only what is due
         select(Pledge.id).where(Pledge.next_reminder_at <= now)))
-    queued = 0
-    for start in range(0, len(due_ids), BATCH):
-        batch = db.session.scalars(select(Pledge).where(
-            Pledge.id.in_(due_ids[start:start + BATCH])).order_by(Pledge.id)).all()
-        queued += _remind(batch, rules, now)
-        db.session.commit()
-    return queued
+    return sum(_sweep_batch(due_ids[start:start + BATCH], rules, now)
+               for start in range(0, len(due_ids), BATCH))
+
+
+def _sweep_batch(pledge_ids, rules, now):
+    """One transaction for the batch. Another sweep (or a coordinator) that changed one of
+    these pledges first makes the commit fail: the batch is then read and reminded again."""
+    for attempt in range(1, ATTEMPTS_PER_BATCH + 1):
+        batch = db.session.execute(select(*PLEDGE_COLUMNS).where(
+            Pledge.id.in_(pledge_ids), Pledge.next_reminder_at <= now)
+            .order_by(Pledge.id)).all()
+        try:
+            queued = _remind(batch, rules, now)
+            db.session.commit()
+            return queued
+        except (IntegrityError, StaleDataError):
+            db.session.rollback()
+            if attempt == ATTEMPTS_PER_BATCH:
+                raise
 
 
 def _remind(batch, rules, now):
+    """Queue the batch's due reminders and move each pledge's next due time forward."""
     open_requests = _open_request_times([p.id for p in batch])
-    opted_out = _opted_out({p.focal_email for p in batch if p.focal_email})
-    planned = {}
+    opted_out = _opted_out({normalise_address(p.focal_email) for p in batch if p.focal_email})
+    planned = []
     for pledge in batch:
         facts = reminder_facts(pledge, open_requests.get(pledge.id),
-                               opted_out=pledge.focal_email in opted_out)
-        planned[pledge.id] = (facts, reminders.due_now(facts, rules, now))
-    already = _existing_keys([r.idempotency_key for _f, r in planned.values() if r])
+                               opted_out=normalise_address(pledge.focal_email) in opted_out)
+        reminder = reminders.due_now(facts, rules, now) if pledge.focal_email else None
+        planned.append((pledge, facts, reminder))
+    already = _existing_keys([r.idempotency_key for _p, _f, r in planned if r])
     queued = 0
-    for pledge in batch:
-        facts, reminder = planned[pledge.id]
-        if reminder is not None and pledge.focal_email:
+    bookkeeping = []
+    for pledge, facts, reminder in planned:
+        if reminder is not None:
             if reminder.idempotency_key not in already:
                 queue_email(reminder.kind, pledge.focal_email, pledge.language,
                             reminder.idempotency_key, pledge_id=pledge.id,
                             context={"milestone": reminder.milestone},
                             suppressed=False, known_new=True)
                 queued += 1
-            pledge.reminders_sent = (pledge.reminders_sent or 0) + 1
-            pledge.reminder_last_due = reminder.due_at
-            facts = reminder_facts(pledge, open_requests.get(pledge.id),
-                                   opted_out=pledge.focal_email in opted_out)
-        pledge.next_reminder_at = reminders.next_due_at(facts, rules)
+            facts = replace(facts, reminders_sent=facts.reminders_sent + 1,
+                            last_due=reminder.due_at)
+        bookkeeping.append({"b_id": pledge.id, "b_version": pledge.version,
+                            "b_sent": facts.reminders_sent, "b_last_due": facts.last_due,
+                            "b_next": reminders.next_due_at(facts, rules)})
+    _save_bookkeeping(bookkeeping)
     return queued
+
+
+def _save_bookkeeping(rows):
+    """One statement for the whole batch (the ORM sends one UPDATE per versioned row). The
+    version is checked and moved on as the ORM would: a pledge changed since it was read
+    makes the count fall short."""
+    if not rows:
+        return
+    table = Pledge.__table__
+    statement = (update(table)
+                 .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+                 .values(reminders_sent=bindparam("b_sent"),
+                         reminder_last_due=bindparam("b_last_due"),
+                         next_reminder_at=bindparam("b_next"),
+                         version=table.c.version + 1, updated_at=utcnow()))
+    updated = db.session.connection().execute(statement, rows).rowcount
+    if updated != len(rows):
+        raise StaleDataError(f"{len(rows) - updated} of {len(rows)} pledges changed during "
+                             f"the sweep")
 
 
 def _existing_keys(keys):

@@ -71,9 +71,7 @@ def smtp_server():
 
 @pytest.fixture
 def mailbox(smtp_server):
-    smtp_server.mailbox.received.clear()
-    smtp_server.mailbox.answers.clear()
-    smtp_server.mailbox.stall_seconds = 0
+    smtp_server.mailbox.reset()
     return smtp_server.mailbox
 
 

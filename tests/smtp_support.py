@@ -2,6 +2,7 @@
 for a while (451), refuse for good (550), or say nothing at all."""
 import asyncio
 import socket
+import time
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
@@ -18,6 +19,24 @@ class ScriptedMailbox:
         self.received = []  # parsed messages, in order of delivery
         self.answers = []  # answers for the next DATA commands, then "250"
         self.stall_seconds = 0
+        self.sessions = []  # one per EHLO: the server side of each client connection
+        self.quits = 0
+
+    def reset(self):
+        self.received.clear()
+        self.answers.clear()
+        self.stall_seconds = 0
+        self.sessions.clear()
+        self.quits = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions.append(server)
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        return responses
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 Bye"
 
     async def handle_DATA(self, server, session, envelope):
         if self.stall_seconds:  # the client gives up first; what it left behind is dropped
@@ -46,3 +65,9 @@ class SmtpServer:
     def __exit__(self, *exc):
         self.mailbox.stall_seconds = 0
         self.controller.stop()
+
+    def hang_up_on_everyone(self):
+        """What a mail server does to connections left idle too long: close them."""
+        for session in self.mailbox.sessions:
+            self.controller.loop.call_soon_threadsafe(session.transport.close)
+        time.sleep(0.2)

@@ -175,3 +175,29 @@ def test_reminder_rows_carry_their_idempotency_key(app, runner):
     sweep(runner, started + 3 * DAY + timedelta(hours=1))
     [row] = outbox_rows(app, kind="reminder_draft")
     assert row.idempotency_key.startswith(f"reminder_draft:{pledge_id}:")
+
+
+def test_two_sweeps_at_the_same_moment_send_each_reminder_once(app, app_factory, mailbox,
+                                                               monkeypatch):
+    from intake import reminder_sweep
+
+    pledge_id, started = started_draft(app)
+    moment = started + 3 * DAY + timedelta(hours=1)
+    other_worker = app_factory()
+    real_existing_keys = reminder_sweep._existing_keys
+
+    def keys_read_just_before_the_other_sweep_commits(keys):
+        existing = real_existing_keys(keys)
+        monkeypatch.setattr(reminder_sweep, "_existing_keys", real_existing_keys)
+        with other_worker.app_context():
+            assert reminder_sweep.sweep(moment) == 1
+        return existing
+
+    monkeypatch.setattr(reminder_sweep, "_existing_keys",
+                        keys_read_just_before_the_other_sweep_commits)
+    with app.app_context():
+        assert reminder_sweep.sweep(moment) == 0  # its batch was redone: nothing left to do
+        assert db.session.get(Pledge, pledge_id).reminders_sent == 1
+    assert len(outbox_rows(app, kind="reminder_draft")) == 1
+    drain_queue(app)
+    assert len(reminder_emails(mailbox)) == 1
