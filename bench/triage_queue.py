@@ -17,36 +17,22 @@ bulk-inserted with SQLAlchemy Core in chunks (the search index is kept by the mi
 triggers on SQLite, by its GIN index on PostgreSQL).
 """
 import argparse
-import contextlib
-import io
-import platform
 import random
-import secrets
-import sqlite3
 import statistics
-import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+# _common first: it puts the project root on sys.path for the imports below.
+from _common import benchmark_app, call_timed, database_version, describe_python
+from flask_login.utils import _create_identifier
+from sqlalchemy import event, insert, text
 
-import psycopg  # noqa: E402
-from flask_login.utils import _create_identifier  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, text  # noqa: E402
+from intake.accounts_model import new_coordinator
+from intake.extensions import db
+from intake.models import Coordinator, Pledge, PledgeActionArea
+from intake.reference import ACTION_AREAS
+from intake.regions import region_of
 
-from intake import create_app  # noqa: E402
-from intake.accounts_model import new_coordinator  # noqa: E402
-from intake.extensions import db  # noqa: E402
-from intake.models import Coordinator, Pledge, PledgeActionArea  # noqa: E402
-from intake.redis_connection import close_redis  # noqa: E402
-from intake.reference import ACTION_AREAS  # noqa: E402
-from intake.regions import region_of  # noqa: E402
-
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_MS = 50
 SIZES = (1_000, 10_000, 100_000)  # submitted pledges stored
 REQUESTS = 30
@@ -82,87 +68,11 @@ SCENARIOS = (  # (label, URL); LAST and MIDDLE are page numbers found at run tim
     ("last page, no filters", "/triage/?page=LAST"),
     ("middle page, no filters", "/triage/?page=MIDDLE"),
 )
-# Indexes proposed in the report: each filter's count and each state's ordered page read an
-# index only. The bench measures 100,000 pledges again with them, in place of the indexes they
-# extend (PostgreSQL needs the id in them; SQLite has it anyway, as the rowid).
-PROPOSED_INDEXES = (
-    "DROP INDEX ix_pledge_review_state_submitted_at",
-    "DROP INDEX ix_pledge_region",
-    "DROP INDEX ix_pledge_assignee_id",
-    "DROP INDEX ix_pledge_action_area_area",
-    "CREATE INDEX ix_pledge_review_state_submitted_at ON pledge (review_state, submitted_at, id)",
-    "CREATE INDEX ix_pledge_region ON pledge (region, review_state, submitted_at, id)",
-    "CREATE INDEX ix_pledge_assignee_id ON pledge (assignee_id, review_state, submitted_at, id)",
-    "CREATE INDEX ix_pledge_country_code ON pledge (country_code, review_state, submitted_at, id)",
-    "CREATE INDEX ix_pledge_city_lower ON pledge (lower(city), id)",
-    "CREATE INDEX ix_pledge_action_area_area ON pledge_action_area (area, pledge_id)",
-)
-
-
-# --- the app, on a throwaway database ------------------------------------------------------
-
-
-@contextlib.contextmanager
-def postgres_schema():
-    """A schema of our own on the shared server; the URL points the search_path at it."""
-    schema = "bench_" + secrets.token_hex(6)
-    with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_SERVER}?options=-csearch_path%3D{schema}", schema
-    finally:
-        with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-@contextlib.contextmanager
-def database_url(kind, tmpdir):
-    if kind == "sqlite":
-        yield ("sqlite:///" + str(Path(tmpdir) / "intake.sqlite3"),
-               "a fresh file in a temporary folder")
-    else:
-        with postgres_schema() as (url, schema):
-            yield url, f"schema {schema} on 127.0.0.1:5432/test, dropped at the end"
-
-
-@contextlib.contextmanager
-def benchmark_app(kind):
-    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmpdir:
-        with database_url(kind, tmpdir) as (url, where):
-            config = {
-                "SECRET_KEY": "bench-secret",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REDIS_URL": None,
-                "BASE_URL": "http://pledges.bench",
-                "FIRST_RESPONSE_WORKING_DAYS": 5,
-                "TRIAGE_QUEUE_PAGE_SIZE": 50,
-            }
-            app = create_app(config, instance_path=str(Path(tmpdir) / "instance"))
-            with app.app_context():
-                run_migrations_quietly()
-            try:
-                yield app, where
-            finally:
-                with app.app_context():
-                    db.session.remove()
-                    db.engine.dispose()
-                close_redis(app)
-
-
-def run_migrations_quietly():
-    alembic_log = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(alembic_log):
-            upgrade()
-    except Exception:
-        sys.stderr.write(alembic_log.getvalue())
-        raise
-
-
-def database_version():
-    if db.engine.dialect.name == "sqlite":
-        return f"SQLite {sqlite3.sqlite_version}"
-    return "PostgreSQL " + db.session.scalar(text("SHOW server_version"))
+# The app's settings for this benchmark (with those of bench/_common.benchmark_app).
+APP_CONFIG = {
+    "FIRST_RESPONSE_WORKING_DAYS": 5,
+    "TRIAGE_QUEUE_PAGE_SIZE": 50,
+}
 
 
 # --- stored pledges ---------------------------------------------------------------------------
@@ -274,14 +184,8 @@ class ServerTimer:
         self.samples = []
 
     def __call__(self, environ, start_response):
-        started = time.perf_counter()
-        body = self.wsgi_app(environ, start_response)
-        try:
-            chunks = list(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-        self.samples.append((time.perf_counter() - started) * 1000)
+        chunks, elapsed_ms = call_timed(self.wsgi_app, environ, start_response)
+        self.samples.append(elapsed_ms)
         return chunks
 
 
@@ -359,13 +263,6 @@ def print_scenarios(app, client, counter, stored):
               f"{queries:>9.0f}{rows:>6}   {median / TARGET_MS:.2f}x")
 
 
-def add_proposed_indexes():
-    for statement in PROPOSED_INDEXES:
-        db.session.execute(text(statement))
-    db.session.commit()
-    analyze()
-
-
 def queries_per_page_size(app, client, counter):
     """The same page at 10 and at 50 rows: the number of queries must not change."""
     found = {}
@@ -380,7 +277,7 @@ def queries_per_page_size(app, client, counter):
 
 
 def bench_database(kind):
-    with benchmark_app(kind) as (app, where):
+    with benchmark_app(kind, APP_CONFIG) as (app, where):
         started = time.perf_counter()
         rng = random.Random(2026)
         with app.app_context():
@@ -406,12 +303,6 @@ def bench_database(kind):
         print("\n   Queries for the queue page by rows shown (no filters, "
               f"{stored:,} stored): " + ", ".join(
                   f"{rows} rows -> {count} queries" for count, rows in per_size.values()))
-        with app.app_context():
-            add_proposed_indexes()
-        print(f"\n   The same at {stored:,} with the proposed indexes ((region | assignee_id | "
-              "country_code | review_state) + review_state, submitted_at, id; lower(city), id; "
-              "area, pledge_id):")
-        print_scenarios(app, client, counter, stored)
         print(f"   ({time.perf_counter() - started:.0f} s for this database)")
 
 
@@ -419,8 +310,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
-          f"{platform.machine()}, {platform.system()}")
+    print(describe_python())
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     for kind in kinds:
         bench_database(kind)

@@ -1,6 +1,7 @@
 """Fixtures: the app on a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL
 says so) and a real Redis (embedded, or the server named by TEST_REDIS_URL)."""
 import atexit
+import contextlib
 import os
 import secrets
 
@@ -23,21 +24,38 @@ TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
                       "coordinator")
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextlib.contextmanager
+def fresh_database(folder):
+    """A database of our own: a SQLite file in `folder`, or, when TEST_DATABASE_URL names a
+    PostgreSQL server, a schema of our own there, dropped afterwards (runs never see each
+    other)."""
     server_url = os.environ.get("TEST_DATABASE_URL")
     if not server_url:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "intake.sqlite3")
+        yield "sqlite:///" + str(folder / "intake.sqlite3")
         return
-    # Our own schema on the shared server, dropped afterwards: runs never see each other.
     schema = "test_" + secrets.token_hex(6)
     plain_url = server_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in server_url else "?"
-    yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(plain_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """Another database, with no tables: for what the session's migrated one cannot show."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -47,11 +47,12 @@ MAX_WORD_LENGTH = 40
 SEARCH_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script, nothing else
 REFERENCE = re.compile(r"^[A-Za-z]{1,10}-\d{4}-\d{1,8}$")
 SQLITE_SEARCH = "pledge.id IN (SELECT rowid FROM pledge_search WHERE pledge_search MATCH :match)"
-# The very expression of the GIN index ix_pledge_search (migration 0003), so that it is used.
+# The very expression of the GIN index ix_pledge_search (migration 0005), so that it is used;
+# pledge_search_fold is unaccent: "Sao" finds "São", as it does on SQLite.
 POSTGRESQL_SEARCH = (
-    "to_tsvector('simple', coalesce(pledge.city, '') || ' ' || coalesce(pledge.title, '') "
-    "|| ' ' || coalesce(pledge.summary, '') || ' ' || coalesce(pledge.commitment, '')) "
-    "@@ to_tsquery('simple', :tsquery)")
+    "to_tsvector('simple', pledge_search_fold(coalesce(pledge.city, '') || ' ' || "
+    "coalesce(pledge.title, '') || ' ' || coalesce(pledge.summary, '') || ' ' || "
+    "coalesce(pledge.commitment, ''))) @@ to_tsquery('simple', pledge_search_fold(:tsquery))")
 
 # What a row of the queue or of an export shows (the rest of a pledge is not read).
 LISTED_COLUMNS = (Pledge.reference, Pledge.review_state, Pledge.submitted_at, Pledge.city,

