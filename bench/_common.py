@@ -30,9 +30,23 @@ POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def describe_python():
-    """`Python 3.x.y (CPython), machine, system`: the first line every benchmark prints."""
+    """`Python 3.x.y (CPython), machine, system, speed`: the first line every benchmark prints.
+
+    The speed is the time of a fixed pure-Python loop, best of three: on a shared machine the
+    same code runs slower at some hours, and this tells a reader which kind of hour it was."""
     return (f"Python {platform.python_version()} ({platform.python_implementation()}), "
-            f"{platform.machine()}, {platform.system()}")
+            f"{platform.machine()}, {platform.system()}, "
+            f"reference loop {reference_loop_ms():.0f} ms")
+
+
+def reference_loop_ms(additions=2_000_000):
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for number in range(additions):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 # --- the app, on a throwaway database ------------------------------------------------------
