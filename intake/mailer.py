@@ -115,10 +115,16 @@ def deliver(message, keep_open=False):
 
 def close_kept_connection():
     """Say QUIT on the connection a worker kept open, if any (the queue is empty, or it stops)."""
-    entry = getattr(_kept, "entry", None)
-    _kept.entry = None
+    entry = _take_entry()
     if entry is not None:
         _close(entry[1])
+
+
+def _take_entry():
+    """(mail setup, connection, last used) of the kept connection, which is no longer kept."""
+    entry = getattr(_kept, "entry", None)
+    _kept.entry = None
+    return entry
 
 
 def _open_connection(mail):
@@ -129,8 +135,7 @@ def _open_connection(mail):
 
 def _take_kept_connection(mail):
     """The kept connection, if it is for this mail setup, recent, and still answers NOOP."""
-    entry = getattr(_kept, "entry", None)
-    _kept.entry = None
+    entry = _take_entry()
     if entry is None:
         return None
     kept_for, connection, last_used = entry

@@ -55,8 +55,17 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
         return None
     if suppressed is None:
         suppressed = is_suppressed(recipient, kind)
-    email = new_outbox_row(kind, recipient, language, idempotency_key, context, pledge_id,
-                           suppressed)
+    email = OutboxEmail(
+        kind=kind,
+        recipient=normalise_address(recipient),
+        language=language or "en",
+        idempotency_key=idempotency_key,
+        message_id=make_msgid(domain=current_app.config["MAIL_MESSAGE_ID_DOMAIN"]),
+        status="suppressed" if suppressed else "pending",
+        next_attempt_at=utcnow(),
+        context=context or {},
+        pledge_id=pledge_id,
+    )
     if known_new or db.session.get_bind().dialect.name == "sqlite":
         # SQLite serialises writers, and its driver would commit a savepoint opened first
         # in a transaction: no savepoint there.
@@ -68,20 +77,6 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
     except IntegrityError:
         return None
     return email
-
-
-def new_outbox_row(kind, recipient, language, idempotency_key, context, pledge_id, suppressed):
-    return OutboxEmail(
-        kind=kind,
-        recipient=normalise_address(recipient),
-        language=language or "en",
-        idempotency_key=idempotency_key,
-        message_id=make_msgid(domain=current_app.config["MAIL_MESSAGE_ID_DOMAIN"]),
-        status="suppressed" if suppressed else "pending",
-        next_attempt_at=utcnow(),
-        context=context or {},
-        pledge_id=pledge_id,
-    )
 
 
 # --- after commit: hand the new rows to the queue -----------------------------------------

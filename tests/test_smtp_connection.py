@@ -3,6 +3,7 @@ and never reuses a connection it cannot trust."""
 from flask_mail import Message
 
 from intake import mailer
+from intake.jobs import send_email
 
 from .helpers import ContactBrowser, drain_queue, outbox_rows
 
@@ -72,8 +73,6 @@ def test_a_connection_kept_for_another_mail_server_is_not_used(app, app_factory,
 def test_an_email_sent_outside_a_worker_closes_its_connection(app, mailbox):
     start_drafts(app, 1)
     [row] = outbox_rows(app)
-    from intake.jobs import send_email
-
     with app.app_context():
         assert send_email(row.id) == "sent"
     assert mailbox.quits == 1 and len(mailbox.sessions) == 1

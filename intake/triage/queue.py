@@ -114,11 +114,11 @@ def queue_row(pledge, context, labels):
 def queue_context():
     return QueueContext(
         me=current_user.id, now=datetime.now(timezone.utc),
-        target_days=int(current_app.config.get("FIRST_RESPONSE_WORKING_DAYS", 5)))
+        target_days=current_app.config["FIRST_RESPONSE_WORKING_DAYS"])
 
 
 def page_size():
-    return int(current_app.config.get("TRIAGE_QUEUE_PAGE_SIZE", queue_query.PAGE_SIZE))
+    return current_app.config["TRIAGE_QUEUE_PAGE_SIZE"]
 
 
 # --- the filter form (a plain GET form: the URL is the view) ----------------------------------

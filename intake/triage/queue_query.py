@@ -23,7 +23,6 @@ from ..pledges import as_utc
 from ..reference import ACTION_AREAS_BY_SLUG
 from ..regions import REGIONS
 
-PAGE_SIZE = 50
 EXPORT_BATCH = 500
 MERGE_FROM_TOTAL = 1000  # see reads_state_indexes
 QUEUE_STATES = [state for state in review.REVIEW_STATES if state != "draft"]
@@ -437,7 +436,7 @@ def page_ids(filters, context, counts, total, number, size):
             .order_by(*ordering(filters, reverse)).limit(limit).offset(offset))
 
 
-def page_of_pledges(filters, context, page_size=PAGE_SIZE):
+def page_of_pledges(filters, context, page_size):
     """The counts per tab and the page asked for (the last one if it asked for more).
 
     The page's ids are picked first on their own (a narrow query the database can answer from
