@@ -3,7 +3,9 @@
 1. the page's server time, median (and p95) of 30 requests by a signed-in coordinator, with
    1,000, 10,000 and 100,000 submitted pledges stored (plus a draft for every ten, which the
    queue leaves out): without filters, with filters (region + action area + state tab), with a
-   search term (a rare word and a common one), on the last page, and sorted by city;
+   search term (a rare word and a common one; past TRIAGE_SEARCH_COUNT_LIMIT, 1,000, matches
+   the queue lists the first 1,000 in order and says "more than"), on the last page, and
+   sorted by city;
 2. the SQL queries each request runs (a `before_cursor_execute` listener), which must not
    grow with the rows shown: the same page at 10 and at 50 rows per page.
 
@@ -61,6 +63,9 @@ SCENARIOS = (  # (label, URL); LAST and MIDDLE are page numbers found at run tim
      "/triage/?state=submitted&region=Europe&area=essential-services"),
     (f"search, a rare word ({RARE_WORD[:6]})", f"/triage/?q={RARE_WORD[:6]}"),
     (f"search, a word in 1/3 ({COMMON_WORD})", f"/triage/?q={COMMON_WORD}"),
+    ("  the same, 20th page (the last listed)", f"/triage/?q={COMMON_WORD}&page=20"),
+    ("  the same, one state tab", f"/triage/?q={COMMON_WORD}&state=submitted"),
+    ("  the same, one action area", f"/triage/?q={COMMON_WORD}&area=essential-services"),
     ("one country (FR)", "/triage/?country=FR"),
     ("assigned to me", "/triage/?mine=1"),
     ("waiting too long", "/triage/?overdue=1&sort=waiting"),
@@ -72,6 +77,7 @@ SCENARIOS = (  # (label, URL); LAST and MIDDLE are page numbers found at run tim
 APP_CONFIG = {
     "FIRST_RESPONSE_WORKING_DAYS": 5,
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
+    "TRIAGE_SEARCH_COUNT_LIMIT": 1000,  # the default
 }
 
 

@@ -80,6 +80,10 @@ def from_environment(instance_path):
         "REVIEW_MILESTONES": _milestones(env.get("REVIEW_MILESTONES")),
         "DEV_MAILBOX_DIR": env.get("DEV_MAILBOX_DIR") or None,
         "FIRST_RESPONSE_WORKING_DAYS": int(env.get("FIRST_RESPONSE_WORKING_DAYS") or 5),
+        # A queue search is counted up to this many matches; past it the queue says "more
+        # than" and lists that many, in order (counting every match of a common word is what
+        # would make a search slow).
+        "TRIAGE_SEARCH_COUNT_LIMIT": max(1, int(env.get("TRIAGE_SEARCH_COUNT_LIMIT") or 1000)),
     }
 
 

@@ -422,6 +422,100 @@ def test_a_long_queue_comes_fifty_pledges_a_page(app, make_coordinator, sign_in)
     assert shown_ids(maria, "/triage/?page=99") == third  # past the end: the last page
 
 
+# --- a search that matches very many pledges --------------------------------------------------
+# Past TRIAGE_SEARCH_COUNT_LIMIT matches a search is not counted to its end: the queue says
+# "more than" and lists that many, in the chosen order (read from an index in that order).
+
+
+def housing_pledges(app, count=31):
+    """sortable_pledges, two in three about housing, in France or Brazil, in two areas."""
+    states = ["submitted", "accepted", "in_review", "declined", "information_requested"]
+    cities = ["Zürich", "accra", "Montréal", "Bogotá", "lyon", "Abidjan", "Quito"]
+    specs = [{"review_state": states[i % len(states)], "city": f"{cities[i % 7]} {i % 4}",
+              "submitted_at": NOW - timedelta(days=i // 3),
+              "country_code": ("FR", "BR")[i % 2],
+              "areas": [("migration-governance", "essential-services")[i // 2 % 2]],
+              "summary": "Social housing for newcomers." if i % 3 else "Language courses."}
+             for i in range(count)]
+    return specs, add_pledges(app, *specs)
+
+
+def matches(spec, view):
+    """Whether a pledge of housing_pledges is in the view (a query string)."""
+    args = parse_qs(view)
+    return ("housing" in spec["summary"]
+            and spec["review_state"] == args.get("state", [spec["review_state"]])[0]
+            and spec["country_code"] == args.get("country", [spec["country_code"]])[0]
+            and args.get("area", spec["areas"])[0] in spec["areas"])
+
+
+@pytest.mark.parametrize("sort, direction", [
+    ("submitted", "desc"), ("submitted", "asc"), ("waiting", "desc"), ("waiting", "asc"),
+    ("city", "asc"), ("city", "desc"),
+])
+@pytest.mark.parametrize("view, limit", [
+    ("", 5),
+    ("state=submitted", 5),  # the tab itself holds fewer than the limit: counted
+    ("state=accepted", 2),  # the tab holds more too
+    ("country=BR", 5),
+    ("area=essential-services", 5),
+])
+def test_a_search_matching_very_many_lists_its_first_matches_in_order(
+        app, make_coordinator, sign_in, sort, direction, view, limit):
+    specs, ids = housing_pledges(app)
+    app.config.update(TRIAGE_QUEUE_PAGE_SIZE=2, TRIAGE_SEARCH_COUNT_LIMIT=limit)
+    _account, maria = coordinator(make_coordinator, sign_in)
+    kept = [(spec, pledge_id) for spec, pledge_id in zip(specs, ids) if matches(spec, view)]
+    expected = expected_order([spec for spec, _id in kept], [i for _spec, i in kept],
+                              sort, direction)[:limit]
+    seen = []
+    for page in range(1, 5):
+        seen += shown_ids(maria, f"/triage/?q=housing&sort={sort}&dir={direction}&{view}"
+                                 f"&page={page}")
+    pages = -(-len(expected) // 2)
+    assert seen[:len(expected)] == expected  # then the last page again, for pages past it
+    assert len(seen) == len(expected) + (4 - pages) * (len(expected) - (pages - 1) * 2)
+
+
+def test_a_search_matching_very_many_says_so_and_the_downloads_hold_every_match(
+        app, make_coordinator, sign_in):
+    specs, _ids = housing_pledges(app)
+    app.config.update(TRIAGE_QUEUE_PAGE_SIZE=2, TRIAGE_SEARCH_COUNT_LIMIT=5)
+    _account, maria = coordinator(make_coordinator, sign_in)
+
+    _response, html = page_of(maria, "/triage/?q=housing")
+    assert "More than 5 pledges: 1 to 2 shown, page 1 of 3 of the first 5." in html
+    assert "This search matches more than 5 pledges: the first 5 are listed" in html
+    assert re.search(r'>All <span class="badge">5\+</span>', html)
+    assert ">Submitted</a>" in html  # not counted: no number rather than a wrong one
+    _response, html = page_of(maria, "/triage/?q=housing&page=3")
+    assert "5 to 5 shown, page 3 of 3 of the first 5." in html
+    assert len(ROW.findall(html)) == 1
+
+    _response, html = page_of(maria, "/triage/?q=housing&state=submitted")
+    submitted = sum(1 for spec in specs if matches(spec, "state=submitted"))
+    assert 0 < submitted <= 5
+    assert f">Submitted <span class=\"badge\">{submitted}</span>" in html
+    assert re.search(r'>All <span class="badge">5\+</span>', html) and ">Accepted</a>" in html
+    assert f"{submitted} pledges: 1 to 2 shown" in html and "This search matches" not in html
+
+    body = csv_rows(export_rows(maria, "/triage/export.csv?q=housing"))[1:]
+    assert len(body) == sum(1 for spec in specs if matches(spec, ""))
+
+
+def test_a_search_within_the_limit_is_counted_tab_by_tab(app, make_coordinator, sign_in):
+    specs, _ids = housing_pledges(app)
+    found = sum(1 for spec in specs if matches(spec, ""))
+    app.config.update(TRIAGE_SEARCH_COUNT_LIMIT=found)
+    _account, maria = coordinator(make_coordinator, sign_in)
+    _response, html = page_of(maria, "/triage/?q=housing")
+    assert tab_count(html, "All") == found and f"{found} pledges: 1 to {found} shown" in html
+    for state, label in (("submitted", "Submitted"), ("accepted", "Accepted")):
+        assert tab_count(html, label) == sum(
+            1 for spec in specs if matches(spec, f"state={state}"))
+    assert "More than" not in html
+
+
 def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordinator, sign_in):
     _account, maria = coordinator(make_coordinator, sign_in)
     ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
@@ -444,6 +538,9 @@ def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordina
     many = queries("/triage/")
     assert len(few) == len(many) <= 8
     assert len(queries("/triage/?region=Europe&area=climate-resilience&q=language")) == len(few)
+    app.config["TRIAGE_SEARCH_COUNT_LIMIT"] = 10  # 48 match: listed, not counted to the end
+    assert len(queries("/triage/?q=language&sort=waiting")) == len(few)
+    assert len(queries("/triage/?q=language&state=submitted")) == len(few) + 1  # the tab's count
 
 
 # --- a view is a link -------------------------------------------------------------------

@@ -190,13 +190,30 @@ def may_be_assigned(coordinator):
 # --- the queue ------------------------------------------------------------------------------
 
 
+def tab_count(count, more_than):
+    """A tab's number; "1000+" past the count limit; None where a search was not counted."""
+    if more_than is not None:
+        return _("%(num)d+", num=more_than)
+    return None if count is None else str(count)
+
+
 def tabs(filters, page):
-    everything = [("", _("All"), sum(page.counts.values()))]
+    """The tab of every state, and its number (a search matching many pledges: only the tab
+    shown is counted, and "All" says more than the count limit)."""
+    if page.more_than is None:
+        numbers = {state: tab_count(count, None) for state, count in page.counts.items()}
+        numbers[""] = str(sum(page.counts.values()))
+    else:
+        numbers = dict.fromkeys(page.counts)
+        numbers[""] = tab_count(None, page.more_than)
+        if filters.state:
+            numbers[filters.state] = tab_count(page.total, page.total if page.capped else None)
+    everything = [("", _("All"), numbers[""])]
     return [{"label": label, "count": count,
              "url": url_for("triage.queue", **filters.as_args(state=state, page=1)),
              "current": state == filters.state}
             for state, label, count in everything + [
-                (state, review.review_label(state), page.counts[state])
+                (state, review.review_label(state), numbers[state])
                 for state in queue_query.QUEUE_STATES]]
 
 
@@ -220,7 +237,8 @@ def queue_query_string(filters):
 def queue():
     filters, problems = queue_query.parse_filters(request.args)
     context = queue_context()
-    page = queue_query.page_of_pledges(filters, context, page_size())
+    page = queue_query.page_of_pledges(filters, context, page_size(),
+                                       current_app.config["TRIAGE_SEARCH_COUNT_LIMIT"])
     filters = replace(filters, page=page.number)  # a page past the end shows the last
     coordinators = all_coordinators()
     labels = Labels()

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta, timezone
 from math import ceil
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, text, union_all
+from sqlalchemy import case, func, literal, select, text, union_all
 from sqlalchemy.orm import load_only, selectinload
 
 from .. import review
@@ -46,12 +46,10 @@ MAX_WORD_LENGTH = 40
 SEARCH_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script, nothing else
 REFERENCE = re.compile(r"^[A-Za-z]{1,10}-\d{4}-\d{1,8}$")
 SQLITE_SEARCH = "pledge.id IN (SELECT rowid FROM pledge_search WHERE pledge_search MATCH :match)"
-# The very expression of the GIN index ix_pledge_search (migration 0005), so that it is used;
-# pledge_search_fold is unaccent: "Sao" finds "São", as it does on SQLite.
-POSTGRESQL_SEARCH = (
-    "to_tsvector('simple', pledge_search_fold(coalesce(pledge.city, '') || ' ' || "
-    "coalesce(pledge.title, '') || ' ' || coalesce(pledge.summary, '') || ' ' || "
-    "coalesce(pledge.commitment, ''))) @@ to_tsquery('simple', pledge_search_fold(:tsquery))")
+# The stored document of migration 0006, the one its GIN index holds; pledge_search_fold is
+# unaccent: "Sao" finds "São", as it does on SQLite.
+POSTGRESQL_SEARCH = ("pledge.pledge_search_document @@ "
+                     "to_tsquery('simple', pledge_search_fold(:tsquery))")
 
 # What a row of the queue or of an export shows (the rest of a pledge is not read).
 LISTED_COLUMNS = (Pledge.reference, Pledge.review_state, Pledge.submitted_at, Pledge.city,
@@ -108,11 +106,17 @@ class QueueContext:
 
 @dataclass
 class QueuePage:
+    """A page of the queue. counts: pledges per review state, None where a search that matches
+    too many was not counted. capped: more than `total` match (a search; only `total` are
+    listed)."""
+
     pledges: list
     number: int
     size: int
     total: int
     counts: dict = field(default_factory=dict)
+    capped: bool = False
+    more_than: int | None = None  # a search matching more pledges than this: tabs not counted
 
     @property
     def last(self):
@@ -236,6 +240,11 @@ def search_condition(q, dialect):
     return text(SQLITE_SEARCH).bindparams(match=sqlite_match(words))
 
 
+def is_word_search(q):
+    """A search by words (not by reference, which finds one pledge at most)."""
+    return bool(search_words(q)) and not REFERENCE.match(q or "")
+
+
 # --- days waiting ---------------------------------------------------------------------------
 
 
@@ -270,8 +279,9 @@ def dialect_name():
 def conditions(filters, context, with_state=True, reads_in_order=False):
     """WHERE conditions of the filters (the state tab left out for the counts per tab).
 
-    reads_in_order: the pledges are read in order and the reading stops early (a page from a
-    state's index), so the action area is checked pledge by pledge instead of collected."""
+    reads_in_order: the pledges are read in order and the reading stops early (a page from an
+    index in the queue's order), so the action area is checked pledge by pledge instead of
+    collected."""
     found = [Pledge.review_state != "draft"]
     if with_state and filters.state:
         found.append(Pledge.review_state == filters.state)
@@ -436,18 +446,128 @@ def page_ids(filters, context, counts, total, number, size):
             .order_by(*ordering(filters, reverse)).limit(limit).offset(offset))
 
 
-def page_of_pledges(filters, context, page_size):
-    """The counts per tab and the page asked for (the last one if it asked for more).
+def search_counts(filters, context, limit):
+    """A word search's counts per tab, the counting stopped past `limit` matches:
+    (counts, total, capped, dense). dense: the search matches more than `limit` pledges in
+    all, so the tabs are not counted (None) and its pages are read in order (walked_ids)."""
+    counts = grouped_counts(filters, context, with_state=False, stop_after=limit + 1)
+    matched = sum(counts.values())
+    if matched <= limit:
+        return counts, counts[filters.state] if filters.state else matched, False, False
+    uncounted = dict.fromkeys(QUEUE_STATES)
+    if not filters.state:
+        return uncounted, limit, True, True
+    in_tab = grouped_counts(filters, context, stop_after=limit + 1).get(filters.state, 0)
+    uncounted[filters.state] = min(in_tab, limit)
+    return uncounted, min(in_tab, limit), in_tab > limit, True
+
+
+def grouped_counts(filters, context, with_state=True, stop_after=None):
+    """Pledges per review state under the filters, at most `stop_after` of them counted.
+
+    The search finds the pledges; an action area is checked on each of them (a CASE, which
+    PostgreSQL cannot turn into a join: guessing few matches, it would collect every match
+    to join them with the area's pledges, and only then stop)."""
+    found = conditions(replace(filters, area=""), context, with_state=with_state)
+    if filters.area:
+        found.append(case((area_condition(filters.area, pledge_by_pledge=True), True),
+                          else_=False))
+    matching = select(Pledge.review_state).where(*found).limit(stop_after).subquery()
+    rows = db.session.execute(select(matching.c.review_state, func.count())
+                              .group_by(matching.c.review_state))
+    counts = dict.fromkeys(QUEUE_STATES, 0)
+    counts.update({state: number for state, number in rows if state in counts})
+    return counts
+
+
+def walked_ids(filters, context, offset, limit):
+    """A page of a search that matches too many pledges to read and sort them all: an index
+    gives the pledges in the queue's order and each is checked against the search, until the
+    page is full. The cost follows the page's depth (at most the count limit), not the number
+    of matches. Sorted by days waiting with every state shown, the waiting ones are read first,
+    then the others, and the two lists put one after the other."""
+    if filters.sort != "waiting" or filters.state:
+        walked = walk(filters, context)
+        return select(walked.c.id).where(walked.c.hit).limit(limit).offset(offset)
+    arms = []
+    for rank, states in enumerate(state_groups(filters)):
+        walked = walk(filters, context, states)
+        arms.append(select(walked.c.id, walked.c.submitted_at, literal(rank).label("rank"))
+                    .where(walked.c.hit).limit(offset + limit).subquery().select())
+    merged = union_all(*arms).subquery()
+    by_date = order_keys(replace(filters, state=QUEUE_STATES[0]))  # one state: the date alone
+    order = [merged.c[key.name].asc() if ascending else merged.c[key.name].desc()
+             for key, ascending in by_date]
+    return select(merged.c.id).order_by(merged.c.rank, *order).limit(limit).offset(offset)
+
+
+def in_states(states):
+    """review_state IN states. On SQLite through coalesce, so that it reads the date index in
+    order rather than each state's index and then sorts them all; PostgreSQL, which keeps
+    statistics, plans the plain condition well."""
+    if dialect_name() == "sqlite":
+        return func.coalesce(Pledge.review_state, "").in_(states)
+    return Pledge.review_state.in_(states)
+
+
+def walk(filters, context, states=None):
+    """Every pledge under the filters but the search, in the queue's order, with whether it
+    matches the search (hit); `states`: these review states (one group of them) instead of the
+    filters' tab. Read from the index of that order while the page is not full.
+
+    Its OFFSET 0 keeps the database from folding the search into that reading: PostgreSQL
+    would then plan from its guess of a prefix search's matches (a flat 2%) and read them all,
+    then sort them; a yes-or-no column it guesses true for half the pledges. The rows keep the
+    order of this query when read from it (both databases stream it as it is)."""
+    others = replace(filters, q="", state="" if states else filters.state)
+    found = conditions(others, context, reads_in_order=True)
+    if states:
+        found.append(in_states(states))
+    hit = case((search_condition(filters.q, dialect_name()), True), else_=False).label("hit")
+    order = ordering(replace(filters, state=states[0]) if states else filters)
+    return (select(Pledge.id, Pledge.submitted_at, hit).where(*found).order_by(*order)
+            .offset(0).subquery())
+
+
+def few_matches_ids(filters, context, offset, limit):
+    """A page of a search that matches at most the count limit: every match is collected
+    first (its action area checked on each), then sorted. MATERIALIZED, because PostgreSQL may
+    otherwise read a date index in order hoping to meet the matches early (its guess for a
+    prefix search is a flat 2%)."""
+    keys = order_keys(filters)
+    matches = (select(Pledge.id, *[key.label(f"key{number}")
+                                   for number, (key, _ascending) in enumerate(keys)])
+               .where(*conditions(filters, context, reads_in_order=True))
+               .cte("matches").prefix_with("MATERIALIZED"))
+    order = [matches.c[f"key{number}"].asc() if ascending else matches.c[f"key{number}"].desc()
+             for number, (_key, ascending) in enumerate(keys)]
+    return select(matches.c.id).order_by(*order).limit(limit).offset(offset)
+
+
+def page_of_pledges(filters, context, page_size, search_limit):
+    """The counts per tab and the page asked for (the last one if it asked for more); a
+    search is counted up to search_limit matches (see search_counts).
 
     The page's ids are picked first on their own (a narrow query the database can answer from
     an index), then only those pledges are read in full, with their areas and assignee."""
-    counts = state_counts(filters, context)
-    total = counts[filters.state] if filters.state else sum(counts.values())
-    page = QueuePage([], 1, page_size, total, counts)
+    dense = False
+    if is_word_search(filters.q):
+        counts, total, capped, dense = search_counts(filters, context, search_limit)
+    else:
+        counts, capped = state_counts(filters, context), False
+        total = counts[filters.state] if filters.state else sum(counts.values())
+    page = QueuePage([], 1, page_size, total, counts, capped, search_limit if dense else None)
     page.number = min(filters.page, page.last)
     if not total:
         return page
-    ids = page_ids(filters, context, counts, total, page.number, page_size).subquery("page_ids")
+    offset = (page.number - 1) * page_size
+    if dense:  # the last page stops at the count limit
+        ids = walked_ids(filters, context, offset, min(page_size, total - offset))
+    elif is_word_search(filters.q):
+        ids = few_matches_ids(filters, context, offset, page_size)
+    else:
+        ids = page_ids(filters, context, counts, total, page.number, page_size)
+    ids = ids.subquery("page_ids")
     statement = listed(select(Pledge).join(ids, Pledge.id == ids.c.id)
                        .order_by(*ordering(filters)))
     page.pledges = db.session.scalars(statement).all()
