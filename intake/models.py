@@ -93,7 +93,7 @@ class Pledge(db.Model):
         db.Index("ix_pledge_assignee_id", "assignee_id", "review_state", "submitted_at", "id"),
         db.Index("ix_pledge_country_code", "country_code", "review_state", "submitted_at", "id"),
         db.Index("ix_pledge_city_lower", func.lower(text("city")), "id"),
-        db.Index("ix_pledge_submitted_at", "submitted_at", "id",
+        db.Index("ix_pledge_submitted_at", "submitted_at", "id", "review_state",
                  postgresql_where=text("review_state != 'draft'"),
                  sqlite_where=text("review_state != 'draft'")),
     )

@@ -5,6 +5,12 @@ Days waiting: the working days (Monday to Friday, review.working_days_between) f
 pledge was sent to now, for a pledge whose review state is in review.WAITING_FOR_COORDINATORS
 (submitted, in review). Any other state waits for nobody: it has no days waiting. A pledge is
 waiting too long when its days waiting are more than the target (FIRST_RESPONSE_WORKING_DAYS).
+
+A search by words is counted up to a limit (TRIAGE_SEARCH_COUNT_LIMIT): within it, tab by tab,
+and its matches are collected then sorted (few_matches_ids). Past it, a common word, counting
+and sorting every match is what would make the page slow: the queue says "more than" the
+limit, lists the first ones in the chosen order, read from an index in that order with each
+pledge checked against the search (walked_ids), and the downloads hold every match.
 """
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -24,6 +30,7 @@ from ..reference import ACTION_AREAS_BY_SLUG
 from ..regions import REGIONS
 
 EXPORT_BATCH = 500
+WALK_ROWS = 10_000  # pledges read in order for a page of a search, at most (see walk)
 MERGE_FROM_TOTAL = 1000  # see reads_state_indexes
 QUEUE_STATES = [state for state in review.REVIEW_STATES if state != "draft"]
 WAITING_STATES = [state for state in QUEUE_STATES if state in review.WAITING_FOR_COORDINATORS]
@@ -481,14 +488,17 @@ def grouped_counts(filters, context, with_state=True, stop_after=None):
 
 
 def walked_ids(filters, context, offset, limit):
-    """A page of a search that matches too many pledges to read and sort them all: an index
-    gives the pledges in the queue's order and each is checked against the search, until the
-    page is full. The cost follows the page's depth (at most the count limit), not the number
-    of matches. Sorted by days waiting with every state shown, the waiting ones are read first,
-    then the others, and the two lists put one after the other."""
+    """(id, rank) of a page of a search that matches too many pledges to read and sort them
+    all: an index gives the pledges in the queue's order and each is checked against the
+    search, until the page is full. The cost follows the page's depth (at most the count
+    limit), not the number of matches.
+
+    Sorted by days waiting with every state shown, the waiting ones (rank 0) are read first,
+    then the others (rank 1), and the two lists put one after the other."""
     if filters.sort != "waiting" or filters.state:
         walked = walk(filters, context)
-        return select(walked.c.id).where(walked.c.hit).limit(limit).offset(offset)
+        return (select(walked.c.id, literal(0).label("rank")).where(walked.c.hit)
+                .limit(limit).offset(offset))
     arms = []
     for rank, states in enumerate(state_groups(filters)):
         walked = walk(filters, context, states)
@@ -498,7 +508,19 @@ def walked_ids(filters, context, offset, limit):
     by_date = order_keys(replace(filters, state=QUEUE_STATES[0]))  # one state: the date alone
     order = [merged.c[key.name].asc() if ascending else merged.c[key.name].desc()
              for key, ascending in by_date]
-    return select(merged.c.id).order_by(merged.c.rank, *order).limit(limit).offset(offset)
+    return (select(merged.c.id, merged.c.rank).order_by(merged.c.rank, *order)
+            .limit(limit).offset(offset))
+
+
+def walked_page(filters, context, offset, expected):
+    """The ids of the page read in order (walked_ids), or None when that reading cannot be
+    trusted: a walk stops after WALK_ROWS pledges, so a page that came out short, or that
+    reached the second list of "days waiting" (the first one may have been cut short), is
+    collected again by few_matches_ids."""
+    rows = db.session.execute(walked_ids(filters, context, offset, expected)).all()
+    if len(rows) < expected or any(rank for _id, rank in rows):
+        return None
+    return [pledge_id for pledge_id, _rank in rows]
 
 
 def in_states(states):
@@ -515,10 +537,12 @@ def walk(filters, context, states=None):
     matches the search (hit); `states`: these review states (one group of them) instead of the
     filters' tab. Read from the index of that order while the page is not full.
 
-    Its OFFSET 0 keeps the database from folding the search into that reading: PostgreSQL
-    would then plan from its guess of a prefix search's matches (a flat 2%) and read them all,
-    then sort them; a yes-or-no column it guesses true for half the pledges. The rows keep the
-    order of this query when read from it (both databases stream it as it is)."""
+    At most WALK_ROWS are read: past them the matches are too sparse in this order for the
+    reading to pay (page_of_pledges then collects them instead). That LIMIT also keeps the
+    database from folding the search into the reading: PostgreSQL would then plan from its
+    guess of a prefix search's matches (a flat 2%) and read them all, then sort them; a
+    yes-or-no column it guesses true for half the pledges. The rows keep the order of this
+    query when read from it (both databases stream it as it is)."""
     others = replace(filters, q="", state="" if states else filters.state)
     found = conditions(others, context, reads_in_order=True)
     if states:
@@ -526,12 +550,13 @@ def walk(filters, context, states=None):
     hit = case((search_condition(filters.q, dialect_name()), True), else_=False).label("hit")
     order = ordering(replace(filters, state=states[0]) if states else filters)
     return (select(Pledge.id, Pledge.submitted_at, hit).where(*found).order_by(*order)
-            .offset(0).subquery())
+            .limit(WALK_ROWS).subquery())
 
 
 def few_matches_ids(filters, context, offset, limit):
-    """A page of a search that matches at most the count limit: every match is collected
-    first (its action area checked on each), then sorted. MATERIALIZED, because PostgreSQL may
+    """A page of a search that matches at most the count limit (or whose matches are too
+    sparse to walk to): every match is collected first (its action area checked on each), then
+    sorted. MATERIALIZED, because PostgreSQL may
     otherwise read a date index in order hoping to meet the matches early (its guess for a
     prefix search is a flat 2%)."""
     keys = order_keys(filters)
@@ -561,16 +586,18 @@ def page_of_pledges(filters, context, page_size, search_limit):
     if not total:
         return page
     offset = (page.number - 1) * page_size
-    if dense:  # the last page stops at the count limit
-        ids = walked_ids(filters, context, offset, min(page_size, total - offset))
-    elif is_word_search(filters.q):
-        ids = few_matches_ids(filters, context, offset, page_size)
+    expected = min(page_size, total - offset)  # a search's last page stops at the count limit
+    walked = walked_page(filters, context, offset, expected) if dense else None
+    if walked is not None:
+        statement = select(Pledge).where(Pledge.id.in_(walked))
     else:
-        ids = page_ids(filters, context, counts, total, page.number, page_size)
-    ids = ids.subquery("page_ids")
-    statement = listed(select(Pledge).join(ids, Pledge.id == ids.c.id)
-                       .order_by(*ordering(filters)))
-    page.pledges = db.session.scalars(statement).all()
+        if is_word_search(filters.q):
+            ids = few_matches_ids(filters, context, offset, expected)
+        else:
+            ids = page_ids(filters, context, counts, total, page.number, page_size)
+        ids = ids.subquery("page_ids")
+        statement = select(Pledge).join(ids, Pledge.id == ids.c.id)
+    page.pledges = db.session.scalars(listed(statement.order_by(*ordering(filters)))).all()
     return page
 
 

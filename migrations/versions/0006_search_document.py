@@ -25,7 +25,7 @@ DOCUMENT = ("to_tsvector('simple', pledge_search_fold(coalesce(city, '') || ' ' 
 
 def upgrade():
     queued = sa.text("review_state != 'draft'")  # drafts have no date sent
-    op.create_index("ix_pledge_submitted_at", "pledge", ["submitted_at", "id"],
+    op.create_index("ix_pledge_submitted_at", "pledge", ["submitted_at", "id", "review_state"],
                     postgresql_where=queued, sqlite_where=queued)
     if op.get_bind().dialect.name != "postgresql":
         return
