@@ -190,24 +190,26 @@ def may_be_assigned(coordinator):
 # --- the queue ------------------------------------------------------------------------------
 
 
-def tab_count(count, more_than):
-    """A tab's number; "1000+" past the count limit; None where a search was not counted."""
-    if more_than is not None:
-        return _("%(num)d+", num=more_than)
-    return None if count is None else str(count)
+def more_than(number):
+    return _("%(num)d+", num=number)
+
+
+def tab_numbers(filters, page):
+    """{state, or "" for All: the number its tab shows, or None}. A search matching many
+    pledges counts only the tab shown; "All" says more than the count limit."""
+    if page.more_than is None:
+        numbers = {state: str(count) for state, count in page.counts.items()}
+        numbers[""] = str(sum(page.counts.values()))
+        return numbers
+    numbers = dict.fromkeys(page.counts)
+    numbers[""] = more_than(page.more_than)
+    if filters.state:
+        numbers[filters.state] = more_than(page.total) if page.capped else str(page.total)
+    return numbers
 
 
 def tabs(filters, page):
-    """The tab of every state, and its number (a search matching many pledges: only the tab
-    shown is counted, and "All" says more than the count limit)."""
-    if page.more_than is None:
-        numbers = {state: tab_count(count, None) for state, count in page.counts.items()}
-        numbers[""] = str(sum(page.counts.values()))
-    else:
-        numbers = dict.fromkeys(page.counts)
-        numbers[""] = tab_count(None, page.more_than)
-        if filters.state:
-            numbers[filters.state] = tab_count(page.total, page.total if page.capped else None)
+    numbers = tab_numbers(filters, page)
     everything = [("", _("All"), numbers[""])]
     return [{"label": label, "count": count,
              "url": url_for("triage.queue", **filters.as_args(state=state, page=1)),

@@ -343,9 +343,20 @@ def order_keys(filters):
     return [(Pledge.submitted_at, ascending), (Pledge.id, ascending)]
 
 
+def directed(expression, ascending):
+    return expression.asc() if ascending else expression.desc()
+
+
 def ordering(filters, reverse=False):
-    return [expression.asc() if ascending != reverse else expression.desc()
+    return [directed(expression, ascending != reverse)
             for expression, ascending in order_keys(filters)]
+
+
+def counts_per_state(rows):
+    """{state: number} of every queue state from (state, number) rows (0 where none)."""
+    counts = dict.fromkeys(QUEUE_STATES, 0)
+    counts.update({state: number for state, number in rows if state in counts})
+    return counts
 
 
 def state_counts(filters, context):
@@ -359,9 +370,7 @@ def state_counts(filters, context):
         select(state, func.count())
         .where(*conditions(filters, context, with_state=False))
         .group_by(state))
-    counts = dict.fromkeys(QUEUE_STATES, 0)
-    counts.update({state: number for state, number in rows if state in counts})
-    return counts
+    return counts_per_state(rows)
 
 
 def has_narrowing_filters(filters):
@@ -480,11 +489,8 @@ def grouped_counts(filters, context, with_state=True, stop_after=None):
         found.append(case((area_condition(filters.area, pledge_by_pledge=True), True),
                           else_=False))
     matching = select(Pledge.review_state).where(*found).limit(stop_after).subquery()
-    rows = db.session.execute(select(matching.c.review_state, func.count())
-                              .group_by(matching.c.review_state))
-    counts = dict.fromkeys(QUEUE_STATES, 0)
-    counts.update({state: number for state, number in rows if state in counts})
-    return counts
+    return counts_per_state(db.session.execute(select(matching.c.review_state, func.count())
+                                               .group_by(matching.c.review_state)))
 
 
 def walked_ids(filters, context, offset, limit):
@@ -506,8 +512,7 @@ def walked_ids(filters, context, offset, limit):
                     .where(walked.c.hit).limit(offset + limit).subquery().select())
     merged = union_all(*arms).subquery()
     by_date = order_keys(replace(filters, state=QUEUE_STATES[0]))  # one state: the date alone
-    order = [merged.c[key.name].asc() if ascending else merged.c[key.name].desc()
-             for key, ascending in by_date]
+    order = [directed(merged.c[key.name], ascending) for key, ascending in by_date]
     return (select(merged.c.id, merged.c.rank).order_by(merged.c.rank, *order)
             .limit(limit).offset(offset))
 
@@ -556,15 +561,14 @@ def walk(filters, context, states=None):
 def few_matches_ids(filters, context, offset, limit):
     """A page of a search that matches at most the count limit (or whose matches are too
     sparse to walk to): every match is collected first (its action area checked on each), then
-    sorted. MATERIALIZED, because PostgreSQL may
-    otherwise read a date index in order hoping to meet the matches early (its guess for a
-    prefix search is a flat 2%)."""
+    sorted. MATERIALIZED, because PostgreSQL may otherwise read a date index in order hoping to
+    meet the matches early (its guess for a prefix search is a flat 2%)."""
     keys = order_keys(filters)
     matches = (select(Pledge.id, *[key.label(f"key{number}")
                                    for number, (key, _ascending) in enumerate(keys)])
                .where(*conditions(filters, context, reads_in_order=True))
                .cte("matches").prefix_with("MATERIALIZED"))
-    order = [matches.c[f"key{number}"].asc() if ascending else matches.c[f"key{number}"].desc()
+    order = [directed(matches.c[f"key{number}"], ascending)
              for number, (_key, ascending) in enumerate(keys)]
     return select(matches.c.id).order_by(*order).limit(limit).offset(offset)
 
@@ -575,8 +579,8 @@ def page_of_pledges(filters, context, page_size, search_limit):
 
     The page's ids are picked first on their own (a narrow query the database can answer from
     an index), then only those pledges are read in full, with their areas and assignee."""
-    dense = False
-    if is_word_search(filters.q):
+    searching, dense = is_word_search(filters.q), False
+    if searching:
         counts, total, capped, dense = search_counts(filters, context, search_limit)
     else:
         counts, capped = state_counts(filters, context), False
@@ -591,7 +595,7 @@ def page_of_pledges(filters, context, page_size, search_limit):
     if walked is not None:
         statement = select(Pledge).where(Pledge.id.in_(walked))
     else:
-        if is_word_search(filters.q):
+        if searching:
             ids = few_matches_ids(filters, context, offset, expected)
         else:
             ids = page_ids(filters, context, counts, total, page.number, page_size)
