@@ -24,15 +24,22 @@ import time
 from collections import defaultdict
 from functools import wraps
 
-# _common first: it puts the project root on sys.path for the imports below.
-from _common import (add_redis_url_option, benchmark_app, check_redis_is_ours,
-                     database_version, describe_python, describe_redis)
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
 import intake.jobs
 import intake.mailer
+
+# _common first: it puts the project root on sys.path for the imports below.
+from _common import (
+    add_redis_url_option,
+    benchmark_app,
+    check_redis_is_ours,
+    database_version,
+    describe_python,
+    describe_redis,
+)
 from intake.extensions import db
 from intake.models import OutboxEmail, Pledge
 from intake.outbox import queue_email

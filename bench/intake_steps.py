@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 # _common first: it puts the project root on sys.path for the imports below.
 from _common import benchmark_app, call_timed, describe_python
-
 from intake.extensions import db
 from tests.helpers import ANSWERS, CSRF_INPUT, STEP_SLUGS, step_url
 

@@ -22,11 +22,17 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-# _common first: it puts the project root on sys.path for the imports below.
-from _common import (add_redis_url_option, benchmark_app, check_redis_is_ours,
-                     database_version, describe_python, describe_redis)
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
+# _common first: it puts the project root on sys.path for the imports below.
+from _common import (
+    add_redis_url_option,
+    benchmark_app,
+    check_redis_is_ours,
+    database_version,
+    describe_python,
+    describe_redis,
+)
 from intake import reminders
 from intake.extensions import db
 from intake.models import OutboxEmail, Pledge

@@ -24,11 +24,11 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-# _common first: it puts the project root on sys.path for the imports below.
-from _common import benchmark_app, call_timed, database_version, describe_python
 from flask_login.utils import _create_identifier
 from sqlalchemy import event, insert, text
 
+# _common first: it puts the project root on sys.path for the imports below.
+from _common import benchmark_app, call_timed, database_version, describe_python
 from intake.accounts_model import new_coordinator
 from intake.extensions import db
 from intake.models import Coordinator, Pledge, PledgeActionArea

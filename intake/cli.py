@@ -1,13 +1,23 @@
-"""Commands: `flask --app wsgi worker [--burst]`, `reminders sweep [--now ISO8601]`, and the
-development mail server that `make run` starts."""
+"""Commands: `flask --app wsgi worker [--burst]`, `reminders sweep [--now ISO8601]`, and what
+`make run` starts beside the web app (the development mail server, the embedded Redis).
+`coordinators create` belongs to the accounts blueprint (accounts/commands.py)."""
 import os
 import threading
-from datetime import datetime, timezone
+import time
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from rq import SimpleWorker
+from rq.cron import CronScheduler
 
+from . import worker
+from .clock import parse_moment, utcnow
+from .email import smtp
+from .email.dev_mailbox import serve
+from .email.enqueue import email_queue
+from .extensions import connect_redis, embedded_redis_server, get_redis, stop_embedded_redis
+from .reminders.sweep import sweep
 
 
 @click.command("worker")
@@ -15,15 +25,9 @@ from flask.cli import AppGroup, with_appcontext
 @with_appcontext
 def worker_command(burst):
     """Send emails and run the periodic jobs (dispatcher, reminder sweep, digest)."""
-    from rq import SimpleWorker
-
-    from . import jobs, mailer
-    from .queueing import email_queue
-    from .redis_connection import get_redis
-
     queue = email_queue()
     if burst:
-        jobs.dispatch_pending()  # rows whose enqueue was lost go out in this drain too
+        worker.dispatch_pending()  # rows whose enqueue was lost go out in this drain too
     else:
         _start_periodic_jobs(current_app._get_current_object(), queue.name)
     # SimpleWorker runs jobs in this process (timeouts still apply): a fork per job would redo
@@ -31,22 +35,17 @@ def worker_command(burst):
     try:
         SimpleWorker([queue], connection=get_redis()).work(burst=burst, with_scheduler=True)
     finally:
-        mailer.close_kept_connection()
+        smtp.close_kept_connection()
 
 
 def _start_periodic_jobs(app, queue_name):
     """RQ's cron scheduler, in a thread beside the worker: enqueues the periodic jobs."""
-    from rq.cron import CronScheduler
-
-    from . import jobs
-    from .redis_connection import connect
-
-    scheduler = CronScheduler(connection=connect(app))
+    scheduler = CronScheduler(connection=connect_redis(app))
     config = app.config
-    scheduler.register(jobs.dispatch_pending, queue_name,
+    scheduler.register(worker.dispatch_pending, queue_name,
                        interval=config["DISPATCH_INTERVAL_SECONDS"])
-    scheduler.register(jobs.sweep_reminders, queue_name, interval=config["SWEEP_INTERVAL_SECONDS"])
-    scheduler.register(jobs.send_coordinator_digest, queue_name, cron=config["DIGEST_CRON"])
+    scheduler.register(worker.sweep_reminders, queue_name, interval=config["SWEEP_INTERVAL_SECONDS"])
+    scheduler.register(worker.send_coordinator_digest, queue_name, cron=config["DIGEST_CRON"])
 
     def loop():
         while True:
@@ -64,22 +63,13 @@ def _start_periodic_jobs(app, queue_name):
 reminders_cli = AppGroup("reminders", help="Reminder emails.")
 
 
-def parse_moment(value):
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
 @reminders_cli.command("sweep")
 @click.option("--now", "now", default=None, metavar="ISO8601",
               help="Compute what is due at this moment instead of the current time.")
 def sweep_command(now):
     """Write the outbox rows of every reminder due now (running it twice adds nothing)."""
-    from .reminder_sweep import sweep
-
     try:
-        moment = parse_moment(now) if now else datetime.now(timezone.utc)
+        moment = parse_moment(now) if now else utcnow()
     except ValueError as error:
         raise click.BadParameter(f"not an ISO 8601 date and time: {now}",
                                  param_hint="--now") from error
@@ -92,8 +82,6 @@ def sweep_command(now):
 @with_appcontext
 def dev_mail_server_command(port):
     """A development SMTP server on loopback: what it receives shows at /dev/mail."""
-    from .dev_mailbox import serve
-
     serve(current_app.config["DEV_MAILBOX_DIR"] or os.path.join(current_app.instance_path,
                                                                 "devmail"), port)
 
@@ -103,11 +91,7 @@ def dev_mail_server_command(port):
 def embedded_redis_command():
     """Development: start the embedded Redis and hold it until Ctrl-C, then stop it (the other
     processes join it through the instance folder)."""
-    import time
-
-    from .redis_connection import embedded_server, stop_embedded_server
-
-    server = embedded_server(current_app._get_current_object())
+    server = embedded_redis_server(current_app._get_current_object())
     click.echo(f"Embedded Redis on {server.socket_file}", err=True)
     try:
         while True:
@@ -115,7 +99,7 @@ def embedded_redis_command():
     except KeyboardInterrupt:
         pass
     finally:
-        stop_embedded_server(server)
+        stop_embedded_redis(server)
 
 
 def init_app(app):

@@ -1,23 +1,19 @@
-"""Jobs the worker runs. Each takes ids, reloads its rows and skips what is no longer needed."""
+"""What the worker runs. Each job takes ids, reloads its rows, skips what is no longer needed,
+and owns its transaction: the domain functions it calls change rows, the job commits."""
 import smtplib
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import wraps
 
 from flask import current_app
-from flask_babel import force_locale
 from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy import select
 
-from . import mailer, outbox, pledges
+from .clock import utcnow
+from .email import events, message, outbox, smtp
+from .email.enqueue import email_queue, enqueue_send
 from .extensions import db
-from .models import OutboxEmail, Pledge
-from .queueing import email_queue, enqueue_send
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
+from .reminders.sweep import sweep
 
 
 def fresh_session(job):
@@ -41,7 +37,7 @@ def send_email(email_id):
         return _send(email_id, keep_open)
     finally:
         if not keep_open:
-            mailer.close_kept_connection()
+            smtp.close_kept_connection()
 
 
 def _more_jobs_waiting():
@@ -55,17 +51,19 @@ def _more_jobs_waiting():
 
 
 def _send(email_id, keep_open):
-    email = outbox.claim(email_id, commit=False)
+    email = outbox.claim(email_id)
     if email is None:
+        db.session.commit()
         return "skipped"
     if outbox.is_suppressed(email.recipient, email.kind):
         outbox.mark_suppressed(email)
+        db.session.commit()
         return "suppressed"
-    context = email_context(email)
+    context = message.email_context(email)
     db.session.commit()  # the claim and the private link, together, before sending
     try:
-        message = mailer.build_message(email, context)
-        mailer.deliver(message, keep_open=keep_open)
+        mail = message.build_message(email, context)
+        smtp.deliver(mail, keep_open=keep_open)
     except smtplib.SMTPResponseException as error:
         return _smtp_refused(email, error.smtp_code, error.smtp_error)
     except smtplib.SMTPRecipientsRefused as error:
@@ -74,6 +72,7 @@ def _send(email_id, keep_open):
     except (smtplib.SMTPException, OSError, socket.timeout) as error:
         return _try_later(email, f"{type(error).__name__}: {error}")
     outbox.mark_sent(email)
+    db.session.commit()
     return "sent"
 
 
@@ -81,53 +80,28 @@ def _smtp_refused(email, code, reason):
     text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
     if 500 <= code < 600:
         outbox.mark_permanent_failure(email, f"{code} {text}")
+        db.session.commit()
         return "failed"
     return _try_later(email, f"{code} {text}")
 
 
 def _try_later(email, error):
     next_attempt = outbox.mark_temporary_failure(email, error)
+    db.session.commit()
     if next_attempt is None:
         return "failed"
     enqueue_send(email.id, at=next_attempt if next_attempt > utcnow() else None)
     return "retry"
 
 
-CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
-              "reminder_update", "status_changed", "information_request")
-
-
-def email_context(email):
-    """What the templates need, read fresh: a pledge may have changed since the row was written."""
-    context = dict(email.context or {})
-    pledge = db.session.get(Pledge, email.pledge_id) if email.pledge_id else None
-    if pledge is not None:
-        context.update(pledge=pledge, reference=pledge.reference or "", city=pledge.city or "")
-    if email.kind in CITY_KINDS and pledge is not None:
-        # A fresh private link per email: only its hash is stored, never the link itself.
-        raw = pledges.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
-        page = "intake.resume" if pledge.review_state == "draft" else "tracker.track"
-        context["private_link"] = mailer.absolute_url(page, token=raw)
-    if email.kind == "information_answered" and pledge is not None:
-        context["pledge_page"] = mailer.absolute_url("triage.pledge", pledge_id=pledge.id)
-    if email.kind.startswith("reminder_"):
-        context["unsubscribe_url"] = mailer.unsubscribe_url(email.recipient)
-    context.setdefault("day", "")
-    if "state" in context:
-        from .review import review_label
-
-        with force_locale(email.language):
-            context["state_label"] = str(review_label(context["state"]))
-    context["base_url"] = current_app.config["BASE_URL"]
-    return context
-
-
 @fresh_session
 def dispatch_pending():
     """Re-enqueue rows left pending (Redis was down or flushed) and rescue stuck ones."""
     outbox.rescue_stuck()
+    db.session.commit()
     grace = timedelta(seconds=current_app.config["EMAIL_DISPATCH_GRACE_SECONDS"])
     ids = outbox.pending_ids(now=utcnow() - grace)
+    db.session.commit()
     for email_id in ids:
         enqueue_send(email_id)
     return len(ids)
@@ -135,18 +109,12 @@ def dispatch_pending():
 
 @fresh_session
 def sweep_reminders():
-    from .reminder_sweep import sweep
-
+    """The reminder sweep commits batch by batch (a batch another writer changed is redone)."""
     return sweep(utcnow())
 
 
 @fresh_session
 def send_coordinator_digest():
-    from .notifications import queue_coordinator_digest
-
-    return queue_coordinator_digest(utcnow())
-
-
-def unsent_count():
-    return db.session.scalar(select(db.func.count()).select_from(OutboxEmail).where(
-        OutboxEmail.status.in_(["pending", "sending"])))
+    queued = events.queue_coordinator_digest(utcnow())
+    db.session.commit()
+    return queued

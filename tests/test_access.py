@@ -4,12 +4,11 @@ New routes must be classified here, or this test fails: nothing ships unchecked.
 import re
 
 import pytest
-from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import InformationRequest
 
-from .triage_support import sent_pledge, tracker_path
+from .support.triage import sent_pledge, tracker_path
 
 PUBLIC = {
     "public.home", "public.healthz", "public.vendor_asset", "public.choose_language", "static",

@@ -8,10 +8,9 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from intake import accounts
-from intake.extensions import db
+from intake.accounts import commands, sign_in
+from intake.extensions import db, get_redis
 from intake.models import AuditEntry, Coordinator
-from intake.redis_connection import get_redis
 
 PASSWORD = "correct horse battery staple"
 OTHER_PASSWORD = "a different long passphrase"
@@ -116,7 +115,7 @@ def rewind(app, email, seconds):
                 row.locked_until = as_utc(row.locked_until) - timedelta(seconds=seconds)
             db.session.commit()
             return
-        key = accounts.attempts_key(email)
+        key = sign_in.attempts_key(email)
         stored = get_redis().hgetall(key)
         for field in (b"last_failed_at", b"locked_until"):
             if stored.get(field):
@@ -190,14 +189,14 @@ def test_a_signed_in_coordinator_opening_sign_in_goes_to_the_queue(app, browser,
 def test_an_unknown_address_and_a_wrong_password_get_the_same_answer(app, browser,
                                                                      coordinator, monkeypatch):
     checked = []
-    original = accounts.check_password_hash
+    original = sign_in.check_password_hash
 
     def spy(stored_hash, password):
         checked.append(stored_hash)
         return original(stored_hash, password)
 
-    monkeypatch.setattr(accounts, "check_password_hash", spy)
-    monkeypatch.setattr("intake.accounts_model.check_password_hash", spy)
+    monkeypatch.setattr(sign_in, "check_password_hash", spy)
+    monkeypatch.setattr("intake.accounts.coordinators.check_password_hash", spy)
 
     wrong = browser.sign_in(COORDINATOR, OTHER_PASSWORD)
     wrong_problem = browser.problem()
@@ -599,7 +598,7 @@ def test_the_command_line_sets_the_role(app, runner, options, role):
 
 
 def test_the_command_line_asks_twice_at_a_terminal(app, runner, monkeypatch):
-    monkeypatch.setattr(accounts, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(commands, "stdin_is_terminal", lambda: True)
     result = runner.invoke(args=["coordinators", "create", "tty@uclg.example"],
                            input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert result.exit_code == 0, result.output

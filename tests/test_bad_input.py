@@ -1,15 +1,15 @@
 """Bad input gets a clear message, loses nothing typed, and is never a server error."""
 import re
-from markupsafe import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Pledge
 
-from .helpers import CITY_ANSWERS, PLEDGE_ANSWERS, ContactBrowser, step_url
+from .support.client import CITY_ANSWERS, PLEDGE_ANSWERS, ContactBrowser, step_url
 
 
 def test_each_missing_answer_is_named_next_to_its_field_and_in_a_summary(contact):

@@ -5,14 +5,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .browser_support import (  # noqa: F401  (fixtures)
+from .support.chromium import (  # noqa: F401  (fixtures)
     CAIRO,
     REFERENCE_PATTERN,
     browser,
     contact_factory,
     live_server,
 )
-from .helpers import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
+from .support.client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
 
 SITE_NAME = "Call to Local Action on Migration"
 JS_OR_NOT = pytest.mark.parametrize("javascript", [True, False],

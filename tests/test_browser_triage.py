@@ -5,14 +5,13 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-
-from .browser_support import browser, live_server  # noqa: F401  (fixtures)
-from .browser_support import TIMEOUT_MS
-from .helpers import ContactBrowser, drain_queue
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Pledge
+
+from .support.chromium import TIMEOUT_MS, browser, live_server  # noqa: F401  (fixtures)
+from .support.client import ContactBrowser, drain_queue
 
 PASSWORD = "correct horse battery staple"
 CONTACT = "ana.souza@prefeitura.example"

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake import jobs, outbox
-from intake.extensions import db
-from intake.pledges import as_utc
+from intake import worker
+from intake.clock import as_utc
+from intake.email import outbox
+from intake.extensions import db, get_redis
 from intake.models import EmailSuppression, OutboxEmail, Pledge
-from intake.redis_connection import get_redis
 
-from .helpers import ContactBrowser, drain_queue, outbox_rows
+from .support.client import ContactBrowser, drain_queue, outbox_rows
 
 CONTACT = "ana.souza@prefeitura.example"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def test_a_pledge_sent_while_redis_is_down_is_saved_and_its_email_goes_once_redi
     assert mailbox.received == []  # nothing reached the queue
     app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
     with app.app_context():
-        assert jobs.dispatch_pending() == 3  # resume link, acknowledgement, coordinators
+        assert worker.dispatch_pending() == 3  # resume link, acknowledgement, coordinators
     drain_queue(app)
     assert len(mailbox.to(CONTACT)) == 2
     assert len(mailbox.received) == 3
@@ -58,8 +58,8 @@ def test_an_email_lost_when_redis_was_flushed_is_dispatched_again(app, mailbox):
     assert mailbox.received == []
     app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
     with app.app_context():
-        jobs.dispatch_pending()
-        jobs.dispatch_pending()  # twice: still one email
+        worker.dispatch_pending()
+        worker.dispatch_pending()  # twice: still one email
     drain_queue(app)
     assert len(mailbox.to(CONTACT)) == 1
 
@@ -117,7 +117,7 @@ KILLABLE_SENDER = """
 import sys
 sys.path.insert(0, {root!r})
 from tests.conftest import make_app
-from intake.jobs import send_email
+from intake.worker import send_email
 app = make_app({database!r}, {instance!r}, MAIL_PORT={port}, MAIL_TIMEOUT_SECONDS=60)
 with app.app_context():
     send_email({email_id})
@@ -131,13 +131,13 @@ def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
     script = KILLABLE_SENDER.format(root=str(PROJECT_ROOT), database=migrated_database,
                                     instance=instance_path, port=smtp_server.port,
                                     email_id=row.id)
-    worker = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    sender = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     try:
         assert wait_for_status(app, row.id, "sending"), "the worker never claimed the row"
         time.sleep(0.5)  # it is now waiting on SMTP
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
+        os.killpg(sender.pid, signal.SIGKILL)
+        sender.wait()
     [stuck] = outbox_rows(app)
     assert stuck.status == "sending"
     mailbox.stall_seconds = 0
@@ -146,8 +146,9 @@ def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
     with app.app_context():
         assert outbox.rescue_stuck(now=later) == 1
         assert outbox.rescue_stuck(now=later) == 0
+        db.session.commit()  # as the dispatcher's job does
         app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
-        jobs.dispatch_pending()
+        worker.dispatch_pending()
     drain_queue(app)
     [sent] = outbox_rows(app)
     assert sent.status == "sent" and sent.attempts == 2

@@ -1,7 +1,7 @@
 """Emails go out through the outbox and RQ, over real SMTP, once each."""
 import re
 
-from .helpers import ContactBrowser, drain_queue, outbox_rows, step_url
+from .support.client import ContactBrowser, drain_queue, outbox_rows
 
 CONTACT = "ana.souza@prefeitura.example"
 COORDINATORS = "coordinators@mayorsmechanism.example"
@@ -100,7 +100,7 @@ def test_coordinators_can_get_a_daily_digest_instead(app, contact, mailbox):
     assert mailbox.to(COORDINATORS) == []
     from datetime import datetime, timedelta, timezone
 
-    from intake.notifications import queue_coordinator_digest
+    from intake.email.events import queue_coordinator_digest
 
     tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
     with app.app_context():
@@ -114,13 +114,13 @@ def test_coordinators_can_get_a_daily_digest_instead(app, contact, mailbox):
 def test_each_email_is_sent_once_even_if_its_job_runs_twice(app, contact, mailbox):
     contact.complete_steps(upto="city")
     [row] = outbox_rows(app)
-    from intake.queueing import enqueue_send
+    from intake.email.enqueue import enqueue_send
 
     with app.app_context():
         enqueue_send(row.id)
         enqueue_send(row.id, at=None)
     drain_queue(app)
-    from intake.jobs import send_email
+    from intake.worker import send_email
 
     with app.app_context():
         assert send_email(row.id) == "skipped"

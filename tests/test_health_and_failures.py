@@ -1,5 +1,5 @@
 """The health check names the state of each dependency; a database outage loses no answers."""
-from .helpers import CITY_ANSWERS, ContactBrowser, step_url
+from .support.client import CITY_ANSWERS, ContactBrowser, step_url
 
 UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Pledge
 
-from .helpers import ALIGNMENT_ANSWERS, CITY_ANSWERS, step_url
+from .support.client import ALIGNMENT_ANSWERS, CITY_ANSWERS, step_url
 
 
 def saved_pledge(app):
@@ -149,7 +149,7 @@ def test_a_change_from_the_review_returns_to_the_review(app, contact):
 
 
 def contact_answers(slug):
-    from .helpers import ANSWERS
+    from .support.client import ANSWERS
     return dict(ANSWERS[slug])
 
 
@@ -171,7 +171,7 @@ def test_submitting_gives_a_reference_number_and_the_status(app, contact):
 
 
 def test_reference_numbers_count_up(app, client):
-    from .helpers import ContactBrowser
+    from .support.client import ContactBrowser
 
     references = []
     for _ in range(3):

@@ -1,7 +1,7 @@
 import re
 
 """Contacts write in English, French or Spanish: the language can be switched and is kept."""
-from .helpers import ContactBrowser, step_url
+from .support.client import ContactBrowser, step_url
 
 
 def test_the_browser_language_is_used_by_default(client):

@@ -1,7 +1,7 @@
 """Which reminder is due when: the pure rules, travelled through time."""
 from datetime import date, datetime, timedelta, timezone
 
-from intake.reminders import (
+from intake.reminders.rules import (
     DRAFT,
     INFORMATION,
     UPDATE,

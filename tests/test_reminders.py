@@ -4,11 +4,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from intake import notifications
 from intake.extensions import db
 from intake.models import InformationRequest, Pledge
+from intake.reminders import planning
 
-from .helpers import ContactBrowser, drain_queue, outbox_rows
+from .support.client import ContactBrowser, drain_queue, outbox_rows
 
 CONTACT = "ana.souza@prefeitura.example"
 DAY = timedelta(days=1)
@@ -115,7 +115,7 @@ def put_pledge_in(app, pledge_id, **fields):
             setattr(pledge, name, value)
         for row in fields.get("add", []):
             db.session.add(row)
-        notifications.plan_reminders(pledge)
+        planning.plan_reminders(pledge)
         db.session.commit()
 
 
@@ -137,7 +137,7 @@ def test_an_unanswered_request_for_information_is_reminded_after_seven_days(app,
         row.answered_at = asked + 8 * DAY
         pledge = db.session.get(Pledge, pledge_id)
         pledge.review_state = "in_review"
-        notifications.plan_reminders(pledge)
+        planning.plan_reminders(pledge)
         db.session.commit()
     assert sweep(runner, asked + 30 * DAY) == 0
 
@@ -179,7 +179,7 @@ def test_reminder_rows_carry_their_idempotency_key(app, runner):
 
 def test_two_sweeps_at_the_same_moment_send_each_reminder_once(app, app_factory, mailbox,
                                                                monkeypatch):
-    from intake import reminder_sweep
+    from intake.reminders import sweep as reminder_sweep
 
     pledge_id, started = started_draft(app)
     moment = started + 3 * DAY + timedelta(hours=1)

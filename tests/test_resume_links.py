@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from intake.extensions import db
 from intake.models import AccessToken, Pledge
 
-from .helpers import ContactBrowser, step_url
+from .support.client import ContactBrowser, step_url
 
 LINK = re.compile(r'id="resume-link" type="text" readonly value="([^"]+)"')
 
@@ -122,7 +122,7 @@ def test_a_link_opens_its_own_pledge_only(app):
 
 
 def second_city():
-    from .helpers import CITY_ANSWERS
+    from .support.client import CITY_ANSWERS
     return {**CITY_ANSWERS, "city": "Lyon", "country": "FR", "focal_email": "x@lyon.example"}
 
 

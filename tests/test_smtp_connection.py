@@ -2,10 +2,10 @@
 and never reuses a connection it cannot trust."""
 from flask_mail import Message
 
-from intake import mailer
-from intake.jobs import send_email
+from intake.email import smtp
+from intake.worker import send_email
 
-from .helpers import ContactBrowser, drain_queue, outbox_rows
+from .support.client import ContactBrowser, drain_queue, outbox_rows
 
 
 def start_drafts(app, count):
@@ -41,19 +41,19 @@ def test_a_refused_email_drops_the_connection_and_the_rest_still_go_out_once(app
 def test_a_connection_the_server_closed_while_kept_is_replaced_before_sending(
         app, mailbox, smtp_server):
     with app.app_context():
-        mailer.deliver(a_message(1), keep_open=True)
+        smtp.deliver(a_message(1), keep_open=True)
         smtp_server.hang_up_on_everyone()
-        mailer.deliver(a_message(2))
+        smtp.deliver(a_message(2))
     assert [m["Subject"] for m in mailbox.received] == ["Message 1", "Message 2"]
     assert len(mailbox.sessions) == 2
     assert mailbox.quits == 1
 
 
 def test_a_connection_kept_too_long_is_closed_and_a_new_one_opened(app, mailbox, monkeypatch):
-    monkeypatch.setattr(mailer, "KEPT_CONNECTION_IDLE_SECONDS", 0)
+    monkeypatch.setattr(smtp, "KEPT_CONNECTION_IDLE_SECONDS", 0)
     with app.app_context():
-        mailer.deliver(a_message(1), keep_open=True)
-        mailer.deliver(a_message(2))
+        smtp.deliver(a_message(1), keep_open=True)
+        smtp.deliver(a_message(2))
     assert len(mailbox.received) == 2
     assert len(mailbox.sessions) == 2
     assert mailbox.quits == 2
@@ -62,9 +62,9 @@ def test_a_connection_kept_too_long_is_closed_and_a_new_one_opened(app, mailbox,
 def test_a_connection_kept_for_another_mail_server_is_not_used(app, app_factory, mailbox):
     other = app_factory()  # its own Flask-Mail setup, even if it points at the same server
     with app.app_context():
-        mailer.deliver(a_message(1), keep_open=True)
+        smtp.deliver(a_message(1), keep_open=True)
     with other.app_context():
-        mailer.deliver(a_message(2))
+        smtp.deliver(a_message(2))
     assert len(mailbox.received) == 2
     assert len(mailbox.sessions) == 2
     assert mailbox.quits == 2

@@ -1,6 +1,6 @@
 """The city follows its pledge through a private link: status, history, questions, withdrawal."""
-from .helpers import ContactBrowser
-from .triage_support import load, sent_pledge, tracker_path
+from .support.client import ContactBrowser
+from .support.triage import load, sent_pledge, tracker_path
 
 
 def test_the_city_sees_its_reference_status_and_history(app):

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import AuditEntry, Note, StatusChange
 
-from .helpers import drain_queue, outbox_rows
-from .triage_support import CoordinatorBrowser, load, sent_pledge, tracker_path
+from .support.client import drain_queue, outbox_rows
+from .support.triage import CoordinatorBrowser, load, sent_pledge, tracker_path
 
 CONTACT = "ana.souza@prefeitura.example"
 
@@ -30,7 +30,7 @@ def test_a_coordinator_sees_every_answer_and_the_timeline(app, make_coordinator,
 
 
 def test_a_draft_or_unknown_pledge_is_not_found(app, make_coordinator, sign_in):
-    from .helpers import ContactBrowser
+    from .support.client import ContactBrowser
 
     ContactBrowser(app.test_client()).complete_steps(upto="city")
     _account, maria = coordinator(make_coordinator, sign_in)
@@ -110,7 +110,7 @@ def test_the_request_information_round_trip(app, make_coordinator, sign_in, mail
     text = asked.get_body(preferencelist=("plain",)).get_content()
     assert "Which districts will the centre serve?" in text
     link = next(word for word in text.split() if "/track/" in word)
-    from .helpers import ContactBrowser
+    from .support.client import ContactBrowser
 
     city = ContactBrowser(app.test_client())
     city.get(link.removeprefix("http://pledges.test"))
@@ -181,7 +181,7 @@ def test_a_partner_may_read_but_not_change(app, make_coordinator, sign_in):
         response = partner.client.post(f"/triage/pledges/{pledge_id}/{action}", data={})
         assert response.status_code in (400, 403), action  # CSRF first, then the role
     token = None
-    from .triage_support import CSRF
+    from .support.triage import CSRF
     token = CSRF.search(partner.text).group(1)
     response = partner.client.post(f"/triage/pledges/{pledge_id}/state",
                                    data={"csrf_token": token, "version": "1",

@@ -14,16 +14,15 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import event, select
 
-from intake import triage_actions
+from intake.catalogue.regions import region_of
 from intake.extensions import db
 from intake.models import AuditEntry, Pledge, PledgeActionArea
-from intake.regions import region_of
-from intake.triage import queue as queue_view
+from intake.pledges import actions
 from intake.triage import queue_query
 
-from .browser_support import browser, contact_factory, live_server  # noqa: F401  (fixtures)
-from .helpers import ContactBrowser
-from .triage_support import sent_pledge
+from .support.chromium import browser, contact_factory, live_server  # noqa: F401  (fixtures)
+from .support.client import ContactBrowser
+from .support.triage import sent_pledge
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 ROW = re.compile(r'<tr id="pledge-(\d+)">')
@@ -237,7 +236,7 @@ def test_days_waiting_count_working_days_only():
 
 
 def test_days_waiting_count_every_weekday_after_the_day_sent():
-    from intake import review
+    from intake.pledges import status
 
     def counted_day_by_day(sent, now):
         days, day = 0, sent.date()
@@ -251,7 +250,7 @@ def test_days_waiting_count_every_weekday_after_the_day_sent():
         for hours in (0, 9, 20):
             sent = start + timedelta(days=days % 11, hours=hours)
             now = start + timedelta(days=days, hours=12)
-            assert review.working_days_between(sent, now) == counted_day_by_day(sent, now), \
+            assert status.working_days_between(sent, now) == counted_day_by_day(sent, now), \
                 (sent, now)
 
 
@@ -697,7 +696,7 @@ def test_a_pledge_changed_since_the_list_was_shown_is_left_alone(app, make_coord
     first, second = add_pledges(app, {}, {})
     with app.app_context():  # someone else assigns the first one meanwhile
         pledge = db.session.get(Pledge, first)
-        triage_actions.assign(pledge, None, triage_actions.audit.SYSTEM)
+        actions.assign(pledge, None, actions.audit.SYSTEM)
         pledge.city = "Changed"
         db.session.commit()
     response = bulk(client, {"action": "assign", "assignee": str(maria.id),
@@ -713,7 +712,7 @@ def test_two_coordinators_at_the_same_moment_get_a_conflict_and_nothing_is_saved
         app, make_coordinator, sign_in, monkeypatch):
     maria, client = coordinator(make_coordinator, sign_in)
     first, second = add_pledges(app, {}, {})
-    assign = triage_actions.assign
+    assign = actions.assign
 
     def assign_while_another_saves(pledge, assignee, actor, now=None):
         if pledge.id == second:  # another coordinator's save lands between read and write
@@ -722,7 +721,7 @@ def test_two_coordinators_at_the_same_moment_get_a_conflict_and_nothing_is_saved
                                .values(version=table.c.version + 1))
         return assign(pledge, assignee, actor, now)
 
-    monkeypatch.setattr(queue_view.triage_actions, "assign", assign_while_another_saves)
+    monkeypatch.setattr(actions, "assign", assign_while_another_saves)
     response = bulk(client, {"action": "assign", "assignee": str(maria.id),
                              "pledge_ids": [str(first), str(second)]})
     page = flashes_after(client, response)

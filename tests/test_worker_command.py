@@ -1,5 +1,5 @@
 """The worker command that `make run` and production start."""
-from .helpers import ContactBrowser, outbox_rows
+from .support.client import ContactBrowser, outbox_rows
 
 CONTACT = "ana.souza@prefeitura.example"
 
@@ -13,7 +13,7 @@ def test_the_worker_command_drains_the_queue_and_sends(app, runner, mailbox):
 
 
 def test_a_burst_also_sends_what_never_reached_the_queue(app, runner, mailbox):
-    from intake.redis_connection import get_redis
+    from intake.extensions import get_redis
 
     ContactBrowser(app.test_client()).complete_steps(upto="city")
     with app.app_context():

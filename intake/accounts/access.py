@@ -4,23 +4,11 @@ Roles: admin (everything, and accounts), coordinator (triage), partner (read onl
 from functools import wraps
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user
+from flask_login import current_user
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Coordinator
-
-login_manager = LoginManager()
-login_manager.login_view = "accounts.login"
-login_manager.login_message = _l("Please sign in to see this page.")
-login_manager.session_protection = "strong"
-
-ROLES = {
-    "admin": _l("Administrator"),
-    "coordinator": _l("Coordinator"),
-    "partner": _l("Partner (read only)"),
-}
+from ..extensions import db, login_manager
+from ..models import Coordinator
 
 
 @login_manager.user_loader
@@ -73,6 +61,3 @@ def admin_only(view):
         return view(*args, **kwargs)
     return wrapped
 
-
-def init_app(app):
-    login_manager.init_app(app)

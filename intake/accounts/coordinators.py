@@ -1,11 +1,24 @@
-"""Creating accounts and checking passwords (scrypt, through Werkzeug)."""
+"""Coordinator accounts: their roles, creating one, checking and changing a password (scrypt,
+through Werkzeug)."""
 import secrets
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .models import Coordinator
+from ..clock import as_utc, utcnow
+from ..extensions import db
+from ..models import Coordinator
+from ..pledges.audit import record
+from . import lockout
 
-ROLE_NAMES = ("admin", "coordinator", "partner")
+ROLES = {
+    "admin": _l("Administrator"),
+    "coordinator": _l("Coordinator"),
+    "partner": _l("Partner (read only)"),
+}
+ROLE_NAMES = tuple(ROLES)
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -28,3 +41,90 @@ def password_matches(coordinator, password):
 def set_password(coordinator, password):
     coordinator.password_hash = hash_password(password)
     coordinator.session_token = secrets.token_hex(16)  # ends every other session
+
+
+def coordinator_by_email(email):
+    return db.session.scalar(select(Coordinator).where(
+        Coordinator.email == (email or "").strip().lower()))
+
+
+def is_locked(account, now=None):
+    return lockout.is_locked(as_utc(account.locked_until), now or utcnow())
+
+
+def account_facts(account):
+    return {"email": account.email, "name": account.name, "role": account.role,
+            "active": account.active}
+
+
+# --- what admins (and the command line) do to accounts, audited, in the caller's transaction
+
+
+class AccountExists(Exception):
+    """Another account has this address (perhaps added a moment ago)."""
+
+
+class RefusedOnSelf(Exception):
+    """An admin may not change their own role or deactivate their own account."""
+
+
+def create_account(email, password, role, name, actor):
+    account = new_coordinator(email, password, role=role, name=name)
+    db.session.add(account)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same address, added by someone else a moment ago
+        db.session.rollback()
+        raise AccountExists(email) from error
+    record(actor, "account_created", coordinator_id=account.id, after=account_facts(account))
+    return account
+
+
+def change_role(account, role, actor):
+    """False when the role is already that one."""
+    if role == account.role:
+        return False
+    if account.id == actor.id:
+        raise RefusedOnSelf()
+    before = account.role
+    account.role = role
+    record(actor, "role_changed", coordinator_id=account.id, before={"role": before},
+           after={"role": account.role})
+    return True
+
+
+def deactivate(account, actor):
+    """Its sessions end and it cannot sign in. False when it was already deactivated."""
+    if account.id == actor.id:
+        raise RefusedOnSelf()
+    if not account.active:
+        return False
+    account.active = False
+    account.session_token = secrets.token_hex(16)  # ends every session of the account
+    record(actor, "account_deactivated", coordinator_id=account.id, before={"active": True},
+           after={"active": False, "sessions_ended": True})
+    return True
+
+
+def reactivate(account, actor):
+    """False when it was already active."""
+    if account.active:
+        return False
+    account.active = True
+    record(actor, "account_reactivated", coordinator_id=account.id, before={"active": False},
+           after={"active": True})
+    return True
+
+
+def reset_password(account, password, actor):
+    set_password(account, password)  # also ends every session of the account
+    record(actor, "password_reset", coordinator_id=account.id, after={"sessions_ended": True})
+
+
+def unlock(account, actor):
+    before = {"failed_logins": account.failed_logins, "locked_until": as_utc(account.locked_until)}
+    account.failed_logins = 0
+    account.last_failed_login_at = None
+    account.locked_until = None
+    record(actor, "account_unlocked", coordinator_id=account.id, before=before,
+           after={"failed_logins": 0, "locked_until": None})

@@ -6,11 +6,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, StopValidation
+from wtforms.validators import DataRequired, EqualTo, InputRequired, StopValidation
 
-from .accounts_model import MIN_PASSWORD_LENGTH, ROLE_NAMES
-from .auth import ROLES, coordinator_by_email
-from .forms import FORBIDDEN_CHARACTERS, options, plain_text, strip, text
+from ..web.fields import FORBIDDEN_CHARACTERS, length_limit, options, plain_text, strip, text
+from .coordinators import MIN_PASSWORD_LENGTH, ROLE_NAMES, ROLES, coordinator_by_email
 
 EMAIL_MAX_LENGTH = 254
 NAME_MAX_LENGTH = 120
@@ -92,15 +91,12 @@ class SignInForm(FlaskForm):
     email = StringField(
         _l("Email address"), filters=[strip],
         validators=[DataRequired(message=_l("Enter your email address.")), plain_text,
-                    Length(max=EMAIL_MAX_LENGTH,
-                           message=_l("Use %(max)d characters or fewer.", max=EMAIL_MAX_LENGTH))],
+                    length_limit(EMAIL_MAX_LENGTH)],
         render_kw={"maxlength": EMAIL_MAX_LENGTH})
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(message=_l("Enter your password.")),
-                    Length(max=SIGN_IN_PASSWORD_MAX_LENGTH,
-                           message=_l("Use %(max)d characters or fewer.",
-                                      max=SIGN_IN_PASSWORD_MAX_LENGTH))])
+                    length_limit(SIGN_IN_PASSWORD_MAX_LENGTH)])
     next = HiddenField()
 
 

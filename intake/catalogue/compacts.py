@@ -62,6 +62,17 @@ ACTION_AREAS = [
 ]
 ACTION_AREAS_BY_SLUG = {area.slug: area for area in ACTION_AREAS}
 
+
+def action_area_title(slug):
+    area = ACTION_AREAS_BY_SLUG.get(slug)
+    return area.title if area else slug
+
+
+def action_area_summary(slug):
+    area = ACTION_AREAS_BY_SLUG.get(slug)
+    return area.summary if area else ""
+
+
 # Objectives of the Global Compact for Safe, Orderly and Regular Migration (2018).
 GCM_OBJECTIVES = {
     1: _l(

@@ -4,9 +4,9 @@ import re
 from flask import current_app
 from rq import Queue
 
-from .redis_connection import get_redis
+from ..extensions import get_redis
 
-SEND_JOB = "intake.jobs.send_email"
+SEND_JOB = "intake.worker.send_email"
 JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 

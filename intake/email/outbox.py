@@ -3,22 +3,18 @@
 After that transaction commits, a job is enqueued by the row's id. Redis only carries hints:
 if the enqueue fails, the dispatcher finds the row still pending and enqueues it again.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email.utils import make_msgid
 
 from flask import current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
-from .models import EmailSuppression, OutboxEmail
-from .reminders import REMINDER_KINDS
-
-SEND_JOB = "intake.jobs.send_email"
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
+from ..clock import utcnow
+from ..extensions import db
+from ..models import EmailSuppression, OutboxEmail
+from .enqueue import enqueue_sends
+from .kinds import is_reminder
 
 
 def normalise_address(address):
@@ -26,7 +22,7 @@ def normalise_address(address):
 
 
 def is_suppressed(address, kind):
-    scopes = ["all", "reminders"] if kind in REMINDER_KINDS else ["all"]
+    scopes = ["all", "reminders"] if is_reminder(kind) else ["all"]
     return db.session.scalar(
         select(EmailSuppression.email).where(
             EmailSuppression.email == normalise_address(address),
@@ -94,8 +90,6 @@ def _enqueue_after_commit(session):
         return  # a savepoint was released: the rows are not committed yet
     ids = session.info.pop("outbox_new_ids", None)
     if ids:
-        from .queueing import enqueue_sends  # late: keeps this module free of Redis at import
-
         enqueue_sends(sorted(ids))
 
 
@@ -117,8 +111,12 @@ def init_app(app):
 # --- the life of a row ---------------------------------------------------------------------
 
 
-def claim(email_id, now=None, commit=True):
-    """Take the row for sending. Only one claimer wins: a job run twice sends once."""
+# Each of these changes the row in the caller's transaction: the worker commits.
+
+
+def claim(email_id, now=None):
+    """Take the row for sending (None if another job has it, or it is not due). Only one
+    claimer wins once committed: a job run twice sends once."""
     now = now or utcnow()
     claimed = db.session.execute(
         update(OutboxEmail)
@@ -126,8 +124,6 @@ def claim(email_id, now=None, commit=True):
                OutboxEmail.next_attempt_at <= now)
         .values(status="sending", claimed_at=now, attempts=OutboxEmail.attempts + 1)
     ).rowcount == 1
-    if commit or not claimed:
-        db.session.commit()
     return db.session.get(OutboxEmail, email_id) if claimed else None
 
 
@@ -135,7 +131,6 @@ def mark_sent(email, now=None):
     email.status = "sent"
     email.sent_at = now or utcnow()
     email.last_error = None
-    db.session.commit()
 
 
 def retry_delay(attempts):
@@ -156,7 +151,6 @@ def mark_temporary_failure(email, error, now=None):
         email.status = "pending"
         email.claimed_at = None
         email.next_attempt_at = next_attempt
-    db.session.commit()
     return next_attempt
 
 
@@ -164,12 +158,10 @@ def mark_permanent_failure(email, error):
     email.status = "failed"
     email.last_error = error[:2000]
     suppress(email.recipient, "all", f"Permanent failure: {error[:500]}")
-    db.session.commit()
 
 
 def mark_suppressed(email):
     email.status = "suppressed"
-    db.session.commit()
 
 
 def rescue_stuck(now=None):
@@ -185,7 +177,6 @@ def rescue_stuck(now=None):
         .values(status="pending", next_attempt_at=OutboxEmail.claimed_at, claimed_at=None,
                 last_error="The worker stopped while sending; sent again.")
     ).rowcount
-    db.session.commit()
     return rescued
 
 

@@ -2,12 +2,13 @@
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import update
 
-from .extensions import csrf, db
-from .mailer import address_from_unsubscribe_token
-from .models import Pledge
+from ..extensions import csrf, db
+from ..models import Pledge
+from .dev_mailbox import list_messages, parts, read_message
+from .message import address_from_unsubscribe_token
 from .outbox import suppress
 
 bp = Blueprint("emails", __name__)
@@ -18,8 +19,8 @@ def unsubscribe(token):
     """Asks before acting: a GET changes nothing (mail scanners open links)."""
     address = address_from_unsubscribe_token(token)
     if address is None:
-        return render_template("emails/unsubscribe_problem.html"), 404
-    return render_template("emails/unsubscribe.html", token=token, done=False)
+        return render_template("email_pages/unsubscribe_problem.html"), 404
+    return render_template("email_pages/unsubscribe.html", token=token, done=False)
 
 
 @bp.post("/unsubscribe/<token>")
@@ -27,12 +28,12 @@ def unsubscribe(token):
 def unsubscribe_now(token):
     address = address_from_unsubscribe_token(token)
     if address is None:
-        return render_template("emails/unsubscribe_problem.html"), 404
+        return render_template("email_pages/unsubscribe_problem.html"), 404
     suppress(address, "reminders", "Unsubscribed from reminders")
     db.session.execute(update(Pledge).where(Pledge.focal_email == address)
                        .values(next_reminder_at=None))
     db.session.commit()
-    return render_template("emails/unsubscribe.html", token=token, done=True)
+    return render_template("email_pages/unsubscribe.html", token=token, done=True)
 
 
 # --- development mailbox -------------------------------------------------------------------
@@ -49,21 +50,17 @@ def mailbox_folder():
 
 @bp.get("/dev/mail")
 def dev_mailbox():
-    from .dev_mailbox import list_messages
-
     folder = mailbox_folder()
     messages = list_messages(folder) if folder.exists() else []
-    return render_template("emails/dev_mailbox.html", messages=messages)
+    return render_template("email_pages/dev_mailbox.html", messages=messages)
 
 
 @bp.get("/dev/mail/<name>")
 def dev_message(name):
-    from .dev_mailbox import parts, read_message
-
     folder = mailbox_folder()
     if not SAFE_NAME.match(name) or not (folder / name).is_file():
         abort(404)
     message = read_message(folder / name)
     text, html = parts(message)
-    return render_template("emails/dev_message.html", message=message, text=text, html=html,
+    return render_template("email_pages/dev_message.html", message=message, text=text, html=html,
                            headers=list(message.items()))

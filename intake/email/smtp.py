@@ -1,28 +1,10 @@
-"""Turning an outbox row into a real email, and handing it to SMTP with a timeout."""
+"""Handing an email to SMTP with a timeout; a worker with a backlog keeps its connection."""
 import smtplib
 import threading
 import time
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
-from flask_mail import Connection, Message
-from itsdangerous import URLSafeSerializer
-
-from .reminders import REMINDER_KINDS
-
-SUBJECTS = {
-    "resume_link": _l("Your private link to continue your pledge"),
-    "acknowledgement": _l("We received your pledge %(reference)s"),
-    "coordinator_new_pledge": _l("New pledge %(reference)s from %(city)s"),
-    "coordinator_digest": _l("Pledges received on %(day)s"),
-    "reminder_draft": _l("Your pledge is waiting for you"),
-    "reminder_information": _l("A coordinator is waiting for your answer on %(reference)s"),
-    "reminder_update": _l("Time to report progress on %(reference)s"),
-    "status_changed": _l("News about your pledge %(reference)s"),
-    "information_request": _l("Questions about your pledge %(reference)s"),
-    "information_answered": _l("The city answered: %(reference)s"),
-}
+from flask import current_app
+from flask_mail import Connection
 
 
 class TimedConnection(Connection):
@@ -48,49 +30,6 @@ class TimedConnection(Connection):
             if exc_type is None:
                 raise
             self.host.close()
-
-
-def absolute_url(endpoint, **values):
-    """Links in emails use BASE_URL: the worker has no request to take a host from."""
-    app = current_app._get_current_object()
-    with app.test_request_context("/"):
-        return app.config["BASE_URL"] + url_for(endpoint, **values)
-
-
-def unsubscribe_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe-reminders")
-
-
-def unsubscribe_url(address):
-    token = unsubscribe_serializer().dumps(address)
-    return absolute_url("emails.unsubscribe", token=token)
-
-
-def address_from_unsubscribe_token(token):
-    from itsdangerous import BadSignature
-
-    try:
-        return unsubscribe_serializer().loads(token)
-    except BadSignature:
-        return None
-
-
-def build_message(email, context):
-    """The email in the recipient's language, with text and HTML parts."""
-    with force_locale(email.language):
-        subject = context["subject"] = str(SUBJECTS[email.kind]) % context
-        text = render_template(f"email/{email.kind}.txt", **context)
-        html = render_template(f"email/{email.kind}.html", **context)
-    message = Message(subject=subject, recipients=[email.recipient], body=text, html=html,
-                      sender=current_app.config["MAIL_DEFAULT_SENDER"])
-    message.msgId = email.message_id  # the same id on every attempt
-    headers = {"Auto-Submitted": "auto-generated", "Content-Language": email.language}
-    if email.kind in REMINDER_KINDS:
-        link = context["unsubscribe_url"]
-        headers["List-Unsubscribe"] = f"<{link}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.extra_headers = headers
-    return message
 
 
 KEPT_CONNECTION_IDLE_SECONDS = 30  # far below the 5 minutes an SMTP server may wait (RFC 5321)

@@ -1,6 +1,4 @@
-"""The intake forms, one per step. Every field has a length limit and a clear message."""
-import re
-
+"""The pledge form's steps, one form each. Every field has a length limit and a clear message."""
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,131 +10,35 @@ from wtforms import (
     Form,
     FormField,
     RadioField,
-    SelectChoice,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     Regexp,
-    StopValidation,
     ValidationError,
 )
-from markupsafe import Markup, escape
-from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
-from . import countries, pledges, reference
+from ..catalogue import compacts, countries, vocabularies
+from ..pledges import status
+from ..web.fields import (
+    CheckboxesField,
+    choice,
+    email_address,
+    long_select,
+    long_text,
+    options,
+    required,
+    text,
+)
 
-# Control characters other than tab and newlines cannot be stored in PostgreSQL text (NUL) and
-# have no place in a pledge; refuse them with a message rather than fail on save.
-FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def plain_text(form, field):
-    if field.data and FORBIDDEN_CHARACTERS.search(field.data):
-        raise StopValidation(_l("Remove the invisible control characters from this answer."))
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def options(pairs):
-    """WTForms takes choices as SelectChoice objects; our vocabularies are (code, label) pairs."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
+STARTING_STAGES = [(stage, status.IMPLEMENTATION_STAGES[stage])
+                   for stage in status.STARTING_STAGES]
 
 
-def required(message):
-    return DataRequired(message=message)
-
-
-def text(label, max_length, *validators, description=None, widget_field=StringField):
-    limit = Length(max=max_length, message=_l("Use %(max)d characters or fewer.", max=max_length))
-    return widget_field(
-        label,
-        validators=[plain_text, *validators, limit],
-        filters=[strip],
-        description=description,
-        render_kw={"maxlength": max_length},
-    )
-
-
-def long_text(label, max_length, *validators, description=None):
-    return text(label, max_length, *validators, description=description,
-                widget_field=TextAreaField)
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        known = {choice.value for choice in self.choices}
-        if any(str(value) not in known for value in self.data or []):
-            raise StopValidation(_l("Choose only from the options listed."))
-
-
-class LongListSelect(Select):
-    """A select of hundreds of options (countries, currencies). The options are rendered once per
-    list and language, then only the chosen one is marked: it halves the time of a step's page."""
-
-    rendered_options = {}
-
-    def __call__(self, field, **kwargs):
-        key = getattr(field, "long_list_key", None)
-        if key is None:
-            return super().__call__(field, **kwargs)
-        kwargs.setdefault("id", field.id)
-        if field.flags.required:
-            kwargs.setdefault("required", True)
-        options = self.rendered_options.get(key)
-        if options is None:
-            options = self.rendered_options[key] = "".join(
-                f'<option value="{escape(c.value)}">{escape(c.label)}</option>'
-                for c in field.choices)
-        if field.data:
-            value = escape(field.data)
-            options = options.replace(f'<option value="{value}">',
-                                      f'<option selected value="{value}">', 1)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
-
-
-def long_list(field, key, choices):
-    field.choices = choices
-    field.long_list_key = key
-
-
-def choice(label, choices, message, field=SelectField, **kwargs):
-    return field(
-        label,
-        choices=options(choices),
-        validators=[InputRequired(message=message)],
-        validate_choice=True,
-        **kwargs,
-    )
-
-
-def email_address(description):
-    return text(
-        _l("Your email address"), 254,
-        required(_l("Enter your email address.")),
-        Email(message=_l("Enter an email address in the right format, like name@city.gov"),
-              check_deliverability=False),
-        description=description,
-    )
-
-
-def country_select(label, message):
-    """The ISO 3166 list; choices are filled per request, in the reader's language."""
-    return SelectField(label, validators=[InputRequired(message=message)], validate_choice=False,
-                       widget=LongListSelect())
+def focal_point_email(description):
+    return email_address(_l("Your email address"), description)
 
 
 def check_country(field):
@@ -146,7 +48,7 @@ def check_country(field):
 
 class CoPledgingCityForm(Form):
     city = text(_l("City"), 120)
-    country = SelectField(_l("Country"), validate_choice=False, widget=LongListSelect())
+    country = long_select(_l("Country"))
 
     def is_blank(self):
         return not (self.city.data or self.country.data)
@@ -162,7 +64,8 @@ class CoPledgingCityForm(Form):
 
 class CityStepForm(FlaskForm):
     city = text(_l("City"), 120, required(_l("Enter the name of your city.")))
-    country = country_select(_l("Country"), _l("Choose your city's country."))
+    # The ISO 3166 list; choices are filled per request, in the reader's language.
+    country = long_select(_l("Country"), InputRequired(message=_l("Choose your city's country.")))
     leader_name = text(
         _l("Name of the mayor or city leader"), 120,
         required(_l("Enter the name of the mayor or city leader.")),
@@ -173,7 +76,7 @@ class CityStepForm(FlaskForm):
     )
     marrakech_signatory = choice(
         _l("Did your city sign the Marrakech Mayors Declaration (2018)?"),
-        pledges.MARRAKECH_ANSWERS,
+        vocabularies.MARRAKECH_ANSWERS,
         _l("Say whether your city signed the Marrakech Mayors Declaration."),
         field=RadioField,
     )
@@ -182,7 +85,7 @@ class CityStepForm(FlaskForm):
         _l("Your role"), 120, required(_l("Enter your role in the city administration.")),
         description=_l("For example: Head of the Migrant Integration Office"),
     )
-    focal_email = email_address(
+    focal_email = focal_point_email(
         _l("We send your confirmation and updates about the pledge here."))
     focal_phone = text(
         _l("Phone number (optional)"), 40,
@@ -192,7 +95,7 @@ class CityStepForm(FlaskForm):
         description=_l("Include the international code, for example +34 91 123 4567"),
     )
     language = choice(
-        _l("Preferred language for our messages"), pledges.LANGUAGES,
+        _l("Preferred language for our messages"), vocabularies.LANGUAGES,
         _l("Choose a language."), field=RadioField,
     )
     co_cities = FieldList(FormField(CoPledgingCityForm), min_entries=0, max_entries=20)
@@ -204,7 +107,7 @@ class CityStepForm(FlaskForm):
 class AreasStepForm(FlaskForm):
     action_areas = CheckboxesField(
         _l("Which action areas does your pledge contribute to?"),
-        choices=options((area.slug, area.title) for area in reference.ACTION_AREAS),
+        choices=options((area.slug, area.title) for area in compacts.ACTION_AREAS),
         validators=[required(_l("Choose at least one action area."))],
         description=_l("Choose all that apply."),
     )
@@ -224,15 +127,15 @@ class PledgeStepForm(FlaskForm):
         required(_l("Describe what your city commits to do.")),
     )
     commitment_kind = choice(
-        _l("Is this a policy or a programme?"), pledges.COMMITMENT_KINDS,
+        _l("Is this a policy or a programme?"), vocabularies.COMMITMENT_KINDS,
         _l("Say whether this is a policy or a programme."), field=RadioField,
     )
     commitment_novelty = choice(
-        _l("Is it new, or does it continue or expand existing work?"), pledges.COMMITMENT_NOVELTY,
+        _l("Is it new, or does it continue or expand existing work?"), vocabularies.COMMITMENT_NOVELTY,
         _l("Say whether the commitment is new, existing or expanded."), field=RadioField,
     )
     target_groups = CheckboxesField(
-        _l("Who will benefit?"), choices=options(pledges.TARGET_GROUPS),
+        _l("Who will benefit?"), choices=options(vocabularies.TARGET_GROUPS),
         validators=[required(_l("Choose at least one group that will benefit."))],
         description=_l("Choose all that apply."),
     )
@@ -258,18 +161,18 @@ class PledgeStepForm(FlaskForm):
                                             message=_l("Enter an amount of zero or more."))],
         description=_l("Digits only, with a dot for decimals, for example 250000 or 1250.50"),
     )
-    budget_currency = SelectField(_l("Currency"), validate_choice=False, widget=LongListSelect())
+    budget_currency = long_select(_l("Currency"))
     funding_status = choice(
-        _l("Funding status"), pledges.FUNDING_STATUSES,
+        _l("Funding status"), vocabularies.FUNDING_STATUSES,
         _l("Say how far the pledge is funded."), field=RadioField,
     )
     support_sought = CheckboxesField(
-        _l("What support are you looking for? (optional)"), choices=options(pledges.SUPPORT_TYPES),
+        _l("What support are you looking for? (optional)"), choices=options(vocabularies.SUPPORT_TYPES),
         validators=[Optional()],
     )
     support_details = long_text(_l("Details of the support sought (optional)"), 2000, Optional())
     implementation_stage = choice(
-        _l("Where is implementation today?"), pledges.IMPLEMENTATION_STAGES,
+        _l("Where is implementation today?"), STARTING_STAGES,
         _l("Say where implementation stands today."), field=RadioField,
     )
 
@@ -306,17 +209,17 @@ def numbered(objectives):
 class AlignmentStepForm(FlaskForm):
     gcm_objectives = CheckboxesField(
         _l("Global Compact for Migration (GCM) objectives (optional)"),
-        choices=numbered(reference.GCM_OBJECTIVES),
+        choices=numbered(compacts.GCM_OBJECTIVES),
         validators=[Optional()],
     )
     gcr_objectives = CheckboxesField(
         _l("Global Compact on Refugees (GCR) objectives (optional)"),
-        choices=numbered(reference.GCR_OBJECTIVES),
+        choices=numbered(compacts.GCR_OBJECTIVES),
         validators=[Optional()],
     )
 
 
-class ReviewForm(FlaskForm):
+class CheckAnswersForm(FlaskForm):
     consent_contact = BooleanField(
         _l("The Mayors Mechanism may contact me about this pledge."),
         validators=[DataRequired(message=_l("Agree to be contacted so that we can process your pledge."))],
@@ -336,4 +239,4 @@ STEP_FORMS = {
 
 
 class EmailLinkForm(FlaskForm):
-    email = email_address(_l("The address you gave as the focal point of the pledge."))
+    email = focal_point_email(_l("The address you gave as the focal point of the pledge."))

@@ -1,18 +1,14 @@
 """What coordinators and cities do to a pledge after it is sent. Each action checks the rules
-(intake/review.py), changes the pledge, and records its history, its audit entry and its emails
+(pledges/status.py), changes the pledge, and records its history, its audit entry and its emails
 in the caller's transaction: all of it commits together or not at all."""
-from datetime import datetime, timezone
-
 from flask import current_app
 
-from . import audit, notifications, review
-from .extensions import db
-from .models import InformationRequest, Note, StatusChange
-from .outbox import queue_email
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
+from ..clock import utcnow
+from ..email.outbox import queue_email
+from ..extensions import db
+from ..models import InformationRequest, Note, StatusChange
+from ..reminders.planning import plan_reminders
+from . import audit, status
 
 
 def snapshot(pledge):
@@ -39,7 +35,7 @@ def _move(pledge, target, actor, message, now):
         pledge.accepted_at = now
         pledge.implementation_stage = pledge.implementation_stage or "planning"
     audit.record(actor, "review_state_changed", pledge.id, before, snapshot(pledge))
-    notifications.plan_reminders(pledge)
+    plan_reminders(pledge)
 
 
 def _tell_city(pledge, kind, key, context=None):
@@ -50,7 +46,7 @@ def _tell_city(pledge, kind, key, context=None):
 
 def change_review_state(pledge, target, actor, message=None, now=None):
     now = now or utcnow()
-    review.check_review_move(pledge.review_state, target)
+    status.check_review_move(pledge.review_state, target)
     _move(pledge, target, actor, message, now)
     _coordinator_acted(pledge, now)
     if message or target in ("accepted", "declined"):
@@ -68,7 +64,7 @@ def assign(pledge, assignee, actor, now=None):
 
 def request_information(pledge, questions, actor, now=None):
     now = now or utcnow()
-    review.check_information_request(pledge.review_state)
+    status.check_information_request(pledge.review_state)
     request = InformationRequest(pledge_id=pledge.id, questions=questions, requested_at=now,
                                  asked_by_id=actor.id)
     db.session.add(request)
@@ -76,7 +72,7 @@ def request_information(pledge, questions, actor, now=None):
     if pledge.review_state != "information_requested":
         _move(pledge, "information_requested", actor, None, now)
     else:
-        notifications.plan_reminders(pledge)
+        plan_reminders(pledge)
     audit.record(actor, "information_requested", pledge.id, {}, {"questions": questions})
     _coordinator_acted(pledge, now)
     _tell_city(pledge, "information_request", f"information-request:{request.id}",
@@ -88,7 +84,7 @@ def answer_information(pledge, request, answer, now=None):
     """The city answers: the pledge goes back to the coordinators, and its assignee is told."""
     now = now or utcnow()
     if request.answered_at is not None or request.pledge_id != pledge.id:
-        raise review.TransitionRefused(review.TransitionRefused.__doc__)
+        raise status.TransitionRefused(status.TransitionRefused.__doc__)
     request.answer = answer
     request.answered_at = now
     pledge.last_activity_at = now
@@ -98,9 +94,9 @@ def answer_information(pledge, request, answer, now=None):
         InformationRequest.pledge_id == pledge.id, InformationRequest.answered_at.is_(None),
         InformationRequest.id != request.id).count()
     if not still_open and pledge.review_state == "information_requested":
-        _move(pledge, review.CITY_ANSWER_RETURNS_TO, audit.CITY, None, now)
+        _move(pledge, status.CITY_ANSWER_RETURNS_TO, audit.CITY, None, now)
     else:
-        notifications.plan_reminders(pledge)
+        plan_reminders(pledge)
     recipients = [pledge.assignee.email] if pledge.assignee else \
         current_app.config["COORDINATOR_EMAILS"]
     for address in recipients:
@@ -111,17 +107,17 @@ def answer_information(pledge, request, answer, now=None):
 
 def withdraw(pledge, reason, now=None):
     now = now or utcnow()
-    review.check_withdrawal(pledge.review_state)
+    status.check_withdrawal(pledge.review_state)
     _move(pledge, "withdrawn", audit.CITY, reason, now)
     for request in db.session.query(InformationRequest).filter_by(pledge_id=pledge.id,
                                                                   answered_at=None):
         request.answered_at = now  # nothing left to answer
-    notifications.plan_reminders(pledge)
+    plan_reminders(pledge)
 
 
 def merge(duplicate, original, actor, now=None):
     now = now or utcnow()
-    review.check_merge(duplicate.review_state, duplicate.id, original.id,
+    status.check_merge(duplicate.review_state, duplicate.id, original.id,
                        original.review_state)
     duplicate.merged_into_id = original.id
     message = f"Merged into {original.reference}"
@@ -133,13 +129,13 @@ def merge(duplicate, original, actor, now=None):
 
 def change_stage(pledge, stage, narrative, actor, now=None):
     now = now or utcnow()
-    review.check_stage_move(pledge.review_state, pledge.implementation_stage, stage)
+    status.check_stage_move(pledge.review_state, pledge.implementation_stage, stage)
     before = snapshot(pledge)
     _history(pledge, "implementation", pledge.implementation_stage, stage, actor, narrative, now)
     pledge.implementation_stage = stage
     pledge.last_update_at = now
     audit.record(actor, "implementation_stage_changed", pledge.id, before, snapshot(pledge))
-    notifications.plan_reminders(pledge)
+    plan_reminders(pledge)
 
 
 def add_note(pledge, body, actor, now=None):
@@ -155,3 +151,29 @@ def record_submission(pledge, now):
     _history(pledge, "review", "draft", "submitted", audit.CITY, None, now)
     audit.record(audit.CITY, "submitted", pledge.id, {"review_state": "draft"},
                  {"review_state": "submitted", "reference": pledge.reference})
+
+
+# --- the same action on many pledges (the queue's bulk actions), in one transaction ----------
+
+
+def assign_many(pledges, assignee, actor, now=None):
+    """Assign each pledge not already assigned so; returns the pledges changed."""
+    changed = []
+    for pledge in pledges:
+        if pledge.assignee_id != (assignee.id if assignee else None):
+            assign(pledge, assignee, actor, now)
+            changed.append(pledge)
+    return changed
+
+
+def move_many(pledges, target, actor, now=None):
+    """Move what the rules allow; returns (moved, [(reference, why not)])."""
+    moved, refused = [], []
+    for pledge in pledges:
+        try:
+            change_review_state(pledge, target, actor, now=now)
+        except status.TransitionRefused as refusal:
+            refused.append((pledge.reference, str(refusal)))
+        else:
+            moved.append(pledge)
+    return moved, refused

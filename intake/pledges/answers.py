@@ -1,6 +1,12 @@
-"""Moving answers between a step's form and the pledge it belongs to."""
-from .models import CoPledgingCity, PledgeActionArea
-from .regions import region_of
+"""Moving answers between a step's form and the pledge it belongs to, and saving a step."""
+from ..catalogue.regions import region_of
+from ..clock import utcnow
+from ..email import events
+from ..extensions import db
+from ..models import CoPledgingCity, Pledge, PledgeActionArea
+from ..reminders.planning import contact_acted
+from .links import issue_access_token
+from .steps import record_step_saved
 
 CITY_FIELDS = ("city", "leader_name", "leader_title", "marrakech_signatory", "focal_name",
                "focal_role", "focal_email", "focal_phone", "language")
@@ -66,3 +72,21 @@ def save_answers(slug, form, pledge):
         pledge.gcr_objectives = sorted(int(n) for n in form.gcr_objectives.data)
     else:
         raise KeyError(slug)
+
+
+def save_step(step, form, pledge, language, token_lifetime, now=None):
+    """Save a step's answers, starting the pledge on its first step. Returns the pledge and, for
+    a pledge just started, the raw token of its private link (its resume link is emailed)."""
+    now = now or utcnow()
+    started = pledge is None
+    if started:
+        pledge = Pledge(language=language)
+        db.session.add(pledge)
+    save_answers(step.slug, form, pledge)
+    record_step_saved(pledge, step.number)
+    contact_acted(pledge, now)
+    if not started:
+        return pledge, None
+    raw_token = issue_access_token(pledge, token_lifetime, now)
+    events.draft_started(pledge)
+    return pledge, raw_token

@@ -1,10 +1,8 @@
 """The audit log: every change by anyone, in the same transaction as the change."""
 from dataclasses import dataclass
 
-from flask_login import current_user
-
-from .extensions import db
-from .models import AuditEntry
+from ..extensions import db
+from ..models import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -18,8 +16,7 @@ CITY = Actor("city", None, "City contact")
 SYSTEM = Actor("system", None, "System")
 
 
-def coordinator_actor(coordinator=None):
-    coordinator = coordinator or current_user
+def coordinator_actor(coordinator):
     return Actor("coordinator", coordinator.id, coordinator.display_name)
 
 

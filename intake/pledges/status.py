@@ -41,6 +41,9 @@ STAGE_MOVES = {
     "in-progress": {"fulfilled"},
 }
 
+# The stages a city may choose when it pledges; "fulfilled" comes later, from the coordinators.
+STARTING_STAGES = ("planning", "in-progress")
+
 FINAL_REVIEW_STATES = {"declined", "withdrawn", "merged"}
 WAITING_FOR_COORDINATORS = {"submitted", "in_review"}
 

@@ -3,7 +3,9 @@
 Nothing here reads the clock or the database, so tests can travel through time freely.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
+
+from ..clock import midnight
 
 DRAFT = "reminder_draft"
 INFORMATION = "reminder_information"
@@ -56,10 +58,6 @@ class Reminder:
         return f"{self.kind}:{self.pledge_id}:{self.due_at.strftime('%Y%m%dT%H%M%S')}"
 
 
-def _deadline_moment(day):
-    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
-
-
 def schedule(facts, rules):
     """Every reminder the pledge's current situation calls for, in time order."""
     if facts.opted_out:
@@ -77,7 +75,7 @@ def schedule(facts, rules):
         plan = [Reminder(UPDATE, facts.pledge_id, anchor + rules.update_every * k)
                 for k in range(1, rules.updates_planned_ahead + 1)]
         for milestone in rules.milestones:
-            due = _deadline_moment(milestone.deadline) - rules.milestone_lead
+            due = midnight(milestone.deadline) - rules.milestone_lead
             if due > anchor:
                 plan.append(Reminder(UPDATE, facts.pledge_id, due, milestone.name))
     else:

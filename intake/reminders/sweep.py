@@ -5,11 +5,12 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import reminders
-from .extensions import db
-from .models import EmailSuppression, InformationRequest, OutboxEmail, Pledge, utcnow
-from .notifications import reminder_facts, reminder_rules
-from .outbox import normalise_address, queue_email
+from ..clock import utcnow
+from ..email.outbox import normalise_address, queue_email
+from ..extensions import db
+from ..models import EmailSuppression, InformationRequest, OutboxEmail, Pledge
+from .planning import reminder_facts, reminder_rules
+from .rules import due_now, next_due_at
 
 BATCH = 500
 ATTEMPTS_PER_BATCH = 3
@@ -54,7 +55,7 @@ def _remind(batch, rules, now):
     for pledge in batch:
         facts = reminder_facts(pledge, open_requests.get(pledge.id),
                                opted_out=normalise_address(pledge.focal_email) in opted_out)
-        reminder = reminders.due_now(facts, rules, now) if pledge.focal_email else None
+        reminder = due_now(facts, rules, now) if pledge.focal_email else None
         planned.append((pledge, facts, reminder))
     already = _existing_keys([r.idempotency_key for _p, _f, r in planned if r])
     queued = 0
@@ -71,7 +72,7 @@ def _remind(batch, rules, now):
                             last_due=reminder.due_at)
         bookkeeping.append({"b_id": pledge.id, "b_version": pledge.version,
                             "b_sent": facts.reminders_sent, "b_last_due": facts.last_due,
-                            "b_next": reminders.next_due_at(facts, rules)})
+                            "b_next": next_due_at(facts, rules)})
     _save_bookkeeping(bookkeeping)
     return queued
 

@@ -1,48 +1,25 @@
 """The city's status tracker: a private link (same rules as the resume link) to the pledge's
 state, its public timeline and any open questions; the city can answer and withdraw."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
-from . import pledges, review, triage_actions
-from .extensions import db
-from .forms import plain_text, strip
-from .htmx import render
-from .models import InformationRequest, StatusChange
+from ..extensions import db
+from ..models import InformationRequest, StatusChange
+from ..pledges import actions, links, status
+from ..web.errors import NO_CACHE_NO_REFERRER, error_page, link_problem
+from ..web.htmx import render
+from .forms import AnswerForm, WithdrawForm
 
 bp = Blueprint("tracker", __name__)
 STOP_POLLING = 286  # htmx stops polling on this status
 
 
-class AnswerForm(FlaskForm):
-    answer = TextAreaField(
-        _l("Your answer"), filters=[strip],
-        validators=[plain_text, DataRequired(message=_l("Write your answer.")),
-                    Length(max=8000, message=_l("Use %(max)d characters or fewer.", max=8000))],
-        render_kw={"maxlength": 8000, "rows": 6})
-
-
-class WithdrawForm(FlaskForm):
-    confirm = BooleanField(_l("Yes, withdraw this pledge"),
-                           validators=[DataRequired(message=_l(
-                               "Tick the box to confirm that you want to withdraw."))])
-    reason = TextAreaField(
-        _l("Why are you withdrawing it? (optional)"), filters=[strip],
-        validators=[plain_text, Optional(),
-                    Length(max=2000, message=_l("Use %(max)d characters or fewer.", max=2000))],
-        render_kw={"maxlength": 2000, "rows": 3})
-
-
 def pledge_or_problem(token):
     try:
-        return pledges.pledge_for_token(token), None
-    except pledges.TokenProblem as problem:
-        status = 410 if problem.reason == "expired" else 404
-        return None, (render_template("intake/link_problem.html", reason=problem.reason), status)
+        return links.pledge_for_token(token), None
+    except links.TokenProblem as problem:
+        return None, link_problem(problem.reason)
 
 
 def public_timeline(pledge):
@@ -56,18 +33,18 @@ def open_questions(pledge):
         .order_by(InformationRequest.requested_at)).all()
 
 
-def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, status=200):
+def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, code=200):
     questions = open_questions(pledge)
     answer_forms = answer_forms or {}
     for question in questions:
         answer_forms.setdefault(question.id, AnswerForm(formdata=None, prefix=f"q{question.id}"))
-    headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
     return render_template(
-        "tracker/track.html", token=token, pledge=pledge, review=review,
+        "tracker/track.html", token=token, pledge=pledge,
         timeline=public_timeline(pledge), questions=questions, answer_forms=answer_forms,
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
-        can_withdraw=pledge.review_state in review.CITY_WITHDRAWS_FROM,
-        final=review.is_final(pledge.review_state, pledge.implementation_stage)), status, headers
+        can_withdraw=pledge.review_state in status.CITY_WITHDRAWS_FROM,
+        final=status.is_final(pledge.review_state, pledge.implementation_stage)), code, \
+        NO_CACHE_NO_REFERRER
 
 
 @bp.get("/track/<token>")
@@ -81,16 +58,16 @@ def track(token):
     return render_tracker(token, pledge)
 
 
-@bp.get("/track/<token>/status")
-def status(token):
+@bp.get("/track/<token>/status", endpoint="status")
+def status_panel(token):
     """The status panel, polled by htmx while a change is expected."""
     pledge, problem = pledge_or_problem(token)
     if problem:
         return problem
-    final = review.is_final(pledge.review_state, pledge.implementation_stage)
+    final = status.is_final(pledge.review_state, pledge.implementation_stage)
     response = render("tracker/track.html", "tracker/_status.html",
                       status=STOP_POLLING if final else 200, token=token, pledge=pledge,
-                      review=review, final=final)
+                      final=final)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -102,14 +79,14 @@ def answer(token, request_id):
         return problem
     question = db.session.get(InformationRequest, request_id)
     if question is None or question.pledge_id != pledge.id:
-        return render_template("errors/error.html", code=404, title=_("Page not found")), 404
+        return error_page(404)
     form = AnswerForm(prefix=f"q{question.id}")
     if question.answered_at is not None:
         flash(_("This question was already answered."))
         return redirect(url_for("tracker.track", token=token), code=303)
     if not form.validate():
-        return render_tracker(token, pledge, answer_forms={question.id: form}, status=422)
-    triage_actions.answer_information(pledge, question, form.answer.data)
+        return render_tracker(token, pledge, answer_forms={question.id: form}, code=422)
+    actions.answer_information(pledge, question, form.answer.data)
     db.session.commit()
     flash(_("Thank you: your answer was sent to the coordinators."))
     return redirect(url_for("tracker.track", token=token), code=303)
@@ -122,11 +99,11 @@ def withdraw(token):
         return problem
     form = WithdrawForm()
     if not form.validate():
-        return render_tracker(token, pledge, withdraw_form=form, status=422)
+        return render_tracker(token, pledge, withdraw_form=form, code=422)
     try:
-        triage_actions.withdraw(pledge, form.reason.data)
+        actions.withdraw(pledge, form.reason.data)
         db.session.commit()
-    except review.TransitionRefused as refused:
+    except status.TransitionRefused as refused:
         db.session.rollback()
         flash(str(refused))
         return redirect(url_for("tracker.track", token=token), code=303)

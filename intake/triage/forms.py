@@ -1,23 +1,66 @@
-"""Forms of a pledge's page. Each carries the pledge's version, for optimistic locking."""
+"""Forms of the coordinators' pages: the queue's filters (a plain GET form: the URL is the
+view), and a pledge's actions, each carrying the pledge's version for optimistic locking."""
+from functools import partial
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..forms import plain_text, strip
+from ..catalogue import countries
+from ..catalogue.compacts import ACTION_AREAS
+from ..catalogue.regions import REGIONS
+from ..web import fields
+from ..web.fields import long_list, long_select, options
+from ..web.i18n import current_language
+from . import queue_query
+from .queue_query import UNASSIGNED
+
+long_text = partial(fields.long_text, rows=4)
+
+
+class QueueFilterForm(Form):
+    q = SearchField(_l("Search"), description=_l("City, title or text of a pledge, or its "
+                                                  "reference (CTA-2026-0042)."))
+    area = SelectField(_l("Action area"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
+    country = long_select(_l("Country"))
+    assignee = SelectField(_l("Assigned to"), validate_choice=False)
+    mine = BooleanField(_l("Only pledges assigned to me"))
+    overdue = BooleanField(_l("Only pledges waiting too long"))
+    sort = SelectField(_l("Sort by"), validate_choice=False)
+    dir = SelectField(_l("Order"), validate_choice=False)
+    state = HiddenField()
+
+
+def filter_form(filters, coordinators, target_days):
+    form = QueueFilterForm(formdata=None, data={
+        "q": filters.q, "area": filters.area, "region": filters.region,
+        "country": filters.country, "assignee": filters.assignee, "mine": filters.mine,
+        "overdue": filters.overdue, "sort": filters.sort, "dir": filters.dir,
+        "state": filters.state})
+    anyone = [("", _("Any"))]
+    long_list(form.country, ("country-or-any", current_language()),
+              options(anyone + list(countries.country_choices())))
+    form.area.choices = options(anyone + [(area.slug, area.title) for area in ACTION_AREAS])
+    form.region.choices = options(anyone + list(REGIONS.items()))
+    form.assignee.choices = options(
+        anyone + [(UNASSIGNED, _("Nobody (not assigned)"))]
+        + [(str(c.id), c.display_name) for c in coordinators])
+    form.sort.choices = options((key, label) for key, (_default, label) in
+                                queue_query.SORTS.items())
+    form.dir.choices = options(queue_query.DIRECTIONS.items())
+    form.overdue.label.text = _("Only pledges waiting more than %(days)d working days",
+                                days=target_days)
+    return form
+
+
+# --- a pledge's page ---------------------------------------------------------------------------
 
 
 class VersionedForm(FlaskForm):
     version = HiddenField(validators=[InputRequired()])
-
-
-def long_text(label, max_length, *validators, description=None):
-    return TextAreaField(
-        label, filters=[strip], description=description,
-        validators=[plain_text, *validators,
-                    Length(max=max_length, message=_l("Use %(max)d characters or fewer.",
-                                                      max=max_length))],
-        render_kw={"maxlength": max_length, "rows": 4})
 
 
 class AssignForm(VersionedForm):

@@ -1,22 +1,29 @@
 """A pledge's page for coordinators: every answer, the timeline, and the actions."""
 from difflib import SequenceMatcher
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import countries, pledges, reference, review, triage_actions
-from ..audit import coordinator_actor
-from ..auth import may_change, signed_in
+from ..accounts.access import may_change, signed_in
+from ..clock import as_utc
 from ..extensions import db
-from ..forms import options
-from ..models import (AuditEntry, Coordinator, InformationRequest, Note, OutboxEmail, Pledge,
-                      StatusChange)
+from ..models import (
+    AuditEntry,
+    Coordinator,
+    InformationRequest,
+    Note,
+    OutboxEmail,
+    Pledge,
+    StatusChange,
+)
+from ..pledges import actions, status
+from ..pledges.audit import coordinator_actor
+from ..web.fields import options
 from . import bp
-from .forms import (AssignForm, InformationRequestForm, MergeForm, NoteForm, StageForm,
-                    StateForm)
+from .forms import AssignForm, InformationRequestForm, MergeForm, NoteForm, StageForm, StateForm
 
 SIMILAR_TITLE = 0.6
 
@@ -57,7 +64,7 @@ def timeline(pledge):
             AuditEntry.pledge_id == pledge.id,
             AuditEntry.action.in_(["assigned", "unassigned"]))):
         events.append((entry.at, "audit", entry))
-    return sorted(events, key=lambda event: pledges.as_utc(event[0]), reverse=True)
+    return sorted(events, key=lambda event: as_utc(event[0]), reverse=True)
 
 
 def coordinators():
@@ -88,29 +95,29 @@ def fill_choices(forms, pledge):
     forms["assign"].assignee.choices = options(
         [("", _("Nobody")), *((str(c.id), c.display_name) for c in coordinators())])
     forms["state"].target.choices = options(
-        [(state, review.review_label(state)) for state in
-         review.allowed_review_moves(pledge.review_state)])
+        [(state, status.review_label(state)) for state in
+         status.allowed_review_moves(pledge.review_state)])
     forms["stage"].stage.choices = options(
-        [(stage, review.stage_label(stage)) for stage in
-         sorted(review.STAGE_MOVES.get(pledge.implementation_stage or "planning", set()),
-                key=list(review.IMPLEMENTATION_STAGES).index)])
+        [(stage, status.stage_label(stage)) for stage in
+         sorted(status.STAGE_MOVES.get(pledge.implementation_stage or "planning", set()),
+                key=list(status.IMPLEMENTATION_STAGES).index)])
     forms["merge"].original.choices = options(
         [(str(p.id), f"{p.reference} – {p.city}: {p.title}") for p in duplicates_of(pledge)])
 
 
-def render_page(pledge, forms=None, status=200, problem=None):
+def render_page(pledge, forms=None, code=200, problem=None):
     return render_template(
         "triage/pledge.html", pledge=pledge, forms=forms or build_forms(pledge),
         events=timeline(pledge), duplicates=duplicates_of(pledge), problem=problem,
-        review=review, pledges=pledges, reference=reference, countries=countries,
-        can_change=current_user.can_change), status
+        may_request_information=pledge.review_state in status.REQUEST_INFORMATION_FROM,
+        may_merge=pledge.review_state in status.MERGE_FROM,
+        can_change=current_user.can_change), code
 
 
 @bp.get("/pledges/<int:pledge_id>")
 @signed_in
 def pledge(pledge_id):
     return render_page(sent_pledge_or_404(pledge_id))
-
 
 
 
@@ -126,21 +133,21 @@ def act(pledge_id, form_name, form_class, action):
     fill_choices({**build_forms(pledge), form_name: form}, pledge)
     if form.version.data and form.version.data != str(pledge.version):
         # Checked first: the page the coordinator saw (and its choices) is out of date.
-        return render_page(pledge, build_forms(pledge, {form_name: form}), status=409,
+        return render_page(pledge, build_forms(pledge, {form_name: form}), code=409,
                            problem=conflict_message())
     if not form.validate():
-        return render_page(pledge, build_forms(pledge, {form_name: form}), status=422)
+        return render_page(pledge, build_forms(pledge, {form_name: form}), code=422)
     try:
         done = action(pledge, form)
         db.session.commit()
-    except review.TransitionRefused as refused:
+    except status.TransitionRefused as refused:
         db.session.rollback()
-        return render_page(pledge, build_forms(pledge, {form_name: form}), status=422,
+        return render_page(pledge, build_forms(pledge, {form_name: form}), code=422,
                            problem=str(refused))
     except StaleDataError:
         db.session.rollback()
         pledge = sent_pledge_or_404(pledge_id)
-        return render_page(pledge, build_forms(pledge, {form_name: form}), status=409,
+        return render_page(pledge, build_forms(pledge, {form_name: form}), code=409,
                            problem=conflict_message())
     flash(done)
     return redirect(url_for("triage.pledge", pledge_id=pledge_id), code=303)
@@ -152,7 +159,7 @@ def assign(pledge_id):
     def action(pledge, form):
         assignee = db.session.get(Coordinator, int(form.assignee.data)) \
             if form.assignee.data else None
-        triage_actions.assign(pledge, assignee, coordinator_actor())
+        actions.assign(pledge, assignee, coordinator_actor(current_user))
         return _("Assigned to %(name)s.", name=assignee.display_name) if assignee \
             else _("Nobody is assigned now.")
     return act(pledge_id, "assign", AssignForm, action)
@@ -162,9 +169,9 @@ def assign(pledge_id):
 @may_change
 def change_state(pledge_id):
     def action(pledge, form):
-        triage_actions.change_review_state(pledge, form.target.data, coordinator_actor(),
+        actions.change_review_state(pledge, form.target.data, coordinator_actor(current_user),
                                            form.message.data)
-        return _("The pledge is now “%(state)s”.", state=review.review_label(form.target.data))
+        return _("The pledge is now “%(state)s”.", state=status.review_label(form.target.data))
     return act(pledge_id, "state", StateForm, action)
 
 
@@ -172,7 +179,7 @@ def change_state(pledge_id):
 @may_change
 def request_information(pledge_id):
     def action(pledge, form):
-        triage_actions.request_information(pledge, form.questions.data, coordinator_actor())
+        actions.request_information(pledge, form.questions.data, coordinator_actor(current_user))
         return _("Your questions were sent to the city.")
     return act(pledge_id, "information", InformationRequestForm, action)
 
@@ -181,7 +188,7 @@ def request_information(pledge_id):
 @may_change
 def add_note(pledge_id):
     def action(pledge, form):
-        triage_actions.add_note(pledge, form.body.data, coordinator_actor())
+        actions.add_note(pledge, form.body.data, coordinator_actor(current_user))
         return _("Note added.")
     return act(pledge_id, "note", NoteForm, action)
 
@@ -190,10 +197,10 @@ def add_note(pledge_id):
 @may_change
 def change_stage(pledge_id):
     def action(pledge, form):
-        triage_actions.change_stage(pledge, form.stage.data, form.narrative.data,
-                                    coordinator_actor())
+        actions.change_stage(pledge, form.stage.data, form.narrative.data,
+                                    coordinator_actor(current_user))
         return _("The implementation stage is now “%(stage)s”.",
-                 stage=review.stage_label(form.stage.data))
+                 stage=status.stage_label(form.stage.data))
     return act(pledge_id, "stage", StageForm, action)
 
 
@@ -202,6 +209,6 @@ def change_stage(pledge_id):
 def merge(pledge_id):
     def action(pledge, form):
         original = sent_pledge_or_404(int(form.original.data))
-        triage_actions.merge(pledge, original, coordinator_actor())
+        actions.merge(pledge, original, coordinator_actor(current_user))
         return _("Merged into %(reference)s.", reference=original.reference)
     return act(pledge_id, "merge", MergeForm, action)

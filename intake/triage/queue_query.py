@@ -1,8 +1,8 @@
 """The coordinators' queue as queries, with no HTTP: the filters read from a query string, the
 counts per review state, one page of pledges, and every filtered pledge for the exports.
 
-Days waiting: the working days (Monday to Friday, review.working_days_between) from the moment a
-pledge was sent to now, for a pledge whose review state is in review.WAITING_FOR_COORDINATORS
+Days waiting: the working days (Monday to Friday, status.working_days_between) from the moment a
+pledge was sent to now, for a pledge whose review state is in status.WAITING_FOR_COORDINATORS
 (submitted, in review). Any other state waits for nobody: it has no days waiting. A pledge is
 waiting too long when its days waiting are more than the target (FIRST_RESPONSE_WORKING_DAYS).
 
@@ -14,26 +14,26 @@ pledge checked against the search (walked_ids), and the downloads hold every mat
 """
 import re
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from math import ceil
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select, text, union_all
 from sqlalchemy.orm import load_only, selectinload
 
-from .. import review
-from ..countries import COUNTRY_CODES
+from ..catalogue.compacts import ACTION_AREAS_BY_SLUG
+from ..catalogue.countries import COUNTRY_CODES
+from ..catalogue.regions import REGIONS
+from ..clock import as_utc, midnight
 from ..extensions import db
 from ..models import Pledge, PledgeActionArea
-from ..pledges import as_utc
-from ..reference import ACTION_AREAS_BY_SLUG
-from ..regions import REGIONS
+from ..pledges import status
 
 EXPORT_BATCH = 500
 WALK_ROWS = 10_000  # pledges read in order for a page of a search, at most (see walk)
 MERGE_FROM_TOTAL = 1000  # see reads_state_indexes
-QUEUE_STATES = [state for state in review.REVIEW_STATES if state != "draft"]
-WAITING_STATES = [state for state in QUEUE_STATES if state in review.WAITING_FOR_COORDINATORS]
+QUEUE_STATES = [state for state in status.REVIEW_STATES if state != "draft"]
+WAITING_STATES = [state for state in QUEUE_STATES if state in status.WAITING_FOR_COORDINATORS]
 
 # Each sort and the direction it takes when the link or the form does not say.
 SORTS = {
@@ -255,14 +255,10 @@ def is_word_search(q):
 # --- days waiting ---------------------------------------------------------------------------
 
 
-def midnight(day):
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
-
-
 def days_waiting(pledge, now):
-    if pledge.review_state not in review.WAITING_FOR_COORDINATORS or not pledge.submitted_at:
+    if pledge.review_state not in status.WAITING_FOR_COORDINATORS or not pledge.submitted_at:
         return None
-    return review.working_days_between(as_utc(pledge.submitted_at), now)
+    return status.working_days_between(as_utc(pledge.submitted_at), now)
 
 
 def waiting_too_long_before(now, target_days):

@@ -1,7 +1,7 @@
 """What flask-htmx lacks: one decision between partial and page, and the headers that go with it."""
 from flask import make_response, redirect, render_template
 
-from .extensions import htmx
+from ..extensions import htmx
 
 
 def wants_partial():

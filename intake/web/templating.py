@@ -1,4 +1,10 @@
-"""Small helpers the form templates share, so every input is labelled and tied to its errors."""
+"""What templates read: labels through filters and globals (never a Python module passed into a
+template), and the helpers that tie every input to its label, hint and error."""
+from flask import current_app
+
+from ..catalogue import compacts, countries, vocabularies
+from ..pledges import status
+from .i18n import LANGUAGE_NAMES, current_language
 
 
 def input_attrs(field, first_error=None, **extra):
@@ -23,19 +29,33 @@ def option_attrs(group, option, first_error=None):
     return {"autofocus": True} if first_error and first_error == option.id else {}
 
 
-def action_area_title(slug):
-    from .reference import ACTION_AREAS_BY_SLUG
+def page_globals():
+    return {
+        "current_language": current_language(),
+        "language_names": LANGUAGE_NAMES,
+        "htmx_version": current_app.config["HTMX_VERSION"],
+    }
 
-    area = ACTION_AREAS_BY_SLUG.get(slug)
-    return area.title if area else slug
 
-
-def vocabulary_label(code, vocabulary):
-    return dict(vocabulary).get(code, code)
+FILTERS = {
+    "action_area_title": compacts.action_area_title,
+    "action_area_summary": compacts.action_area_summary,
+    "gcm_objective": compacts.GCM_OBJECTIVES.get,
+    "gcr_objective": compacts.GCR_OBJECTIVES.get,
+    "country_name": countries.country_name,
+    "vocabulary_label": vocabularies.label_of,
+    "review_label": status.review_label,
+    "stage_label": status.stage_label,
+}
+GLOBALS = {
+    "input_attrs": input_attrs,
+    "option_attrs": option_attrs,
+}
 
 
 def register(app):
-    app.add_template_global(input_attrs)
-    app.add_template_global(option_attrs)
-    app.add_template_filter(action_area_title)
-    app.add_template_filter(vocabulary_label)
+    for name, function in GLOBALS.items():
+        app.add_template_global(function, name)
+    for name, function in FILTERS.items():
+        app.add_template_filter(function, name)
+    app.context_processor(page_globals)

@@ -1,7 +1,4 @@
 """Public pages: home, language choice, health check and the app's own front-end assets."""
-from pathlib import Path
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -11,17 +8,15 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    session,
 )
 from sqlalchemy import text
 
-from .extensions import db
-from .redis_connection import get_redis
+from ..extensions import db, get_redis
+from .assets import NODE_MODULES, ONE_YEAR, VENDOR_ASSETS
+from .i18n import remember_language
+from .paths import local_path
 
 bp = Blueprint("public", __name__)
-
-ASSET_ROOT = Path(__file__).resolve().parent.parent / "node_modules"
-VENDOR_ASSETS = {"htmx.min.js": "htmx.org/dist/htmx.min.js"}
 
 
 @bp.get("/")
@@ -29,20 +24,10 @@ def home():
     return render_template("public/home.html")
 
 
-def is_local_path(target):
-    parts = urlsplit(target)
-    return bool(target) and not parts.scheme and not parts.netloc and target.startswith("/") \
-        and not target.startswith("//") and "\\" not in target
-
-
 @bp.post("/language")
 def choose_language():
-    chosen = request.form.get("language")
-    if chosen in current_app.config["LANGUAGES"]:
-        session["language"] = chosen
-        session.permanent = True
-    target = request.form.get("next", "/")
-    return redirect(target if is_local_path(target) else "/", code=303)
+    remember_language(request.form.get("language"))
+    return redirect(local_path(request.form.get("next")) or "/", code=303)
 
 
 def database_state():
@@ -78,14 +63,13 @@ def vendor_asset(name):
     relative = VENDOR_ASSETS.get(name)
     if relative is None:
         abort(404)
-    one_year = 365 * 24 * 3600
-    precompressed = ASSET_ROOT / (relative + ".gz")
+    precompressed = NODE_MODULES / (relative + ".gz")
     if "gzip" in request.headers.get("Accept-Encoding", "") and precompressed.is_file():
-        response = send_from_directory(ASSET_ROOT, relative + ".gz", max_age=one_year,
+        response = send_from_directory(NODE_MODULES, relative + ".gz", max_age=ONE_YEAR,
                                        mimetype="text/javascript")
         response.headers["Content-Encoding"] = "gzip"
         response.vary.add("Accept-Encoding")
         return response
-    response = send_from_directory(ASSET_ROOT, relative, max_age=one_year)
+    response = send_from_directory(NODE_MODULES, relative, max_age=ONE_YEAR)
     response.vary.add("Accept-Encoding")
     return response

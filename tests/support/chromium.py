@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from .helpers import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
+from .client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

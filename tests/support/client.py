@@ -98,8 +98,8 @@ def drain_queue(app):
     """Run the queued jobs the way the worker does, with RQ's SimpleWorker in burst mode."""
     from rq import SimpleWorker
 
-    from intake.queueing import email_queue
-    from intake.redis_connection import get_redis
+    from intake.email.enqueue import email_queue
+    from intake.extensions import get_redis
 
     with app.app_context():
         worker = SimpleWorker([email_queue()], connection=get_redis())

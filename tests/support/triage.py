@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from intake import pledges
 from intake.extensions import db
 from intake.models import Pledge
+from intake.pledges import links
 
-from .helpers import ContactBrowser
+from .client import ContactBrowser
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 VERSION = re.compile(r'id="version" name="version" type="hidden" value="(\d+)"')
@@ -26,7 +26,7 @@ def sent_pledge(app, **answers):
 
 def tracker_path(app, pledge_id):
     with app.app_context():
-        raw = pledges.issue_access_token(db.session.get(Pledge, pledge_id), timedelta(days=30))
+        raw = links.issue_access_token(db.session.get(Pledge, pledge_id), timedelta(days=30))
         db.session.commit()
     return f"/track/{raw}"
 

@@ -1,0 +1,28 @@
+"""The kinds of email the app sends: each has a subject and a pair of templates,
+templates/email/<kind>.txt and .html, rendered in the recipient's language."""
+from flask_babel import lazy_gettext as _l
+
+from ..reminders.rules import REMINDER_KINDS
+
+SUBJECTS = {
+    "resume_link": _l("Your private link to continue your pledge"),
+    "acknowledgement": _l("We received your pledge %(reference)s"),
+    "coordinator_new_pledge": _l("New pledge %(reference)s from %(city)s"),
+    "coordinator_digest": _l("Pledges received on %(day)s"),
+    "reminder_draft": _l("Your pledge is waiting for you"),
+    "reminder_information": _l("A coordinator is waiting for your answer on %(reference)s"),
+    "reminder_update": _l("Time to report progress on %(reference)s"),
+    "status_changed": _l("News about your pledge %(reference)s"),
+    "information_request": _l("Questions about your pledge %(reference)s"),
+    "information_answered": _l("The city answered: %(reference)s"),
+}
+# Emails to the city contact: each carries a fresh private link to the pledge.
+CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
+              "reminder_update", "status_changed", "information_request")
+# Emails to coordinators that link to the pledge's page.
+COORDINATOR_PAGE_KINDS = ("information_answered",)
+
+
+def is_reminder(kind):
+    """Reminders may be unsubscribed from; acknowledgements of what a person did may not."""
+    return kind in REMINDER_KINDS

@@ -1,0 +1,45 @@
+"""Private links: a token opens one pledge. Only the token's SHA-256 is stored; the raw token
+is handed out once, in an email or on the page that saves a draft."""
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from ..clock import as_utc, utcnow
+from ..extensions import db
+from ..models import AccessToken
+
+MAX_TOKEN_LENGTH = 100
+
+
+def hash_token(raw_token):
+    return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
+
+
+def issue_access_token(pledge, lifetime, now=None, purpose="resume"):
+    """Create a private link token for one pledge. The raw token is returned once, never stored."""
+    now = now or utcnow()
+    raw = secrets.token_urlsafe(32)
+    db.session.add(AccessToken(pledge=pledge, token_hash=hash_token(raw), purpose=purpose,
+                               created_at=now, expires_at=now + lifetime))
+    return raw
+
+
+class TokenProblem(Exception):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason  # "unknown" or "expired"
+
+
+def pledge_for_token(raw_token, now=None, purpose="resume"):
+    """The one pledge a token opens, or TokenProblem. Reading only: opening a link changes nothing."""
+    now = now or utcnow()
+    if not raw_token or len(raw_token) > MAX_TOKEN_LENGTH:
+        raise TokenProblem("unknown")
+    token = db.session.scalar(select(AccessToken).where(
+        AccessToken.token_hash == hash_token(raw_token), AccessToken.purpose == purpose))
+    if token is None:
+        raise TokenProblem("unknown")
+    if as_utc(token.expires_at) <= now:
+        raise TokenProblem("expired")
+    return token.pledge

@@ -1,0 +1,78 @@
+"""Sending a pledge: every required answer given, a reference number (CTA-2026-0042), its
+first history entry, its emails and its reminders, in the caller's transaction."""
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import utcnow
+from ..email import events
+from ..extensions import db
+from ..models import ReferenceCounter
+from ..reminders.planning import contact_acted
+from . import actions
+from .steps import step_by_number
+
+
+class MissingAnswers(Exception):
+    """Some required answers are absent; `steps` lists the steps to complete, in order."""
+
+    def __init__(self, steps):
+        super().__init__(", ".join(step.slug for step in steps))
+        self.steps = steps
+
+
+def missing_answers(pledge):
+    """Steps whose required answers are absent: submission is refused until they are given."""
+    required = {
+        1: [pledge.city, pledge.country_code, pledge.leader_name, pledge.focal_name,
+            pledge.focal_email],
+        2: [pledge.action_areas],
+        3: [pledge.title, pledge.summary, pledge.commitment, pledge.start_date],
+    }
+    return [step_by_number(n) for n, answers in required.items() if not all(answers)]
+
+
+def next_reference_number(year):
+    """Count up per year. The UPDATE takes a row lock, so two submissions never share a number."""
+    bumped = db.session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+    )
+    if bumped.rowcount == 0:
+        try:
+            with db.session.begin_nested():  # the year's first pledge: another may race us
+                db.session.add(ReferenceCounter(year=year, last_number=1))
+            return 1
+        except IntegrityError:
+            return next_reference_number(year)
+    return db.session.scalar(
+        select(ReferenceCounter.last_number).where(ReferenceCounter.year == year))
+
+
+def format_reference(prefix, year, number):
+    return f"{prefix}-{year}-{number:04d}"
+
+
+def assign_reference(pledge, prefix, now=None):
+    """The pledge's reference number, and its state moves from draft to submitted."""
+    now = now or utcnow()
+    number = next_reference_number(now.year)
+    pledge.reference = format_reference(prefix, now.year, number)
+    pledge.review_state = "submitted"
+    pledge.submitted_at = now
+    return pledge.reference
+
+
+def submit(pledge, consent_contact, consent_publish, prefix, now=None):
+    """Send the pledge to the coordinators, or MissingAnswers. Returns its reference."""
+    now = now or utcnow()
+    missing = missing_answers(pledge)
+    if missing:
+        raise MissingAnswers(missing)
+    pledge.consent_contact = consent_contact
+    pledge.consent_publish = consent_publish
+    reference = assign_reference(pledge, prefix, now)
+    actions.record_submission(pledge, now)
+    contact_acted(pledge, now)
+    events.pledge_submitted(pledge)
+    return reference

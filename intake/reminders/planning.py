@@ -1,0 +1,61 @@
+"""When a pledge's next reminder falls due: the rules built from config (at the edge), the
+facts read from the pledge, and the bookkeeping after anything its people do."""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..clock import as_utc
+from ..email.outbox import is_suppressed
+from ..extensions import db
+from ..models import InformationRequest
+from . import rules
+
+
+def reminder_rules():
+    config = current_app.config
+    return rules.ReminderRules(
+        draft_after=tuple(timedelta(days=d) for d in config["REMINDER_DRAFT_DAYS"]),
+        information_after=tuple(timedelta(days=d) for d in config["REMINDER_INFORMATION_DAYS"]),
+        update_every=timedelta(days=config["REMINDER_UPDATE_EVERY_DAYS"]),
+        milestones=tuple(rules.Milestone(name, day)
+                         for name, day in config["REVIEW_MILESTONES"]),
+        milestone_lead=timedelta(days=config["REMINDER_MILESTONE_LEAD_DAYS"]),
+        max_per_pledge=config["REMINDER_MAX_PER_PLEDGE"],
+    )
+
+
+def reminder_facts(pledge, open_request_at=None, opted_out=None):
+    if opted_out is None:
+        opted_out = bool(pledge.focal_email) and is_suppressed(pledge.focal_email,
+                                                              rules.DRAFT)
+    return rules.ReminderFacts(
+        pledge_id=pledge.id,
+        review_state=pledge.review_state,
+        last_activity_at=as_utc(pledge.last_activity_at),
+        open_request_at=as_utc(open_request_at),
+        accepted_at=as_utc(pledge.accepted_at),
+        last_update_at=as_utc(pledge.last_update_at),
+        implementation_stage=pledge.implementation_stage,
+        reminders_sent=pledge.reminders_sent or 0,
+        last_due=as_utc(pledge.reminder_last_due),
+        opted_out=opted_out,
+    )
+
+
+def open_request_time(pledge_id):
+    return db.session.scalar(select(InformationRequest.requested_at).where(
+        InformationRequest.pledge_id == pledge_id, InformationRequest.answered_at.is_(None))
+        .order_by(InformationRequest.requested_at.desc()).limit(1))
+
+
+def plan_reminders(pledge):
+    """After anything the pledge's people do: when is the next reminder due, if ever."""
+    db.session.flush()
+    facts = reminder_facts(pledge, open_request_time(pledge.id))
+    pledge.next_reminder_at = rules.next_due_at(facts, reminder_rules())
+
+
+def contact_acted(pledge, now):
+    pledge.last_activity_at = now
+    plan_reminders(pledge)

@@ -1,0 +1,79 @@
+"""What a row of the queue shows, for the page and the downloads alike."""
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+from ..catalogue import countries
+from ..catalogue.compacts import ACTION_AREAS
+from ..catalogue.regions import REGIONS
+from ..clock import utcnow
+from ..pledges import status
+from . import queue_query
+from .queue_query import QueueContext
+
+
+@dataclass
+class QueueRow:
+    id: int
+    reference: str
+    url: str
+    city: str
+    country: str
+    region: str
+    areas: list
+    title: str
+    state: str
+    stage: str
+    assignee: str
+    submitted: str
+    days_waiting: int | None
+    overdue: bool
+    version: int
+    gcm: str
+    gcr: str
+
+
+class Labels:
+    """The names a row shows, translated once per request (not once per row)."""
+
+    def __init__(self):
+        self.states = {key: str(label) for key, label in status.REVIEW_STATES.items()}
+        self.stages = {key: str(label) for key, label in status.IMPLEMENTATION_STAGES.items()}
+        self.regions = {key: str(label) for key, label in REGIONS.items()}
+        self.areas = {area.slug: str(area.title) for area in ACTION_AREAS}
+        self.countries = {}
+
+    def country(self, code):
+        if code not in self.countries:
+            self.countries[code] = countries.country_name(code)
+        return self.countries[code]
+
+
+def queue_row(pledge, context, labels):
+    days = queue_query.days_waiting(pledge, context.now)
+    return QueueRow(
+        id=pledge.id,
+        reference=pledge.reference or "",
+        url=url_for("triage.pledge", pledge_id=pledge.id),
+        city=pledge.city or "",
+        country=labels.country(pledge.country_code),
+        region=labels.regions.get(pledge.region, pledge.region or ""),
+        areas=[labels.areas.get(row.area, row.area) for row in pledge.action_areas],
+        title=pledge.title or "",
+        state=labels.states.get(pledge.review_state, pledge.review_state),
+        stage=labels.stages.get(pledge.implementation_stage, pledge.implementation_stage or ""),
+        assignee=pledge.assignee.display_name if pledge.assignee else "",
+        submitted=pledge.submitted_at.date().isoformat() if pledge.submitted_at else "",
+        days_waiting=days,
+        overdue=days is not None and days > context.target_days,
+        version=pledge.version,
+        gcm=", ".join(str(number) for number in pledge.gcm_objectives or []),
+        gcr=", ".join(str(number) for number in pledge.gcr_objectives or []),
+    )
+
+
+def queue_context():
+    return QueueContext(
+        me=current_user.id, now=utcnow(),
+        target_days=current_app.config["FIRST_RESPONSE_WORKING_DAYS"])

@@ -1,0 +1,78 @@
+"""What goes wrong, said the same way everywhere: a form's error summary, the error pages, a
+private link that does not open."""
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+
+from ..extensions import db
+
+NO_CACHE_NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def error_list(form):
+    """(anchor id, message) for every error, in page order, nested rows included."""
+    found = []
+    for field in form:
+        if field.type == "FieldList":
+            for entry in field:
+                found.extend(error_list(entry.form))
+        elif field.errors:
+            messages = field.errors if isinstance(field.errors, list) else []
+            anchor = f"{field.id}-0" if field.type in {"RadioField", "CheckboxesField"} \
+                else field.id
+            if field.type == "CSRFTokenField":
+                anchor = "error-summary"
+            found.extend((anchor, message) for message in messages[:1])
+    return found
+
+
+def error_summary(*forms):
+    """What a page's error summary needs: every error of these forms, and where focus goes."""
+    errors = [error for form in forms if form is not None for error in error_list(form)]
+    return {"errors": errors, "first_error": errors[0][0] if errors else None}
+
+
+def link_problem(reason):
+    """The page for a private link that is unknown (404) or has expired (410)."""
+    status = 410 if reason == "expired" else 404
+    return render_template("errors/link_problem.html", reason=reason), status, \
+        NO_CACHE_NO_REFERRER
+
+
+ERROR_TITLES = {
+    400: _l("Something was wrong with that request"),
+    403: _l("You cannot open this page"),
+    404: _l("Page not found"),
+    405: _l("That action is not allowed here"),
+    413: _l("What you sent is too large"),
+    500: _l("Sorry, something went wrong on our side"),
+    503: _l("The service is unavailable for a moment"),
+}
+
+
+def error_page(code):
+    code = code if code in ERROR_TITLES else 500
+    return render_template("errors/error.html", code=code, title=ERROR_TITLES[code]), code
+
+
+def register_error_pages(app, csrf_rescuers=()):
+    """Every error gets a page in the reader's language. A CSRF failure first asks each rescuer
+    (a function of no arguments) whether it can show the posted answers again instead."""
+    for code in ERROR_TITLES:
+        app.register_error_handler(
+            code, lambda error: error_page(getattr(error, "code", 500) or 500))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        for rescue in csrf_rescuers:
+            rescued = rescue()
+            if rescued is not None:
+                return rescued
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(OperationalError)
+    def database_down(error):
+        db.session.rollback()
+        current_app.logger.error("Database unavailable: %s", error)
+        return error_page(503)

@@ -1,0 +1,121 @@
+"""Form fields every blueprint shares: limits and clear messages on text, option lists, long
+selects. Nothing here knows what a pledge is."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
+
+# Control characters other than tab and newlines cannot be stored in PostgreSQL text (NUL) and
+# have no place in an answer; refuse them with a message rather than fail on save.
+FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(form, field):
+    if field.data and FORBIDDEN_CHARACTERS.search(field.data):
+        raise StopValidation(_l("Remove the invisible control characters from this answer."))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def options(pairs):
+    """WTForms takes choices as SelectChoice objects; our vocabularies are (code, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def required(message):
+    return DataRequired(message=message)
+
+
+def length_limit(max_length):
+    return Length(max=max_length, message=_l("Use %(max)d characters or fewer.", max=max_length))
+
+
+def text(label, max_length, *validators, description=None, widget_field=StringField,
+         **render_kw):
+    return widget_field(
+        label,
+        validators=[plain_text, *validators, length_limit(max_length)],
+        filters=[strip],
+        description=description,
+        render_kw={"maxlength": max_length, **render_kw},
+    )
+
+
+def long_text(label, max_length, *validators, description=None, rows=None):
+    extra = {"rows": rows} if rows else {}
+    return text(label, max_length, *validators, description=description,
+                widget_field=TextAreaField, **extra)
+
+
+def choice(label, choices, message, field=SelectField, **kwargs):
+    return field(
+        label,
+        choices=options(choices),
+        validators=[InputRequired(message=message)],
+        validate_choice=True,
+        **kwargs,
+    )
+
+
+def email_address(label, description, max_length=254):
+    return text(
+        label, max_length,
+        required(_l("Enter your email address.")),
+        Email(message=_l("Enter an email address in the right format, like name@city.gov"),
+              check_deliverability=False),
+        description=description,
+    )
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        known = {choice.value for choice in self.choices}
+        if any(str(value) not in known for value in self.data or []):
+            raise StopValidation(_l("Choose only from the options listed."))
+
+
+class LongListSelect(Select):
+    """A select of hundreds of options (countries, currencies). The options are rendered once per
+    list and language (the key given to long_list), then only the chosen one is marked: it
+    halves the time of a page that shows one."""
+
+    rendered_options = {}
+
+    def __call__(self, field, **kwargs):
+        key = getattr(field, "long_list_key", None)
+        if key is None:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        if field.flags.required:
+            kwargs.setdefault("required", True)
+        options = self.rendered_options.get(key)
+        if options is None:
+            options = self.rendered_options[key] = "".join(
+                f'<option value="{escape(c.value)}">{escape(c.label)}</option>'
+                for c in field.choices)
+        if field.data:
+            value = escape(field.data)
+            options = options.replace(f'<option value="{value}">',
+                                      f'<option selected value="{value}">', 1)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+def long_list(field, key, choices):
+    """Give a LongListSelect field its choices, and the key its rendering is kept under: the
+    same key must always mean the same choices (a list and a language)."""
+    field.choices = choices
+    field.long_list_key = key
+
+
+def long_select(label, *validators):
+    """A select whose hundreds of choices are given per request with long_list."""
+    return SelectField(label, validators=list(validators), validate_choice=False,
+                       widget=LongListSelect())
