@@ -44,7 +44,8 @@ def _start_periodic_jobs(app, queue_name):
     config = app.config
     scheduler.register(worker.dispatch_pending, queue_name,
                        interval=config["DISPATCH_INTERVAL_SECONDS"])
-    scheduler.register(worker.sweep_reminders, queue_name, interval=config["SWEEP_INTERVAL_SECONDS"])
+    scheduler.register(worker.sweep_reminders, queue_name,
+                       interval=config["SWEEP_INTERVAL_SECONDS"])
     scheduler.register(worker.send_coordinator_digest, queue_name, cron=config["DIGEST_CRON"])
 
     def loop():

@@ -1,4 +1,5 @@
-"""Countries and currencies from ISO 3166-1 and ISO 4217 (pycountry), named in the reader's language."""
+"""Countries and currencies from ISO 3166-1 and ISO 4217 (pycountry), named in the reader's
+language."""
 import gettext
 from functools import lru_cache
 

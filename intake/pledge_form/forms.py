@@ -131,7 +131,8 @@ class PledgeStepForm(FlaskForm):
         _l("Say whether this is a policy or a programme."), field=RadioField,
     )
     commitment_novelty = choice(
-        _l("Is it new, or does it continue or expand existing work?"), vocabularies.COMMITMENT_NOVELTY,
+        _l("Is it new, or does it continue or expand existing work?"),
+        vocabularies.COMMITMENT_NOVELTY,
         _l("Say whether the commitment is new, existing or expanded."), field=RadioField,
     )
     target_groups = CheckboxesField(
@@ -167,7 +168,8 @@ class PledgeStepForm(FlaskForm):
         _l("Say how far the pledge is funded."), field=RadioField,
     )
     support_sought = CheckboxesField(
-        _l("What support are you looking for? (optional)"), choices=options(vocabularies.SUPPORT_TYPES),
+        _l("What support are you looking for? (optional)"),
+        choices=options(vocabularies.SUPPORT_TYPES),
         validators=[Optional()],
     )
     support_details = long_text(_l("Details of the support sought (optional)"), 2000, Optional())
@@ -222,7 +224,8 @@ class AlignmentStepForm(FlaskForm):
 class CheckAnswersForm(FlaskForm):
     consent_contact = BooleanField(
         _l("The Mayors Mechanism may contact me about this pledge."),
-        validators=[DataRequired(message=_l("Agree to be contacted so that we can process your pledge."))],
+        validators=[DataRequired(
+            message=_l("Agree to be contacted so that we can process your pledge."))],
     )
     consent_publish = BooleanField(
         _l("The pledge may be published on the Call to Local Action website."),

@@ -300,7 +300,8 @@ def continue_from_link(token):
 
 
 def rerender_after_csrf_failure():
-    """A step posted with a stale or missing security token: show the answers again, not lose them."""
+    """A step posted with a stale or missing security token: show the answers again, not lose
+    them."""
     if request.endpoint != "intake.step" or request.method != "POST":
         return None
     step = steps.question_step(request.view_args.get("slug"))

@@ -32,7 +32,8 @@ class TokenProblem(Exception):
 
 
 def pledge_for_token(raw_token, now=None, purpose="resume"):
-    """The one pledge a token opens, or TokenProblem. Reading only: opening a link changes nothing."""
+    """The one pledge a token opens, or TokenProblem. Reading only: opening a link changes
+    nothing."""
     now = now or utcnow()
     if not raw_token or len(raw_token) > MAX_TOKEN_LENGTH:
         raise TokenProblem("unknown")

@@ -97,7 +97,8 @@ def check_withdrawal(current):
 
 def check_stage_move(review_state, current, target):
     if review_state != "accepted":
-        raise TransitionRefused(_l("The implementation stage is tracked once a pledge is accepted."))
+        raise TransitionRefused(
+            _l("The implementation stage is tracked once a pledge is accepted."))
     if target not in IMPLEMENTATION_STAGES:
         raise TransitionRefused(_l("“%(stage)s” is not an implementation stage.", stage=target))
     if target not in STAGE_MOVES.get(current or "planning", set()) and not (

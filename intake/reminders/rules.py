@@ -86,7 +86,8 @@ def schedule(facts, rules):
 def _still_to_send(facts, rules):
     if facts.reminders_sent >= rules.max_per_pledge:
         return []
-    return [r for r in schedule(facts, rules) if facts.last_due is None or r.due_at > facts.last_due]
+    return [r for r in schedule(facts, rules)
+            if facts.last_due is None or r.due_at > facts.last_due]
 
 
 def due_now(facts, rules, now):

@@ -1,7 +1,7 @@
 """pledge intake schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 12:20:49.197136
 
 """
