@@ -1,6 +1,8 @@
 """Emails go out through the outbox and RQ, over real SMTP, once each."""
 import re
 
+from intake.extensions import db
+
 from .support.client import ContactBrowser, drain_queue, outbox_rows
 
 CONTACT = "ana.souza@prefeitura.example"
