@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: install translations run test bench messages
+.PHONY: install translations run test lint bench messages
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ translations: $(STAMP)
 run: install
 	PORT=$(PORT) scripts/run-dev
 
-test: install
+# The linter first: a style or import problem fails as fast as a test.
+test: install lint
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 bench: install
 	$(BIN)/python bench/intake_steps.py

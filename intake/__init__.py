@@ -4,7 +4,14 @@ from pathlib import Path
 from flask import Flask
 
 from . import cli, config, extensions, web
+from .accounts import access  # noqa: F401  (registers the sign-in user loader)
+from .accounts import views as accounts_views
 from .email import outbox
+from .email import pages as email_pages
+from .pledge_form import views as pledge_form_views
+from .tracker import views as tracker_views
+from .triage import bp as triage_bp
+from .web import views as public_views
 from .web.i18n import select_locale
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,24 +47,13 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    # Imported here: each blueprint's module registers its routes on import.
-    from .accounts import access  # noqa: F401  (the user loader)
-    from .accounts import views as accounts_views
-    from .email import pages as email_pages
-    from .pledge_form import views as pledge_form_views
-    from .tracker import views as tracker_views
-    from .triage import bp as triage_bp
-    from .web import views as public_views
-
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
                       triage_bp, accounts_views.bp):
         app.register_blueprint(blueprint)
 
 
 def register_web(app):
-    from .pledge_form.views import rerender_after_csrf_failure
-
-    web.register(app, csrf_rescuers=(rerender_after_csrf_failure,))
+    web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,))
 
 
 def register_commands(app):

@@ -1,5 +1,5 @@
 """Database tables. The rules about pledges live in intake/pledges.py, not here."""
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -16,11 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .clock import utcnow
 from .extensions import db
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 class Pledge(db.Model):

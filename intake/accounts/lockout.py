@@ -11,11 +11,13 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class LockoutRules:
-    slowdown_after: int = 3
-    slowdown_first: timedelta = timedelta(seconds=2)
-    slowdown_max: timedelta = timedelta(seconds=60)
-    lock_after: int = 10
-    lock_time: timedelta = timedelta(minutes=15)
+    """Built from the LOGIN_* settings (their defaults live in intake/config.py)."""
+
+    slowdown_after: int
+    slowdown_first: timedelta
+    slowdown_max: timedelta
+    lock_after: int
+    lock_time: timedelta
 
 
 @dataclass(frozen=True)

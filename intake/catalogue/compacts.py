@@ -153,10 +153,3 @@ GCR_OBJECTIVES = {
     3: _l('Expand access to third-country solutions'),
     4: _l('Support conditions in countries of origin for return in safety and dignity'),
 }
-
-# Follow-up and review processes that pledges are reported to.
-REVIEW_PROCESSES = [
-    {"short": 'IMRF', "name": 'International Migration Review Forum', "year": 2022},
-    {"short": 'GRF', "name": 'Global Refugee Forum', "year": 2023},
-    {"short": 'GFMD', "name": 'Global Forum on Migration and Development', "year": 2020},
-]
