@@ -9,6 +9,7 @@ from .accounts import views as accounts_views
 from .email import outbox
 from .email import pages as email_pages
 from .pledge_form import views as pledge_form_views
+from .pledges.links import TokenProblem
 from .tracker import views as tracker_views
 from .triage import bp as triage_bp
 from .web import views as public_views
@@ -53,7 +54,8 @@ def register_blueprints(app):
 
 
 def register_web(app):
-    web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,))
+    web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,),
+                 link_problems=(TokenProblem,))
 
 
 def register_commands(app):

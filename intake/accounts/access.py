@@ -29,35 +29,21 @@ def coordinator_by_email(email):
         Coordinator.email == (email or "").strip().lower()))
 
 
-def signed_in(view):
-    """Any role may look."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return view(*args, **kwargs)
-    return wrapped
+def requires(permission=None):
+    """A view for signed-in coordinators; with a permission (an attribute of the account, such
+    as "can_change"), an account without it gets 403."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if permission and not getattr(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
 
 
-def may_change(view):
-    """Admins and coordinators may change pledges; partners get 403."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.can_change:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def admin_only(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
-
+signed_in = requires()  # any role may look
+may_change = requires("can_change")  # admins and coordinators; partners get 403
+admin_only = requires("is_admin")

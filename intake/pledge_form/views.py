@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import Pledge
 from ..pledges import links, steps, submission
 from ..pledges.answers import answers_for_form, save_step
-from ..web.errors import NO_CACHE_NO_REFERRER, error_summary, link_problem
+from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.i18n import current_language
@@ -276,10 +276,7 @@ def email_my_link():
 @bp.get("/resume/<token>")
 def resume(token):
     """Shows where the pledge stands. A GET changes nothing: mail scanners open links too."""
-    try:
-        pledge = links.pledge_for_token(token)
-    except links.TokenProblem as problem:
-        return link_problem(problem.reason)
+    pledge = links.pledge_for_token(token)
     if not steps.is_editable(pledge):
         return redirect(url_for("tracker.track", token=token))
     next_step = steps.next_step_to_complete(pledge)
@@ -289,10 +286,7 @@ def resume(token):
 
 @bp.post("/resume/<token>")
 def continue_from_link(token):
-    try:
-        pledge = links.pledge_for_token(token)
-    except links.TokenProblem as problem:
-        return link_problem(problem.reason)
+    pledge = links.pledge_for_token(token)
     remember_pledge(pledge, token)
     if not steps.is_editable(pledge):
         return redirect(url_for("intake.confirmation"), code=303)

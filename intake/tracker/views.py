@@ -7,19 +7,12 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import InformationRequest, StatusChange
 from ..pledges import actions, links, status
-from ..web.errors import NO_CACHE_NO_REFERRER, error_page, link_problem
+from ..web.errors import NO_CACHE_NO_REFERRER, error_page
 from ..web.htmx import render
 from .forms import AnswerForm, WithdrawForm
 
 bp = Blueprint("tracker", __name__)
 STOP_POLLING = 286  # htmx stops polling on this status
-
-
-def pledge_or_problem(token):
-    try:
-        return links.pledge_for_token(token), None
-    except links.TokenProblem as problem:
-        return None, link_problem(problem.reason)
 
 
 def public_timeline(pledge):
@@ -50,9 +43,7 @@ def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, code=20
 @bp.get("/track/<token>")
 def track(token):
     """Reading only: mail scanners open links too."""
-    pledge, problem = pledge_or_problem(token)
-    if problem:
-        return problem
+    pledge = links.pledge_for_token(token)
     if pledge.review_state == "draft":
         return redirect(url_for("intake.resume", token=token))
     return render_tracker(token, pledge)
@@ -61,9 +52,7 @@ def track(token):
 @bp.get("/track/<token>/status", endpoint="status")
 def status_panel(token):
     """The status panel, polled by htmx while a change is expected."""
-    pledge, problem = pledge_or_problem(token)
-    if problem:
-        return problem
+    pledge = links.pledge_for_token(token)
     final = status.is_final(pledge.review_state, pledge.implementation_stage)
     response = render("tracker/track.html", "tracker/_status.html",
                       status=STOP_POLLING if final else 200, token=token, pledge=pledge,
@@ -74,9 +63,7 @@ def status_panel(token):
 
 @bp.post("/track/<token>/questions/<int:request_id>")
 def answer(token, request_id):
-    pledge, problem = pledge_or_problem(token)
-    if problem:
-        return problem
+    pledge = links.pledge_for_token(token)
     question = db.session.get(InformationRequest, request_id)
     if question is None or question.pledge_id != pledge.id:
         return error_page(404)
@@ -94,9 +81,7 @@ def answer(token, request_id):
 
 @bp.post("/track/<token>/withdraw")
 def withdraw(token):
-    pledge, problem = pledge_or_problem(token)
-    if problem:
-        return problem
+    pledge = links.pledge_for_token(token)
     form = WithdrawForm()
     if not form.validate():
         return render_tracker(token, pledge, withdraw_form=form, code=422)

@@ -138,7 +138,7 @@ def act(pledge_id, form_name, form_class, action):
     if not form.validate():
         return render_page(pledge, build_forms(pledge, {form_name: form}), code=422)
     try:
-        done = action(pledge, form)
+        done = action(pledge, form, coordinator_actor(current_user))
         db.session.commit()
     except status.TransitionRefused as refused:
         db.session.rollback()
@@ -156,10 +156,10 @@ def act(pledge_id, form_name, form_class, action):
 @bp.post("/pledges/<int:pledge_id>/assign")
 @may_change
 def assign(pledge_id):
-    def action(pledge, form):
+    def action(pledge, form, actor):
         assignee = db.session.get(Coordinator, int(form.assignee.data)) \
             if form.assignee.data else None
-        actions.assign(pledge, assignee, coordinator_actor(current_user))
+        actions.assign(pledge, assignee, actor)
         return _("Assigned to %(name)s.", name=assignee.display_name) if assignee \
             else _("Nobody is assigned now.")
     return act(pledge_id, "assign", AssignForm, action)
@@ -168,9 +168,8 @@ def assign(pledge_id):
 @bp.post("/pledges/<int:pledge_id>/state")
 @may_change
 def change_state(pledge_id):
-    def action(pledge, form):
-        actions.change_review_state(pledge, form.target.data, coordinator_actor(current_user),
-                                           form.message.data)
+    def action(pledge, form, actor):
+        actions.change_review_state(pledge, form.target.data, actor, form.message.data)
         return _("The pledge is now “%(state)s”.", state=status.review_label(form.target.data))
     return act(pledge_id, "state", StateForm, action)
 
@@ -178,8 +177,8 @@ def change_state(pledge_id):
 @bp.post("/pledges/<int:pledge_id>/request-information")
 @may_change
 def request_information(pledge_id):
-    def action(pledge, form):
-        actions.request_information(pledge, form.questions.data, coordinator_actor(current_user))
+    def action(pledge, form, actor):
+        actions.request_information(pledge, form.questions.data, actor)
         return _("Your questions were sent to the city.")
     return act(pledge_id, "information", InformationRequestForm, action)
 
@@ -187,8 +186,8 @@ def request_information(pledge_id):
 @bp.post("/pledges/<int:pledge_id>/notes")
 @may_change
 def add_note(pledge_id):
-    def action(pledge, form):
-        actions.add_note(pledge, form.body.data, coordinator_actor(current_user))
+    def action(pledge, form, actor):
+        actions.add_note(pledge, form.body.data, actor)
         return _("Note added.")
     return act(pledge_id, "note", NoteForm, action)
 
@@ -196,9 +195,8 @@ def add_note(pledge_id):
 @bp.post("/pledges/<int:pledge_id>/stage")
 @may_change
 def change_stage(pledge_id):
-    def action(pledge, form):
-        actions.change_stage(pledge, form.stage.data, form.narrative.data,
-                                    coordinator_actor(current_user))
+    def action(pledge, form, actor):
+        actions.change_stage(pledge, form.stage.data, form.narrative.data, actor)
         return _("The implementation stage is now “%(stage)s”.",
                  stage=status.stage_label(form.stage.data))
     return act(pledge_id, "stage", StageForm, action)
@@ -207,8 +205,8 @@ def change_stage(pledge_id):
 @bp.post("/pledges/<int:pledge_id>/merge")
 @may_change
 def merge(pledge_id):
-    def action(pledge, form):
+    def action(pledge, form, actor):
         original = sent_pledge_or_404(int(form.original.data))
-        actions.merge(pledge, original, coordinator_actor(current_user))
+        actions.merge(pledge, original, actor)
         return _("Merged into %(reference)s.", reference=original.reference)
     return act(pledge_id, "merge", MergeForm, action)

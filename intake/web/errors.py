@@ -56,9 +56,14 @@ def error_page(code):
     return render_template("errors/error.html", code=code, title=ERROR_TITLES[code]), code
 
 
-def register_error_pages(app, csrf_rescuers=()):
+def register_error_pages(app, csrf_rescuers=(), link_problems=()):
     """Every error gets a page in the reader's language. A CSRF failure first asks each rescuer
-    (a function of no arguments) whether it can show the posted answers again instead."""
+    (a function of no arguments) whether it can show the posted answers again instead. Each
+    exception class in link_problems (with a `reason`: "unknown" or "expired") is a private link
+    that did not open."""
+    for problem in link_problems:
+        app.register_error_handler(problem, lambda error: link_problem(error.reason))
+
     for code in ERROR_TITLES:
         app.register_error_handler(
             code, lambda error: error_page(getattr(error, "code", 500) or 500))
