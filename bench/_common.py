@@ -23,8 +23,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from intake import create_app  # noqa: E402
-from intake.extensions import db  # noqa: E402
-from intake.redis_connection import close_redis, get_redis, stop_embedded_server  # noqa: E402
+from intake.extensions import close_redis, db, get_redis, stop_embedded_redis  # noqa: E402
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -127,7 +126,7 @@ def close_redis_and_embedded_server(app):
         return
     import psutil
 
-    stop_embedded_server(server)
+    stop_embedded_redis(server)
     if not pid:  # started by another process: not ours to wait for
         return
     try:

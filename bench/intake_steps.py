@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 # _common first: it puts the project root on sys.path for the imports below.
 from _common import benchmark_app, call_timed, describe_python
 from intake.extensions import db
-from tests.helpers import ANSWERS, CSRF_INPUT, STEP_SLUGS, step_url
+from tests.support.client import ANSWERS, CSRF_INPUT, STEP_SLUGS, step_url
 
 PLEDGES = 200
 WARM_UP_PLEDGES = 10
 TARGET_MS = 15
 TARGET_BYTES = 40 * 1024
-GZIP_LEVEL = 6  # as intake.compress does
+GZIP_LEVEL = 6  # as intake.web.responses.compress does
 FIRST_PAGES = ("/", "/pledge", "/pledge/step/city")
 REVIEW_URL = "/pledge/review"
 BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br"}  # so the app's compression is timed

@@ -1,4 +1,4 @@
-"""Benchmark of the reminder sweep (`intake.reminder_sweep.sweep(now)`), printed (nothing is
+"""Benchmark of the reminder sweep (`intake.reminders.sweep.sweep(now)`), printed (nothing is
 asserted):
 
 (a) the sweep at a moment when 100 pledges are due, among 10,000 and 100,000 stored;
@@ -33,12 +33,11 @@ from _common import (
     describe_python,
     describe_redis,
 )
-from intake import reminders
-from intake.extensions import db
+from intake.extensions import db, get_redis
 from intake.models import OutboxEmail, Pledge
-from intake.notifications import reminder_rules
-from intake.redis_connection import get_redis
-from intake.reminder_sweep import sweep
+from intake.reminders.planning import reminder_rules
+from intake.reminders.rules import ReminderFacts, next_due_at
+from intake.reminders.sweep import sweep
 
 TARGET_SECONDS = 1.0
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)  # the moment every sweep is run at
@@ -86,9 +85,8 @@ def pledge_row(i, due, rules):
     else:
         accepted = NOW - (1 + i % 150) * DAY
         state, last_activity = "accepted", accepted - 10 * DAY
-    facts = reminders.ReminderFacts(pledge_id=i, review_state=state,
-                                    last_activity_at=last_activity, accepted_at=accepted,
-                                    implementation_stage="planning")
+    facts = ReminderFacts(pledge_id=i, review_state=state, last_activity_at=last_activity,
+                          accepted_at=accepted, implementation_stage="planning")
     return {
         "review_state": state,
         "furthest_step": 5 if state != "draft" else 2,
@@ -99,7 +97,7 @@ def pledge_row(i, due, rules):
         "accepted_at": accepted,
         "implementation_stage": "planning",
         "reminders_sent": 0,
-        "next_reminder_at": reminders.next_due_at(facts, rules),
+        "next_reminder_at": next_due_at(facts, rules),
         "city": f"City {i}",
         "focal_name": f"Contact {i}",
         "focal_email": f"contact{i}@city{i}.example",
@@ -206,7 +204,7 @@ def warm_up(app):
 
 
 def sweep_select():
-    """The select that finds what is due (as in intake/reminder_sweep.py); the batches are
+    """The select that finds what is due (as in intake/reminders/sweep.py); the batches are
     then read by primary key."""
     return select(Pledge.id).where(Pledge.next_reminder_at <= NOW)
 

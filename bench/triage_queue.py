@@ -29,11 +29,11 @@ from sqlalchemy import event, insert, text
 
 # _common first: it puts the project root on sys.path for the imports below.
 from _common import benchmark_app, call_timed, database_version, describe_python
-from intake.accounts_model import new_coordinator
+from intake.accounts.coordinators import new_coordinator
+from intake.catalogue.compacts import ACTION_AREAS
+from intake.catalogue.regions import region_of
 from intake.extensions import db
 from intake.models import Coordinator, Pledge, PledgeActionArea
-from intake.reference import ACTION_AREAS
-from intake.regions import region_of
 
 TARGET_MS = 50
 SIZES = (1_000, 10_000, 100_000)  # submitted pledges stored
