@@ -3,14 +3,16 @@ locked out, the admins' account pages, and creating accounts from the command li
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from intake.accounts import commands, sign_in
+from intake.accounts.coordinators import hash_password
 from intake.extensions import db, get_redis
 from intake.models import AuditEntry, Coordinator
+
+from .support.accounts import SignInBrowser
 
 PASSWORD = "correct horse battery staple"
 OTHER_PASSWORD = "a different long passphrase"
@@ -19,49 +21,12 @@ COORDINATOR = "coordinator@mayorsmechanism.example"
 ADMIN = "admin@mayorsmechanism.example"
 UNKNOWN = "nobody@mayorsmechanism.example"
 NOT_RIGHT = "The email address or password is not right."
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-ERROR_SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
-
-
-class Browser:
-    """A coordinator's browser without JavaScript: forms carry the token read from the page."""
-
-    def __init__(self, client):
-        self.client = client
-        self.page = None
-
-    def get(self, url, **kwargs):
-        self.page = self.client.get(url, **kwargs)
-        return self.page
-
-    def post(self, url, data=None, token=True):
-        data = dict(data or {})
-        if token:
-            if self.page is None or b"csrf_token" not in self.page.data:
-                self.get("/login")
-            data["csrf_token"] = unescape(CSRF.search(self.text).group(1))
-        self.page = self.client.post(url, data=data)
-        return self.page
-
-    def sign_in(self, email, password, next_path=None):
-        self.get("/login" + (f"?next={next_path}" if next_path else ""))
-        return self.post("/login", {"email": email, "password": password,
-                                    "next": next_path or ""})
-
-    @property
-    def text(self):
-        return self.page.get_data(as_text=True)
-
-    def problem(self):
-        """What the error summary says (the part of the page that answers an attempt)."""
-        found = ERROR_SUMMARY.search(self.text)
-        return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", found.group(0)))).strip() \
-            if found else None
 
 
 @pytest.fixture
 def browser(app):
-    return Browser(app.test_client())
+    """Someone at the sign-in page, not signed in yet."""
+    return SignInBrowser(app.test_client())
 
 
 @pytest.fixture
@@ -76,7 +41,7 @@ def admin(make_coordinator):
 
 @pytest.fixture
 def admin_browser(app, admin):
-    browser = Browser(app.test_client())
+    browser = SignInBrowser(app.test_client())
     assert browser.sign_in(ADMIN, PASSWORD).status_code == 303
     return browser
 
@@ -275,7 +240,7 @@ def test_repeated_failures_slow_down_the_next_attempts(app, browser, coordinator
 
 def test_ten_failures_lock_the_account_until_an_admin_unlocks_it(app, coordinator, admin,
                                                                  admin_browser):
-    browser = Browser(app.test_client())
+    browser = SignInBrowser(app.test_client())
     locked = fail_until_answered(app, browser, COORDINATOR, 10)
     assert locked.status_code == 429
     assert browser.problem() == (
@@ -315,7 +280,7 @@ def test_a_lock_ends_by_itself_after_the_lock_time(app, browser, coordinator):
 def test_a_lock_and_a_slowdown_read_the_same_for_an_address_without_an_account(
         app, coordinator):
     """Otherwise ten guesses would tell which addresses have an account."""
-    known, unknown = Browser(app.test_client()), Browser(app.test_client())
+    known, unknown = SignInBrowser(app.test_client()), SignInBrowser(app.test_client())
     answers = {COORDINATOR: [], UNKNOWN: []}
     for _ in range(11):
         for browser, email in ((known, COORDINATOR), (unknown, UNKNOWN)):
@@ -335,8 +300,8 @@ def test_a_lock_and_a_slowdown_read_the_same_for_an_address_without_an_account(
 def test_signing_in_still_works_while_redis_is_down(app_factory, make_coordinator):
     """Redis only counts the failures of addresses without an account."""
     make_coordinator(email=COORDINATOR, password=PASSWORD)
-    browser = Browser(app_factory(REDIS_URL="redis://127.0.0.1:1/0",
-                                  HEALTH_TIMEOUT_SECONDS=1).test_client())
+    browser = SignInBrowser(app_factory(REDIS_URL="redis://127.0.0.1:1/0",
+                                        HEALTH_TIMEOUT_SECONDS=1).test_client())
     assert browser.sign_in(UNKNOWN, OTHER_PASSWORD).status_code == 422
     assert browser.problem() == f"There is a problem {NOT_RIGHT}"
     assert browser.sign_in(COORDINATOR, PASSWORD).status_code == 303
@@ -367,7 +332,7 @@ def test_signing_out_when_signed_out_just_goes_home(browser):
 
 
 def test_a_password_reset_ends_the_accounts_sessions(app, coordinator, admin_browser):
-    theirs = Browser(app.test_client())
+    theirs = SignInBrowser(app.test_client())
     theirs.sign_in(COORDINATOR, PASSWORD)
     assert theirs.get("/triage/").status_code == 200
 
@@ -391,12 +356,12 @@ def test_an_admin_resetting_their_own_password_stays_signed_in(app, admin, admin
                                   {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 303
     assert admin_browser.get("/admin/coordinators").status_code == 200
-    assert Browser(app.test_client()).sign_in(ADMIN, NEW_PASSWORD).status_code == 303
+    assert SignInBrowser(app.test_client()).sign_in(ADMIN, NEW_PASSWORD).status_code == 303
 
 
 def test_deactivation_ends_the_accounts_sessions_until_reactivated(app, coordinator,
                                                                    admin_browser):
-    theirs = Browser(app.test_client())
+    theirs = SignInBrowser(app.test_client())
     theirs.sign_in(COORDINATOR, PASSWORD)
 
     admin_browser.get(f"/admin/coordinators/{coordinator.id}")
@@ -454,8 +419,8 @@ def test_an_admin_creates_an_account_that_can_sign_in(app, admin_browser):
     assert entry.actor_label == "Ada Min"
     assert entry.after == {"email": "new.person@uclg.example", "name": "New Person",
                            "role": "partner", "active": True}
-    assert Browser(app.test_client()).sign_in("new.person@uclg.example",
-                                              NEW_PASSWORD).status_code == 303
+    assert SignInBrowser(app.test_client()).sign_in("new.person@uclg.example",
+                                                    NEW_PASSWORD).status_code == 303
 
 
 @pytest.mark.parametrize("changes, anchor, message", [
@@ -539,7 +504,7 @@ ADMIN_PAGES = [("get", "/admin/coordinators"), ("get", "/admin/coordinators/new"
 @pytest.mark.parametrize("role", ["coordinator", "partner"])
 def test_coordinators_and_partners_cannot_open_the_admin_pages(app, make_coordinator, role):
     someone = make_coordinator(email=f"{role}@mmc.example", role=role, password=PASSWORD)
-    browser = Browser(app.test_client())
+    browser = SignInBrowser(app.test_client())
     browser.sign_in(someone.email, PASSWORD)
     for method, path in ADMIN_PAGES:
         path = path.format(id=someone.id)
@@ -583,8 +548,8 @@ def test_the_command_line_creates_an_account_from_a_piped_password(app, runner):
     [entry] = audit(app, "account_created")
     assert (entry.actor_type, entry.actor_label) == ("system", "Command line")
     assert NEW_PASSWORD not in json.dumps(entry.after)
-    assert Browser(app.test_client()).sign_in("lead@mmc.example",
-                                              NEW_PASSWORD).status_code == 303
+    assert SignInBrowser(app.test_client()).sign_in("lead@mmc.example",
+                                                    NEW_PASSWORD).status_code == 303
 
 
 @pytest.mark.parametrize("options, role", [(["--admin"], "admin"),
@@ -626,3 +591,18 @@ def test_the_command_line_explains_what_is_wrong(app, runner, make_coordinator, 
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Coordinator)) == 1
     assert audit(app, "account_created") == []
+
+
+# --- the passwords stored ------------------------------------------------------------------
+
+
+def test_outside_tests_each_account_gets_a_password_hash_of_its_own(app, app_factory):
+    """The tests reuse one scrypt hash per password (TEST_PASSWORD_HASHES); an app that is not
+    testing ignores that setting and salts every hash afresh."""
+    with app.app_context():
+        assert hash_password(NEW_PASSWORD) == hash_password(NEW_PASSWORD)
+    live = app_factory(TESTING=False, TEST_PASSWORD_HASHES={})
+    with live.app_context():
+        first, second = hash_password(NEW_PASSWORD), hash_password(NEW_PASSWORD)
+    assert first.startswith("scrypt:") and second.startswith("scrypt:") and first != second
+    assert live.config["TEST_PASSWORD_HASHES"] == {}

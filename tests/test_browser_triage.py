@@ -10,15 +10,15 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Pledge
 
-from .support.chromium import TIMEOUT_MS, browser, live_server  # noqa: F401  (fixtures)
+from .support.chromium import TIMEOUT_MS
 from .support.client import ContactBrowser, drain_queue
 
 PASSWORD = "correct horse battery staple"
 CONTACT = "ana.souza@prefeitura.example"
 
 
-def new_page(browser, base_url, javascript=True):
-    context = browser.get().new_context(java_script_enabled=javascript, base_url=base_url)
+def new_page(chromium, base_url, javascript=True):
+    context = chromium.get().new_context(java_script_enabled=javascript, base_url=base_url)
     context.set_default_timeout(TIMEOUT_MS)
     return context, context.new_page()
 
@@ -37,10 +37,10 @@ def send_two_pledges(app):
 @pytest.mark.parametrize("javascript", [True, False], ids=["with_javascript",
                                                             "without_javascript"])
 def test_a_coordinator_asks_the_city_a_question_and_accepts_once_answered(
-        app, browser, live_server, make_coordinator, mailbox, javascript):
+        app, chromium, live_server, make_coordinator, mailbox, javascript):
     send_two_pledges(app)
     make_coordinator(email="maria@uclg.example", name="Maria", password=PASSWORD)
-    context, page = new_page(browser, live_server, javascript)
+    context, page = new_page(chromium, live_server, javascript)
     try:
         page.goto("/triage/")
         expect(page).to_have_url(re.compile(r"/login"))
@@ -69,7 +69,7 @@ def test_a_coordinator_asks_the_city_a_question_and_accepts_once_answered(
     text = asked.get_body(preferencelist=("plain",)).get_content()
     link = re.search(r"http://127\.0\.0\.1:\d+/track/\S+", text).group(0)
 
-    city_context, city = new_page(browser, live_server, javascript)
+    city_context, city = new_page(chromium, live_server, javascript)
     try:
         city.goto(link)
         expect(city.locator("blockquote").first).to_contain_text("Which districts")
@@ -79,7 +79,7 @@ def test_a_coordinator_asks_the_city_a_question_and_accepts_once_answered(
     finally:
         city_context.close()
 
-    context, page = new_page(browser, live_server, javascript)
+    context, page = new_page(chromium, live_server, javascript)
     try:
         page.goto("/login")
         page.fill("#email", "maria@uclg.example")

@@ -116,7 +116,7 @@ def test_the_retry_gives_up_after_the_last_attempt(app, mailbox):
 KILLABLE_SENDER = """
 import sys
 sys.path.insert(0, {root!r})
-from tests.conftest import make_app
+from tests.support.apps import make_app
 from intake.worker import send_email
 app = make_app({database!r}, {instance!r}, MAIL_PORT={port}, MAIL_TIMEOUT_SECONDS=60)
 with app.app_context():

@@ -1,6 +1,6 @@
+"""Contacts write in English, French or Spanish: the language can be switched and is kept."""
 import re
 
-"""Contacts write in English, French or Spanish: the language can be switched and is kept."""
 from .support.client import ContactBrowser, step_url
 
 
@@ -57,4 +57,5 @@ def test_the_focal_points_language_defaults_to_the_page_language(app):
     contact.get("/pledge")
     contact.post("/language", {"language": "es", "next": "/pledge"})
     contact.get(step_url("city"))
-    assert re.search(r'<input checked id="language-\d" name="language"[^>]*value="es">', contact.text)
+    assert re.search(r'<input checked id="language-\d" name="language"[^>]*value="es">',
+                     contact.text)

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from intake.extensions import db
 
-from .conftest import make_app
+from .support.apps import make_app
 
 
 def table_names():

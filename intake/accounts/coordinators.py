@@ -2,6 +2,7 @@
 through Werkzeug)."""
 import secrets
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +24,16 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def hash_password(password):
-    return generate_password_hash(password, method="scrypt")
+    """A new scrypt hash (and salt). Under test only, TEST_PASSWORD_HASHES may hold a dict in
+    which each distinct password is hashed once (still with scrypt) and then reused: a test run
+    creates hundreds of accounts with a few passwords. Ignored unless the app is testing."""
+    reused = (current_app.config.get("TEST_PASSWORD_HASHES")
+              if has_app_context() and current_app.testing else None)
+    if reused is None:
+        return generate_password_hash(password, method="scrypt")
+    if password not in reused:
+        reused[password] = generate_password_hash(password, method="scrypt")
+    return reused[password]
 
 
 def new_coordinator(email, password, role="coordinator", name=""):

@@ -1,5 +1,6 @@
-"""Fixtures and helpers for the browser tests: Debian's Chromium driven by Playwright, the app
-served on loopback by a real HTTP server, and a city contact's way of filling each step."""
+"""Fixtures and helpers for the browser tests: Debian's Chromium driven by Playwright (the
+`chromium` fixture), the app served on loopback by a real HTTP server (`live_server`), and a
+city contact's way of filling each step (`contact_factory`)."""
 import os
 import threading
 
@@ -72,7 +73,7 @@ class SharedChromium:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     """One Chromium for the whole module; every test opens its own context (fresh cookies)."""
     shared = SharedChromium()
     yield shared
@@ -96,10 +97,10 @@ def live_server(app):
 class Contact:
     """A city contact in one browser context, with or without JavaScript."""
 
-    def __init__(self, browser, base_url, javascript=True):
+    def __init__(self, chromium, base_url, javascript=True):
         self.base_url = base_url
         self.javascript = javascript
-        self.context = browser.get().new_context(java_script_enabled=javascript, base_url=base_url)
+        self.context = chromium.get().new_context(java_script_enabled=javascript, base_url=base_url)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.requests = []  # (method, url, resource type) of everything the browser asks for
         self.context.on("request", lambda request: self.requests.append(
@@ -218,11 +219,12 @@ class Contact:
 
 
 @pytest.fixture
-def contact_factory(browser, live_server):
+def contact_factory(chromium, live_server):
+    """City contacts in their own browser contexts, on the test's app served for real."""
     contacts = []
 
     def open_contact(javascript=True):
-        contact = Contact(browser, live_server, javascript=javascript)
+        contact = Contact(chromium, live_server, javascript=javascript)
         contacts.append(contact)
         return contact
 

@@ -1,10 +1,14 @@
-"""A city contact's browser without JavaScript: it reads the security token from each page,
-the way a real form post carries it."""
-import re
-from html import unescape
+"""A city contact's browser without JavaScript, the answers it gives, and the `contact`
+fixture; running the queued jobs and reading the outbox as a test sees them."""
+import pytest
+from rq import SimpleWorker
+from sqlalchemy import select
 
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                        r'name="csrf_token" value="([^"]+)"')
+from intake.email.enqueue import email_queue
+from intake.extensions import db, get_redis
+from intake.models import OutboxEmail
+
+from .browser import Browser
 
 CITY_ANSWERS = {
     "city": "São Paulo",
@@ -48,25 +52,10 @@ def step_url(slug):
     return f"/pledge/step/{slug}"
 
 
-class ContactBrowser:
-    def __init__(self, client):
-        self.client = client
-        self.page = None
+class ContactBrowser(Browser):
+    """A city contact filling in the pledge form."""
 
-    def get(self, url, **kwargs):
-        self.page = self.client.get(url, **kwargs)
-        return self.page
-
-    def csrf_token(self):
-        if self.page is None or b"csrf_token" not in self.page.data:
-            self.get("/pledge")
-        match = CSRF_INPUT.search(self.page.get_data(as_text=True))
-        return unescape(match.group(1) or match.group(2))
-
-    def post(self, url, data, headers=None, follow=False):
-        data = {**data, "csrf_token": self.csrf_token()}
-        self.page = self.client.post(url, data=data, headers=headers, follow_redirects=follow)
-        return self.page
+    token_page = "/pledge"
 
     def answer(self, slug, changes=None, action="continue", **kwargs):
         """Open a step, then send its answers (the valid ones, with any changes)."""
@@ -89,29 +78,30 @@ class ContactBrowser:
             data["consent_publish"] = "y"
         return self.post("/pledge/review", data)
 
-    @property
-    def text(self):
-        return self.page.get_data(as_text=True)
+
+@pytest.fixture
+def contact(client):
+    """A city contact in a browser without JavaScript."""
+    return ContactBrowser(client)
+
+
+class BurstWorker(SimpleWorker):
+    """RQ's SimpleWorker, minus the pub/sub channel on which RQ's own commands (stop a job,
+    shut down) reach a worker: nobody sends one to a test's worker, and stopping its listener
+    thread waits up to a second whenever the thread went back to waiting for the next one."""
+
+    def subscribe(self):
+        pass
 
 
 def drain_queue(app):
     """Run the queued jobs the way the worker does, with RQ's SimpleWorker in burst mode."""
-    from rq import SimpleWorker
-
-    from intake.email.enqueue import email_queue
-    from intake.extensions import get_redis
-
     with app.app_context():
-        worker = SimpleWorker([email_queue()], connection=get_redis())
+        worker = BurstWorker([email_queue()], connection=get_redis())
         worker.work(burst=True, logging_level="WARNING")
 
 
 def outbox_rows(app, **filters):
-    from sqlalchemy import select
-
-    from intake.extensions import db
-    from intake.models import OutboxEmail
-
     with app.app_context():
         query = select(OutboxEmail).filter_by(**filters).order_by(OutboxEmail.id)
         rows = db.session.scalars(query).all()

@@ -1,10 +1,12 @@
 """A real SMTP server on loopback (aiosmtpd) whose answers a test can script: accept, refuse
-for a while (451), refuse for good (550), or say nothing at all."""
+for a while (451), refuse for good (550), or say nothing at all; one for the run, its mailbox
+emptied for each test that asks for it."""
 import asyncio
 import socket
 import time
 from email import message_from_bytes, policy
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -71,3 +73,15 @@ class SmtpServer:
         for session in self.mailbox.sessions:
             self.controller.loop.call_soon_threadsafe(session.transport.close)
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.mailbox.reset()
+    return smtp_server.mailbox

