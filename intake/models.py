@@ -54,6 +54,9 @@ class Pledge(db.Model):
     focal_email: Mapped[str | None] = mapped_column(String(254), index=True)
     focal_phone: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # When the focal point's data was erased (on request, or a forgotten draft's by the
+    # retention sweep: intake/privacy); the focal_* fields are then empty.
+    contact_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # Step 3: the pledge itself
     title: Mapped[str | None] = mapped_column(String(200))
@@ -313,7 +316,8 @@ class Note(db.Model):
 
 class AuditEntry(db.Model):
     """Who changed what, when, from what to what. Written in the same transaction as the change;
-    the app has no way to edit or delete it."""
+    the app has no way to edit or delete it, except that erasing a contact (intake/privacy)
+    scrubs their identifiers out of before and after."""
 
     __tablename__ = "audit_entry"
 

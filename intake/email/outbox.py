@@ -3,6 +3,7 @@
 After that transaction commits, a job is enqueued by the row's id. Redis only carries hints:
 if the enqueue fails, the dispatcher finds the row still pending and enqueues it again.
 """
+import hashlib
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -21,13 +22,27 @@ def normalise_address(address):
     return (address or "").strip().lower()
 
 
+def address_digest(address):
+    """The SHA-256 of a normalised address: recognises an address typed again, never tells it."""
+    return hashlib.sha256(normalise_address(address).encode("utf-8")).hexdigest()
+
+
+def digest_key(address):
+    """How a suppression outlives the erasure of its address (intake/privacy): by digest."""
+    return "sha256:" + address_digest(address)
+
+
+def suppression_keys(address):
+    return [normalise_address(address), digest_key(address)]
+
+
 def is_suppressed(address, kind):
     scopes = ["all", "reminders"] if is_reminder(kind) else ["all"]
     return db.session.scalar(
         select(EmailSuppression.email).where(
-            EmailSuppression.email == normalise_address(address),
+            EmailSuppression.email.in_(suppression_keys(address)),
             EmailSuppression.scope.in_(scopes),
-        )
+        ).limit(1)
     ) is not None
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import utcnow
-from ..email.outbox import normalise_address, queue_email
+from ..email.outbox import normalise_address, queue_email, suppression_keys
 from ..extensions import db
 from ..models import EmailSuppression, InformationRequest, OutboxEmail, Pledge
 from .planning import reminder_facts, reminder_rules
@@ -113,8 +113,10 @@ def _open_request_times(pledge_ids):
 
 
 def _opted_out(addresses):
+    """The addresses that must not be reminded, held in clear or (once erased) by digest."""
     if not addresses:
         return set()
-    return set(db.session.scalars(select(EmailSuppression.email).where(
-        EmailSuppression.email.in_(addresses),
-        EmailSuppression.scope.in_(["all", "reminders"]))))
+    by_key = {key: address for address in addresses for key in suppression_keys(address)}
+    return {by_key[key] for key in db.session.scalars(select(EmailSuppression.email).where(
+        EmailSuppression.email.in_(list(by_key)),
+        EmailSuppression.scope.in_(["all", "reminders"])))}
