@@ -10,6 +10,7 @@ from .email import outbox
 from .email import pages as email_pages
 from .pledge_form import views as pledge_form_views
 from .pledges.links import TokenProblem
+from .privacy import views as privacy_views
 from .tracker import views as tracker_views
 from .triage import bp as triage_bp
 from .web import views as public_views
@@ -49,7 +50,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
-                      triage_bp, accounts_views.bp):
+                      triage_bp, accounts_views.bp, privacy_views.bp):
         app.register_blueprint(blueprint)
 
 
