@@ -84,6 +84,8 @@ def from_environment(instance_path):
         # than" and lists that many, in order (counting every match of a common word is what
         # would make a search slow).
         "TRIAGE_SEARCH_COUNT_LIMIT": max(1, int(env.get("TRIAGE_SEARCH_COUNT_LIMIT") or 1000)),
+        # A draft untouched this many days loses its contact data (0: never, by this sweep).
+        "RETENTION_DRAFT_DAYS": max(0, int(env.get("RETENTION_DRAFT_DAYS") or 180)),
     }
 
 
@@ -113,6 +115,8 @@ DEFAULTS = {
     "DISPATCH_INTERVAL_SECONDS": 60,
     "SWEEP_INTERVAL_SECONDS": 15 * 60,
     "DIGEST_CRON": "0 7 * * *",
+    "RETENTION_CRON": "30 3 * * *",  # the retention sweep, once a night
+    "RETENTION_JOB_BUDGET_SECONDS": 30,  # then the job stops between batches (below its timeout)
     # Coordinators
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
     "LOGIN_SLOWDOWN_AFTER": 3,  # failed sign-ins before each attempt must wait

@@ -2,6 +2,7 @@
 and owns its transaction: the domain functions it calls change rows, the job commits."""
 import smtplib
 import socket
+import time
 from datetime import timedelta
 from functools import wraps
 
@@ -13,6 +14,7 @@ from .clock import utcnow
 from .email import events, message, outbox, smtp
 from .email.enqueue import email_queue, enqueue_send
 from .extensions import db
+from .privacy import retention
 from .reminders.sweep import sweep
 
 
@@ -118,3 +120,27 @@ def send_coordinator_digest():
     queued = events.queue_coordinator_digest(utcnow())
     db.session.commit()
     return queued
+
+
+@fresh_session
+def sweep_retention():
+    """Erase the contact data of forgotten drafts and delete expired private links. Emails
+    wait behind a job: past its time budget it stops between batches (the next run goes on)."""
+    return run_retention(utcnow(), current_app.config["RETENTION_JOB_BUDGET_SECONDS"])
+
+
+def run_retention(now, budget_seconds=None):
+    """The retention sweep at `now`, one commit per batch of drafts: (drafts, tokens)."""
+    rules = retention.retention_rules()
+    started = time.monotonic()
+    drafts = 0
+    while True:
+        erased = retention.erase_stale_drafts(now, rules)
+        db.session.commit()
+        drafts += erased
+        if erased < retention.BATCH or (
+                budget_seconds is not None and time.monotonic() - started > budget_seconds):
+            break
+    tokens = retention.delete_expired_tokens(now)
+    db.session.commit()
+    return drafts, tokens

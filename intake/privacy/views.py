@@ -16,9 +16,11 @@ from ..extensions import db
 from ..pledges.audit import coordinator_actor
 from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
 from . import contacts
+from .commands import privacy_cli
 from .forms import ContactForm, EraseForm
 
-bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
+bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy", cli_group=None)
+bp.cli.add_command(privacy_cli)
 
 RECORD_KINDS = {
     "pledge": _l("Pledges"),
