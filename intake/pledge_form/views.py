@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
 
 from ..catalogue import countries
 from ..clock import utcnow
@@ -19,7 +20,14 @@ from ..email import events
 from ..extensions import db
 from ..models import Pledge
 from ..pledges import links, steps, submission
-from ..pledges.answers import answers_for_form, save_step
+from ..pledges.answers import (
+    answers_as_typed,
+    answers_for_form,
+    anything_typed,
+    keep_step_for_later,
+    save_step,
+    typed_answers,
+)
 from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
@@ -87,13 +95,19 @@ def render_step(step, pledge, form, status=200, problem=None, push=False, return
         form=form,
         problem=problem,
         return_to=return_to,
+        incomplete=step in steps.incomplete_steps(pledge),
         **error_summary(form),
     )
 
 
 def form_for_get(step, pledge):
-    """The step's form filled from what was saved; never from the request, which during an
-    htmx post holds the previous step's answers."""
+    """The step's form filled from what was saved (a step kept for later: exactly as typed,
+    its problems shown once it is sent again); never from the request, which during an htmx
+    post holds the previous step's answers."""
+    typed = typed_answers(step.slug, pledge)
+    if typed is not None:
+        return STEP_FORMS[step.slug](formdata=MultiDict(
+            [(name, value) for name, values in typed.items() for value in values]))
     return STEP_FORMS[step.slug](formdata=None,
                                  data=answers_for_form(step.slug, pledge, current_language()))
 
@@ -156,15 +170,30 @@ def step(slug):
     action = request.form.get("action", "continue")
     if slug == "city" and change_rows(form, action):
         return render_step(step, pledge, form, return_to=return_to)
-    if not form.validate():
+    complete = form.validate()
+    if action == "save_exit":
+        return save_for_later(step, pledge, form, complete, return_to)
+    if not complete:
         return render_step(step, pledge, form, status=422, return_to=return_to)
     return save_and_go_on(step, pledge, form, action, return_to)
 
 
-def save_and_go_on(step, pledge, form, action, return_to):
+def save_for_later(step, pledge, form, complete, return_to):
+    """"Save and come back later" keeps what was typed, complete or not, then shows the
+    private link. Only a page with nothing typed on it starts no pledge."""
+    if pledge is None and not anything_typed(answers_as_typed(form)):
+        form = STEP_FORMS[step.slug](formdata=None,
+                                     data=answers_for_form(step.slug, None, current_language()))
+        problem = _("There is nothing to save yet: answer at least one question first.")
+        return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
+    save = save_step if complete else keep_step_for_later
+    return save_and_go_on(step, pledge, form, "save_exit", return_to, save=save)
+
+
+def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
     try:
-        saved, raw_token = save_step(step, form, pledge, current_language(),
-                                     current_app.config["RESUME_TOKEN_LIFETIME"])
+        saved, raw_token = save(step, form, pledge, current_language(),
+                                current_app.config["RESUME_TOKEN_LIFETIME"])
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -177,8 +206,14 @@ def save_and_go_on(step, pledge, form, action, return_to):
     if action == "save_exit":
         return redirect_after_post(url_for("intake.saved"))
     if return_to == "review" and steps.can_open_step(saved, steps.CHECK_ANSWERS_STEP.number):
-        return go_to(steps.CHECK_ANSWERS_STEP, saved)
-    return go_to(steps.step_by_number(step.number + 1), saved)
+        following = steps.CHECK_ANSWERS_STEP
+    else:
+        following = steps.step_by_number(step.number + 1)
+    incomplete = steps.incomplete_steps(saved)
+    if following is steps.CHECK_ANSWERS_STEP and incomplete:
+        flash(_("Some answers are missing. Please complete this step."))
+        following = incomplete[0]
+    return go_to(following, saved)
 
 
 @bp.get("/pledge/saved")
@@ -194,6 +229,7 @@ def saved():
         link=resume_url(raw_token) if raw_token else None,
         next_step=next_step,
         next_step_url=step_url(next_step),
+        incomplete_steps=steps.incomplete_steps(pledge),
         lifetime_days=current_app.config["RESUME_TOKEN_LIFETIME"].days,
     )
 
@@ -233,6 +269,10 @@ def review():
         return redirect(url_for("intake.confirmation"))
     if not steps.can_open_step(pledge, steps.CHECK_ANSWERS_STEP.number):
         return out_of_order()
+    incomplete = steps.incomplete_steps(pledge)
+    if incomplete:  # kept for later before it was complete: its answers are not checked yet
+        flash(_("Some answers are missing. Please complete this step."))
+        return redirect_after_post(step_url(incomplete[0]))
     if request.method == "GET":
         return render_check_answers(pledge, CheckAnswersForm(formdata=None))
     form = CheckAnswersForm()

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import ReferenceCounter
 from ..reminders.planning import contact_acted
 from . import actions
-from .steps import step_by_number
+from .steps import incomplete_steps, step_by_number
 
 
 class MissingAnswers(Exception):
@@ -21,14 +21,17 @@ class MissingAnswers(Exception):
 
 
 def missing_answers(pledge):
-    """Steps whose required answers are absent: submission is refused until they are given."""
+    """Steps whose required answers are absent, or which were kept for later before their
+    answers were complete: submission is refused until they are given and checked."""
     required = {
         1: [pledge.city, pledge.country_code, pledge.leader_name, pledge.focal_name,
             pledge.focal_email],
         2: [pledge.action_areas],
         3: [pledge.title, pledge.summary, pledge.commitment, pledge.start_date],
     }
-    return [step_by_number(n) for n, answers in required.items() if not all(answers)]
+    missing = {n for n, answers in required.items() if not all(answers)}
+    missing |= {step.number for step in incomplete_steps(pledge)}
+    return [step_by_number(n) for n in sorted(missing)]
 
 
 def next_reference_number(year):
