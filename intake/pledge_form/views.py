@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from ..catalogue import countries
@@ -59,6 +60,13 @@ def step_url(step):
     if step is steps.CHECK_ANSWERS_STEP:
         return url_for("intake.review")
     return url_for("intake.step", slug=step.slug)
+
+
+def already_sent():
+    """A page of a pledge that was sent meanwhile (a second click on "Send", another tab):
+    its confirmation. A post gets it the way posts are answered (htmx: a client redirect)."""
+    url = url_for("intake.confirmation")
+    return redirect_after_post(url) if request.method == "POST" else redirect(url)
 
 
 def out_of_order():
@@ -157,7 +165,7 @@ def step(slug):
         abort(404)
     pledge = current_pledge()
     if pledge is not None and not steps.is_editable(pledge):
-        return redirect(url_for("intake.confirmation"))
+        return already_sent()
     if not steps.can_open_step(pledge, step.number):
         return out_of_order()
     return_to = "review" if request.values.get("return") == "review" else None
@@ -190,17 +198,37 @@ def save_for_later(step, pledge, form, complete, return_to):
     return save_and_go_on(step, pledge, form, "save_exit", return_to, save=save)
 
 
+def commit_step(step, pledge, form, save):
+    """Save the step and commit: (pledge, raw token or None), or None when the pledge was sent
+    meanwhile. A save that lost a race with another save of the same draft (a double click,
+    another tab) is made again on the draft as it is now: the outcome of coming second."""
+    lifetime = current_app.config["RESUME_TOKEN_LIFETIME"]
+    try:
+        result = save(step, form, pledge, current_language(), lifetime)
+        db.session.commit()
+        return result
+    except StaleDataError:
+        db.session.rollback()
+    pledge = current_pledge()
+    if not steps.is_editable(pledge):
+        return None
+    result = save(step, form, pledge, current_language(), lifetime)
+    db.session.commit()
+    return result
+
+
 def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
     try:
-        saved, raw_token = save(step, form, pledge, current_language(),
-                                current_app.config["RESUME_TOKEN_LIFETIME"])
-        db.session.commit()
+        committed = commit_step(step, pledge, form, save)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Could not save step %s", step.slug)
         problem = _("We could not save your answers just now. Nothing you typed is lost: "
                     "please try again in a moment.")
         return render_step(step, pledge, form, status=503, problem=problem, return_to=return_to)
+    if committed is None:
+        return already_sent()
+    saved, raw_token = committed
     if raw_token is not None:
         remember_pledge(saved, raw_token)
     if action == "save_exit":
@@ -266,7 +294,7 @@ def review():
     """Step 5: check your answers, agree, and send the pledge."""
     pledge = current_pledge()
     if pledge is not None and not steps.is_editable(pledge):
-        return redirect(url_for("intake.confirmation"))
+        return already_sent()
     if not steps.can_open_step(pledge, steps.CHECK_ANSWERS_STEP.number):
         return out_of_order()
     incomplete = steps.incomplete_steps(pledge)
@@ -281,11 +309,19 @@ def review():
     try:
         submission.submit(pledge, form.consent_contact.data, form.consent_publish.data,
                           current_app.config["REFERENCE_PREFIX"])
+        db.session.commit()
     except submission.MissingAnswers as missing:
         db.session.rollback()
         flash(_("Some answers are missing. Please complete this step."))
         return redirect_after_post(step_url(missing.steps[0]))
-    db.session.commit()
+    except (submission.ChangedMeanwhile, StaleDataError):
+        db.session.rollback()
+        pledge = current_pledge()
+        if not steps.is_editable(pledge):  # the first click sent it: this one confirms it
+            return already_sent()
+        flash(_("Your answers changed while you were sending them. Check them, then send "
+                "the pledge again."))
+        return redirect_after_post(url_for("intake.review"))
     return redirect_after_post(url_for("intake.confirmation"))
 
 

@@ -2,6 +2,7 @@
 first history entry, its emails and its reminders, in the caller's transaction."""
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import utcnow
 from ..email import events
@@ -10,6 +11,11 @@ from ..models import ReferenceCounter
 from ..reminders.planning import contact_acted
 from . import actions
 from .steps import incomplete_steps, step_by_number
+
+
+class ChangedMeanwhile(Exception):
+    """The pledge changed while it was being sent: sent by a second click on "Send", or saved
+    from another tab. The caller rolls back and looks at the pledge as it is now."""
 
 
 class MissingAnswers(Exception):
@@ -66,12 +72,24 @@ def assign_reference(pledge, prefix, now=None):
     return pledge.reference
 
 
+def claim_for_sending(pledge):
+    """The pledge leaves the draft state first, on its own: the update checks the pledge's
+    version, so of two sends at once (a double click) the second waits for the first's row,
+    finds it changed and gets ChangedMeanwhile, before it takes a reference number."""
+    pledge.review_state = "submitted"
+    try:
+        db.session.flush()
+    except StaleDataError as stale:
+        raise ChangedMeanwhile() from stale
+
+
 def submit(pledge, consent_contact, consent_publish, prefix, now=None):
     """Send the pledge to the coordinators, or MissingAnswers. Returns its reference."""
     now = now or utcnow()
     missing = missing_answers(pledge)
     if missing:
         raise MissingAnswers(missing)
+    claim_for_sending(pledge)
     pledge.consent_contact = consent_contact
     pledge.consent_publish = consent_publish
     reference = assign_reference(pledge, prefix, now)
