@@ -42,6 +42,10 @@ class Pledge(db.Model):
     reminder_last_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                              index=True)
+    # Steps kept with "Save and come back later" before their answers were complete: each
+    # step's answers exactly as typed ({step slug: {field name: [values]}}), shown again on
+    # return. A step leaves it once its answers pass their checks (pledges/answers.py).
+    incomplete_steps: Mapped[dict | None] = mapped_column(JSON)
 
     # Step 1: city and contact
     city: Mapped[str | None] = mapped_column(String(120))

@@ -30,6 +30,7 @@ from ..web.fields import (
     long_text,
     options,
     required,
+    single_line,
     text,
 )
 
@@ -143,10 +144,12 @@ class PledgeStepForm(FlaskForm):
     target_groups_other = text(_l("Other groups (optional)"), 200, Optional())
     start_date = DateField(
         _l("Start date"),
-        validators=[InputRequired(message=_l("Enter the start date as a real date."))],
+        validators=[InputRequired(message=_l("Enter the start date as a real date.")),
+                    single_line],
         format="%Y-%m-%d",
     )
-    end_date = DateField(_l("End date"), validators=[Optional()], format="%Y-%m-%d")
+    end_date = DateField(_l("End date"), validators=[Optional(), single_line],
+                         format="%Y-%m-%d")
     ongoing = BooleanField(_l("There is no end date: the commitment is ongoing"))
     expected_results = long_text(
         _l("Expected results"), 5000, required(_l("Describe the results you expect."))
@@ -158,8 +161,8 @@ class PledgeStepForm(FlaskForm):
     )
     budget_amount = DecimalField(
         _l("Budget (optional)"), places=2,
-        validators=[Optional(), NumberRange(min=0, max=10**13,
-                                            message=_l("Enter an amount of zero or more."))],
+        validators=[Optional(), single_line,
+                    NumberRange(min=0, max=10**13, message=_l("Enter an amount of zero or more."))],
         description=_l("Digits only, with a dot for decimals, for example 250000 or 1250.50"),
     )
     budget_currency = long_select(_l("Currency"))

@@ -12,6 +12,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from ..catalogue import countries
 from ..clock import utcnow
@@ -19,7 +21,14 @@ from ..email import events
 from ..extensions import db
 from ..models import Pledge
 from ..pledges import links, steps, submission
-from ..pledges.answers import answers_for_form, save_step
+from ..pledges.answers import (
+    answers_as_typed,
+    answers_for_form,
+    anything_typed,
+    keep_step_for_later,
+    save_step,
+    typed_answers,
+)
 from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
@@ -51,6 +60,13 @@ def step_url(step):
     if step is steps.CHECK_ANSWERS_STEP:
         return url_for("intake.review")
     return url_for("intake.step", slug=step.slug)
+
+
+def already_sent():
+    """A page of a pledge that was sent meanwhile (a second click on "Send", another tab):
+    its confirmation. A post gets it the way posts are answered (htmx: a client redirect)."""
+    url = url_for("intake.confirmation")
+    return redirect_after_post(url) if request.method == "POST" else redirect(url)
 
 
 def out_of_order():
@@ -87,13 +103,19 @@ def render_step(step, pledge, form, status=200, problem=None, push=False, return
         form=form,
         problem=problem,
         return_to=return_to,
+        incomplete=step in steps.incomplete_steps(pledge),
         **error_summary(form),
     )
 
 
 def form_for_get(step, pledge):
-    """The step's form filled from what was saved; never from the request, which during an
-    htmx post holds the previous step's answers."""
+    """The step's form filled from what was saved (a step kept for later: exactly as typed,
+    its problems shown once it is sent again); never from the request, which during an htmx
+    post holds the previous step's answers."""
+    typed = typed_answers(step.slug, pledge)
+    if typed is not None:
+        return STEP_FORMS[step.slug](formdata=MultiDict(
+            [(name, value) for name, values in typed.items() for value in values]))
     return STEP_FORMS[step.slug](formdata=None,
                                  data=answers_for_form(step.slug, pledge, current_language()))
 
@@ -143,7 +165,7 @@ def step(slug):
         abort(404)
     pledge = current_pledge()
     if pledge is not None and not steps.is_editable(pledge):
-        return redirect(url_for("intake.confirmation"))
+        return already_sent()
     if not steps.can_open_step(pledge, step.number):
         return out_of_order()
     return_to = "review" if request.values.get("return") == "review" else None
@@ -156,29 +178,70 @@ def step(slug):
     action = request.form.get("action", "continue")
     if slug == "city" and change_rows(form, action):
         return render_step(step, pledge, form, return_to=return_to)
-    if not form.validate():
+    complete = form.validate()
+    if action == "save_exit":
+        return save_for_later(step, pledge, form, complete, return_to)
+    if not complete:
         return render_step(step, pledge, form, status=422, return_to=return_to)
     return save_and_go_on(step, pledge, form, action, return_to)
 
 
-def save_and_go_on(step, pledge, form, action, return_to):
+def save_for_later(step, pledge, form, complete, return_to):
+    """"Save and come back later" keeps what was typed, complete or not, then shows the
+    private link. Only a page with nothing typed on it starts no pledge."""
+    if pledge is None and not anything_typed(answers_as_typed(form)):
+        form = STEP_FORMS[step.slug](formdata=None,
+                                     data=answers_for_form(step.slug, None, current_language()))
+        problem = _("There is nothing to save yet: answer at least one question first.")
+        return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
+    save = save_step if complete else keep_step_for_later
+    return save_and_go_on(step, pledge, form, "save_exit", return_to, save=save)
+
+
+def commit_step(step, pledge, form, save):
+    """Save the step and commit: (pledge, raw token or None), or None when the pledge was sent
+    meanwhile. A save that lost a race with another save of the same draft (a double click,
+    another tab) is made again on the draft as it is now: the outcome of coming second."""
+    lifetime = current_app.config["RESUME_TOKEN_LIFETIME"]
     try:
-        saved, raw_token = save_step(step, form, pledge, current_language(),
-                                     current_app.config["RESUME_TOKEN_LIFETIME"])
+        result = save(step, form, pledge, current_language(), lifetime)
         db.session.commit()
+        return result
+    except StaleDataError:
+        db.session.rollback()
+    pledge = current_pledge()
+    if not steps.is_editable(pledge):
+        return None
+    result = save(step, form, pledge, current_language(), lifetime)
+    db.session.commit()
+    return result
+
+
+def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
+    try:
+        committed = commit_step(step, pledge, form, save)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Could not save step %s", step.slug)
         problem = _("We could not save your answers just now. Nothing you typed is lost: "
                     "please try again in a moment.")
         return render_step(step, pledge, form, status=503, problem=problem, return_to=return_to)
+    if committed is None:
+        return already_sent()
+    saved, raw_token = committed
     if raw_token is not None:
         remember_pledge(saved, raw_token)
     if action == "save_exit":
         return redirect_after_post(url_for("intake.saved"))
     if return_to == "review" and steps.can_open_step(saved, steps.CHECK_ANSWERS_STEP.number):
-        return go_to(steps.CHECK_ANSWERS_STEP, saved)
-    return go_to(steps.step_by_number(step.number + 1), saved)
+        following = steps.CHECK_ANSWERS_STEP
+    else:
+        following = steps.step_by_number(step.number + 1)
+    incomplete = steps.incomplete_steps(saved)
+    if following is steps.CHECK_ANSWERS_STEP and incomplete:
+        flash(_("Some answers are missing. Please complete this step."))
+        following = incomplete[0]
+    return go_to(following, saved)
 
 
 @bp.get("/pledge/saved")
@@ -194,6 +257,7 @@ def saved():
         link=resume_url(raw_token) if raw_token else None,
         next_step=next_step,
         next_step_url=step_url(next_step),
+        incomplete_steps=steps.incomplete_steps(pledge),
         lifetime_days=current_app.config["RESUME_TOKEN_LIFETIME"].days,
     )
 
@@ -230,9 +294,13 @@ def review():
     """Step 5: check your answers, agree, and send the pledge."""
     pledge = current_pledge()
     if pledge is not None and not steps.is_editable(pledge):
-        return redirect(url_for("intake.confirmation"))
+        return already_sent()
     if not steps.can_open_step(pledge, steps.CHECK_ANSWERS_STEP.number):
         return out_of_order()
+    incomplete = steps.incomplete_steps(pledge)
+    if incomplete:  # kept for later before it was complete: its answers are not checked yet
+        flash(_("Some answers are missing. Please complete this step."))
+        return redirect_after_post(step_url(incomplete[0]))
     if request.method == "GET":
         return render_check_answers(pledge, CheckAnswersForm(formdata=None))
     form = CheckAnswersForm()
@@ -241,11 +309,19 @@ def review():
     try:
         submission.submit(pledge, form.consent_contact.data, form.consent_publish.data,
                           current_app.config["REFERENCE_PREFIX"])
+        db.session.commit()
     except submission.MissingAnswers as missing:
         db.session.rollback()
         flash(_("Some answers are missing. Please complete this step."))
         return redirect_after_post(step_url(missing.steps[0]))
-    db.session.commit()
+    except (submission.ChangedMeanwhile, StaleDataError):
+        db.session.rollback()
+        pledge = current_pledge()
+        if not steps.is_editable(pledge):  # the first click sent it: this one confirms it
+            return already_sent()
+        flash(_("Your answers changed while you were sending them. Check them, then send "
+                "the pledge again."))
+        return redirect_after_post(url_for("intake.review"))
     return redirect_after_post(url_for("intake.confirmation"))
 
 

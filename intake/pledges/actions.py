@@ -139,9 +139,13 @@ def change_stage(pledge, stage, narrative, actor, now=None):
 
 
 def add_note(pledge, body, actor, now=None):
+    """A note changes the pledge's page, so it takes the pledge's next version: a note posted
+    twice (a double click) or from a page out of date is a conflict, not a second copy."""
+    now = now or utcnow()
     note = Note(pledge_id=pledge.id, author_id=actor.id, author_label=actor.label, body=body,
-                created_at=now or utcnow())
+                created_at=now)
     db.session.add(note)
+    pledge.updated_at = now
     audit.record(actor, "note_added", pledge.id, {}, {"note": body})
     return note
 

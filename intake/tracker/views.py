@@ -3,6 +3,7 @@ state, its public timeline and any open questions; the city can answer and withd
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import InformationRequest, StatusChange
@@ -73,8 +74,19 @@ def answer(token, request_id):
         return redirect(url_for("tracker.track", token=token), code=303)
     if not form.validate():
         return render_tracker(token, pledge, answer_forms={question.id: form}, code=422)
-    actions.answer_information(pledge, question, form.answer.data)
-    db.session.commit()
+    try:
+        actions.answer_information(pledge, question, form.answer.data)
+        db.session.commit()
+    except StaleDataError:  # the pledge changed meanwhile: a second click, or a coordinator
+        db.session.rollback()
+        question = db.session.get(InformationRequest, request_id)
+        if question.answered_at is None:
+            flash(_("The pledge changed while you were answering. Your answer was not sent: "
+                    "check the page as it is now, then send it again."))
+            return render_tracker(token, links.pledge_for_token(token),
+                                  answer_forms={question.id: form}, code=409)
+        flash(_("This question was already answered."))
+        return redirect(url_for("tracker.track", token=token), code=303)
     flash(_("Thank you: your answer was sent to the coordinators."))
     return redirect(url_for("tracker.track", token=token), code=303)
 
@@ -90,7 +102,18 @@ def withdraw(token):
         db.session.commit()
     except status.TransitionRefused as refused:
         db.session.rollback()
-        flash(str(refused))
+        if pledge.review_state != "withdrawn":
+            flash(str(refused))
+        else:  # a second click: the first one withdrew it
+            flash(_("Your pledge has been withdrawn."))
+        return redirect(url_for("tracker.track", token=token), code=303)
+    except StaleDataError:  # the pledge changed meanwhile: a second click, or a coordinator
+        db.session.rollback()
+        if links.pledge_for_token(token).review_state != "withdrawn":
+            flash(_("The pledge changed while you were withdrawing it, so it was not "
+                    "withdrawn: check the page as it is now, then try again."))
+        else:
+            flash(_("Your pledge has been withdrawn."))
         return redirect(url_for("tracker.track", token=token), code=303)
     flash(_("Your pledge has been withdrawn."))
     return redirect(url_for("tracker.track", token=token), code=303)
