@@ -45,17 +45,16 @@ def test_a_city_with_line_breaks_still_gets_the_coordinators_notification_throug
     assert len(mailbox.received) == 3
 
 
-def test_a_very_long_city_gives_a_subject_cut_to_its_limit(app, mailbox):
+def test_a_city_at_its_length_limit_with_a_line_break_after_each_word_keeps_every_word(
+        app, mailbox):
     contact = ContactBrowser(app.test_client())
     contact.complete_steps()
     contact.submit()
-    set_city(app, "Ciudad " * 60)
+    set_city(app, "Ciudad\r\n" * 15)  # 120 characters, the column's limit
     drain_queue(app)
     [notification] = mailbox.to(COORDINATORS)
-    subject = notification["Subject"]
-    assert len(subject) <= 250 and subject.endswith("...")
-    *words, last = subject.partition(" from ")[2].split(" ")
-    assert set(words) == {"Ciudad"} and last.endswith("...")  # no word split by the folding
+    subject = notification["Subject"]  # longer than a header line: the mail library folds it
+    assert subject.partition(" from ")[2] == " ".join(["Ciudad"] * 15)  # no word split
 
 
 @pytest.mark.parametrize(("value", "expected"), [
