@@ -8,6 +8,7 @@ from .accounts import access  # noqa: F401  (registers the sign-in user loader)
 from .accounts import views as accounts_views
 from .email import outbox
 from .email import pages as email_pages
+from .email_problems import views as email_problems_views
 from .pledge_form import views as pledge_form_views
 from .pledges.links import TokenProblem
 from .privacy import views as privacy_views
@@ -50,7 +51,8 @@ def register_extensions(app):
 
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
-                      triage_bp, accounts_views.bp, privacy_views.bp):
+                      triage_bp, email_problems_views.bp, accounts_views.bp,
+                      privacy_views.bp):
         app.register_blueprint(blueprint)
 
 

@@ -216,6 +216,11 @@ class OutboxEmail(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Whose fault the last failed attempt was (intake/email/faults.py): recipient, setup,
+    # temporary or message; None once sent.
+    fault: Mapped[str | None] = mapped_column(String(20))
+    # When the last attempt ended, sent or not: the newest says whether sending works.
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     pledge_id: Mapped[int | None] = mapped_column(
         ForeignKey("pledge.id", ondelete="SET NULL"), index=True)
     context: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -226,8 +231,9 @@ class OutboxEmail(db.Model):
 
 
 class EmailSuppression(db.Model):
-    """An address we must not write to: scope "all" after a permanent failure, "reminders"
-    after an unsubscribe (acknowledgements of the person's own actions still go)."""
+    """An address we must not write to: scope "all" after the recipient's server refused it for
+    good (a hard bounce; an admin may lift it), "reminders" after an unsubscribe
+    (acknowledgements of the person's own actions still go)."""
 
     __tablename__ = "email_suppression"
 

@@ -19,7 +19,8 @@ PUBLIC = {
     "accounts.logout",
 }
 DEVELOPMENT_ONLY = {"emails.dev_mailbox", "emails.dev_message"}  # 404 unless configured
-SIGNED_IN_READ = {"triage.queue", "triage.pledge", "triage.export_csv", "triage.export_xlsx"}
+SIGNED_IN_READ = {"triage.queue", "triage.pledge", "triage.export_csv", "triage.export_xlsx",
+                  "email_problems.overview"}
 COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.request_information", "triage.add_note", "triage.change_stage",
                        "triage.merge"}

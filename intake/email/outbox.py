@@ -8,14 +8,17 @@ from datetime import timedelta
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
 from ..extensions import db
 from ..models import EmailSuppression, OutboxEmail
 from .enqueue import enqueue_sends
+from .faults import MESSAGE
 from .kinds import is_reminder
+
+TO_ENQUEUE = "outbox_ids_to_enqueue"  # in session.info: rows to hand to the queue after commit
 
 
 def normalise_address(address):
@@ -95,15 +98,20 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
 
 def _collect_new_emails(session, _flush_context):
     # In after_flush, session.new still lists what this flush inserted, ids now assigned.
-    new_ids = session.info.setdefault("outbox_new_ids", set())
+    new_ids = session.info.setdefault(TO_ENQUEUE, set())
     new_ids.update(obj.id for obj in session.new
                    if isinstance(obj, OutboxEmail) and obj.status == "pending")
+
+
+def enqueue_after_commit(email):
+    """A row made pending again (an admin's retry) goes to the queue once the change commits."""
+    db.session.info.setdefault(TO_ENQUEUE, set()).add(email.id)
 
 
 def _enqueue_after_commit(session):
     if session.in_nested_transaction():
         return  # a savepoint was released: the rows are not committed yet
-    ids = session.info.pop("outbox_new_ids", None)
+    ids = session.info.pop(TO_ENQUEUE, None)
     if ids:
         enqueue_sends(sorted(ids))
 
@@ -112,7 +120,7 @@ def _forget_after_rollback(session, previous_transaction):
     # A savepoint rolled back (a duplicate key) leaves the outer transaction's emails queued;
     # an id that never got committed is skipped by the job, which finds no row.
     if not previous_transaction.nested:
-        session.info.pop("outbox_new_ids", None)
+        session.info.pop(TO_ENQUEUE, None)
 
 
 def init_app(app):
@@ -129,14 +137,18 @@ def init_app(app):
 # Each of these changes the row in the caller's transaction: the worker commits.
 
 
+def max_attempts():
+    return current_app.config["EMAIL_MAX_ATTEMPTS"]
+
+
 def claim(email_id, now=None):
-    """Take the row for sending (None if another job has it, or it is not due). Only one
-    claimer wins once committed: a job run twice sends once."""
+    """Take the row for sending (None if another job has it, it is not due, or it has no
+    attempt left). Only one claimer wins once committed: a job run twice sends once."""
     now = now or utcnow()
     claimed = db.session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.id == email_id, OutboxEmail.status == "pending",
-               OutboxEmail.next_attempt_at <= now)
+               OutboxEmail.next_attempt_at <= now, OutboxEmail.attempts < max_attempts())
         .values(status="sending", claimed_at=now, attempts=OutboxEmail.attempts + 1)
     ).rowcount == 1
     return db.session.get(OutboxEmail, email_id) if claimed else None
@@ -144,8 +156,8 @@ def claim(email_id, now=None):
 
 def mark_sent(email, now=None):
     email.status = "sent"
-    email.sent_at = now or utcnow()
-    email.last_error = None
+    email.sent_at = email.last_attempt_at = now or utcnow()
+    email.last_error = email.fault = None
 
 
 def retry_delay(attempts):
@@ -153,46 +165,75 @@ def retry_delay(attempts):
     return timedelta(seconds=delays[min(attempts, len(delays)) - 1])
 
 
-def mark_temporary_failure(email, error, now=None):
-    """Back to pending with a later attempt time (returned), or failed (None) once the
-    attempts run out."""
+def record_failure(email, fault, now=None):
+    """The attempt failed with this fault (intake/email/faults.py). Only a refusal of that
+    recipient suppresses the address. A fault that may pass (our setup, the recipient's side
+    for now) puts the row back to pending with a later attempt time, which is returned;
+    otherwise, or once the attempts run out, the row is failed with its reason (None)."""
     now = now or utcnow()
-    email.last_error = error[:2000]
-    next_attempt = None
-    if email.attempts >= current_app.config["EMAIL_MAX_ATTEMPTS"]:
-        email.status = "failed"
-    else:
-        next_attempt = now + retry_delay(email.attempts)
+    email.last_error = fault.reason[:2000]
+    email.fault = fault.kind
+    email.last_attempt_at = now
+    email.claimed_at = None
+    if fault.suppresses:
+        suppress(email.recipient, "all", f"Refused by the recipient's server: {fault.reason[:500]}")
+    if fault.retries and email.attempts < max_attempts():
         email.status = "pending"
-        email.claimed_at = None
-        email.next_attempt_at = next_attempt
-    return next_attempt
-
-
-def mark_permanent_failure(email, error):
+        email.next_attempt_at = now + retry_delay(email.attempts)
+        return email.next_attempt_at
     email.status = "failed"
-    email.last_error = error[:2000]
-    suppress(email.recipient, "all", f"Permanent failure: {error[:500]}")
+    return None
 
 
 def mark_suppressed(email):
     email.status = "suppressed"
 
 
+def retry(email, now=None):
+    """An admin's retry of a failed row: pending again with every attempt back, sent (to the
+    queue) once the caller commits. The last error stays until an attempt ends. False if the
+    row is not failed."""
+    if email.status != "failed":
+        return False
+    email.status = "pending"
+    email.attempts = 0
+    email.claimed_at = None
+    email.next_attempt_at = now or utcnow()
+    enqueue_after_commit(email)
+    return True
+
+
 def rescue_stuck(now=None):
-    """Rows left 'sending' by a worker that died mid-send go back to pending.
+    """Rows left 'sending' by a worker that died mid-send go back to pending, if they have an
+    attempt left; otherwise they end failed. Pending rows with no attempt left (the limit was
+    lowered) end failed too: the attempt limit always holds. Returns how many rows it moved.
 
     The same Message-ID is reused, so a receiver that did get the first copy can drop the
     second."""
     now = now or utcnow()
     stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
+    stuck = (OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before)
+    limit = max_attempts()
     rescued = db.session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before)
+        .where(*stuck, OutboxEmail.attempts < limit)
         .values(status="pending", next_attempt_at=OutboxEmail.claimed_at, claimed_at=None,
                 last_error="The worker stopped while sending; sent again.")
     ).rowcount
-    return rescued
+    gave_up = db.session.execute(
+        update(OutboxEmail)
+        .where(*stuck, OutboxEmail.attempts >= limit)
+        .values(status="failed", claimed_at=None, fault=MESSAGE, last_attempt_at=now,
+                last_error="The worker stopped while sending it, at the last attempt allowed: "
+                           "not tried again.")
+    ).rowcount
+    exhausted = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.status == "pending", OutboxEmail.attempts >= limit)
+        .values(status="failed", last_error=func.coalesce(
+            OutboxEmail.last_error, "No attempt left under the attempt limit."))
+    ).rowcount
+    return rescued + gave_up + exhausted
 
 
 def pending_ids(now=None, limit=1000):

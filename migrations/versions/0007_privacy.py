@@ -1,6 +1,6 @@
 """when a pledge's contact data was erased (on request, or by the retention sweep)
 
-Revision ID: 0007_privacy
+Revision ID: 0007
 Revises: 0006
 
 A plain ADD COLUMN and DROP COLUMN, outside batch mode: on SQLite a batch that rebuilt the
@@ -10,7 +10,7 @@ in place since 3.35.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_privacy'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None

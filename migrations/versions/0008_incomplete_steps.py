@@ -1,7 +1,7 @@
 """a pledge's steps kept as typed with "Save and come back later"
 
-Revision ID: 0007_input
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 
 pledge.incomplete_steps holds, for each step saved before its answers were complete, the
 answers exactly as typed (a date or an amount that does not parse has no column to go in).
@@ -11,8 +11,8 @@ would drop the search index's triggers (0003). SQLite drops a column in place si
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_input'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
