@@ -91,6 +91,10 @@ def build(app, form_class):
 
 # Fields with a rule of their own, and where that rule is tested.
 OWN_RULES = {
+    ("LiftForm", "address"): "must name a suppression that exists and may be lifted, else "
+                             "nothing changes: test_an_unsubscribe_is_not_lifted_by_an_admin",
+    ("LiftForm", "scope"): "one of the liftable scopes, else nothing changes: "
+                           "test_an_unsubscribe_is_not_lifted_by_an_admin",
     ("SignInForm", "password"): "compared with a hash, never stored or shown: "
                                 "test_a_password_with_a_line_break_is_only_a_wrong_password",
     ("SignInForm", "next"): "a local path or nothing: "
@@ -163,8 +167,21 @@ def password_reset(app, make_coordinator, sign_in):
         "password": "a new long passphrase", "confirm": "a new long passphrase"}
 
 
+def privacy_search(app, make_coordinator, sign_in):
+    browser, _admin = admin_browser(app, make_coordinator, sign_in, "/admin/privacy")
+    return browser, "/admin/privacy", {"email": "nobody@city.example"}
+
+
+def privacy_erasure(app, make_coordinator, sign_in):
+    browser, _admin = admin_browser(app, make_coordinator, sign_in, "/admin/privacy")
+    return browser, "/admin/privacy/erase/confirmed", {"email": "nobody@city.example",
+                                                        "confirm": "y"}
+
+
 # Every form with a one-line field the form must check; the walk below fails for any other.
 STORIES = {
+    "ContactForm": privacy_search,
+    "EraseForm": privacy_erasure,
     "CityStepForm": city_step,
     "PledgeStepForm": pledge_step,
     "EmailLinkForm": email_my_link,
