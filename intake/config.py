@@ -115,9 +115,17 @@ DEFAULTS = {
     "DIGEST_CRON": "0 7 * * *",
     # Coordinators
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
-    "LOGIN_SLOWDOWN_AFTER": 3,  # failed sign-ins before each attempt must wait
+    # Sign-in (accounts/lockout.py): a guesser is one address from one IP.
+    "LOGIN_SLOWDOWN_AFTER": 3,  # a guesser's failures before each attempt must wait
     "LOGIN_SLOWDOWN_SECONDS": 2,  # doubling, up to the maximum
     "LOGIN_SLOWDOWN_MAX_SECONDS": 60,
-    "LOGIN_LOCK_AFTER": 10,
+    "LOGIN_LOCK_AFTER": 10,  # a guesser's failures before that guesser is locked out
     "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_ADDRESS_WARY_AFTER": 10,  # failures on an address from anywhere: slowed sooner
+    "LOGIN_NETWORK_LOCK_AFTER": 30,  # failures from one IP on any addresses: IP locked out
+    # Server-side sessions (accounts/sessions.py): one unused this long ends, and none lasts
+    # longer than the lifetime; "last seen" moves on at most once per interval.
+    "COORDINATOR_SESSION_IDLE": timedelta(hours=12),
+    "COORDINATOR_SESSION_LIFETIME": timedelta(days=30),
+    "COORDINATOR_SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
 }
