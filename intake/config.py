@@ -97,6 +97,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
     "RESUME_TOKEN_LIFETIME": timedelta(days=30),
+    # A private link made in a browser waits this long (sealed, in Redis) to be shown once on
+    # the "saved" page; after that, "save and come back later" makes a new one.
+    "UNSHOWN_LINK_KEPT_FOR": timedelta(days=1),
     "REFERENCE_PREFIX": "CTA",
     "LANGUAGES": ("en", "fr", "es"),
     "BABEL_DEFAULT_LOCALE": "en",

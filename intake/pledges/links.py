@@ -44,3 +44,17 @@ def pledge_for_token(raw_token, now=None, purpose="resume"):
     if as_utc(token.expires_at) <= now:
         raise TokenProblem("expired")
     return token.pledge
+
+
+def pledge_for_link_hash(pledge_id, token_hash, now=None):
+    """The pledge a browser's session names, if the link it holds (by its hash) still opens
+    that pledge; else None (the link expired, or was stopped from the tracker)."""
+    if not pledge_id or not token_hash:
+        return None
+    token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash,
+                                                        AccessToken.purpose == "resume"))
+    if token is None or token.pledge_id != pledge_id or as_utc(token.expires_at) <= (
+            now or utcnow()):
+        return None
+    return token.pledge
+
