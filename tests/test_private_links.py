@@ -1,14 +1,16 @@
 """Private links are secrets: the session cookie holds only the pledge's id and the hash of the
-link, and the link is shown once in the browser that made it."""
+link, the link is shown once in the browser that made it, and a city can stop every other link
+from its status page."""
 import hashlib
 import re
 
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import AccessToken
+from intake.models import AccessToken, AuditEntry
 
 from .support.client import ContactBrowser, step_url
+from .support.triage import sent_pledge, tracker_path
 
 LINK = re.compile(r'id="resume-link" type="text" readonly value="([^"]+)"')
 TOKEN = re.compile(r"/(?:resume|track)/([A-Za-z0-9_\-]{20,})")
@@ -124,3 +126,68 @@ def test_a_browser_from_before_keeps_its_draft_without_the_raw_link(app, contact
     assert "resume_token" not in session and raw not in raw_cookie
     assert session["link_hash"] == hashlib.sha256(raw.encode()).hexdigest()
 
+
+# --- stopping the other private links -------------------------------------------------------
+
+
+def test_a_city_stops_every_other_private_link_from_its_status_page(app):
+    pledge_id = sent_pledge(app)
+    kept, *others = [tracker_path(app, pledge_id) for _ in range(3)]
+    city = ContactBrowser(app.test_client())
+    city.get(kept)
+    assert "Stop all other private links" in city.text
+    before = len(tokens_in_database(app))
+
+    response = city.post(kept + "/stop-other-links", {})
+
+    assert response.status_code == 303 and response.headers["Location"] == kept
+    page = city.get(kept)
+    assert page.status_code == 200
+    stopped = before - 1  # every link the form and the emails made, but this one
+    assert f"{stopped} other private links have stopped working. This one still works." in \
+        city.text
+    for other in others:
+        response = app.test_client().get(other)
+        assert response.status_code == 410
+        assert "This link has expired" in response.get_data(as_text=True)
+        assert app.test_client().get(other + "/status").status_code == 410
+    with app.app_context():
+        [entry] = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "private_links_stopped")).all()
+        assert (entry.actor_type, entry.pledge_id, entry.after) == (
+            "city", pledge_id, {"stopped": stopped})
+
+    # Links in the emails sent from now on work.
+    assert app.test_client().get(tracker_path(app, pledge_id)).status_code == 200
+    city.post(kept + "/stop-other-links", {})
+    city.get(kept)
+    assert "1 other private link has stopped working." in city.text
+
+
+def test_stopping_the_other_links_ends_a_browser_working_through_one(app, contact):
+    contact.complete_steps()
+    contact.submit()
+    assert contact.get("/pledge/confirmation").status_code == 200
+    with app.app_context():
+        pledge_id = db.session.scalar(select(AccessToken.pledge_id))
+    kept = tracker_path(app, pledge_id)
+    city = ContactBrowser(app.test_client())
+    city.get(kept)
+    city.post(kept + "/stop-other-links", {})
+
+    response = contact.get("/pledge/confirmation")
+    assert response.status_code == 302  # this browser's link stopped: the pledge is not shown
+    assert contact.get("/pledge/confirmation", follow_redirects=True).request.path == "/pledge"
+
+
+def test_stopping_links_needs_the_forms_security_token_and_a_working_link(app):
+    pledge_id = sent_pledge(app)
+    kept = tracker_path(app, pledge_id)
+    other = tracker_path(app, pledge_id)
+    stranger = app.test_client()
+    assert stranger.post(kept + "/stop-other-links").status_code == 400  # no security token
+    assert stranger.get(other).status_code == 200
+    city = ContactBrowser(app.test_client())
+    city.get(kept)
+    assert city.post("/track/forged-link-token/stop-other-links", {}).status_code == 404
+    assert stranger.get(other).status_code == 200

@@ -3,7 +3,7 @@ is handed out once, in an email or on the page that saves a draft."""
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..clock import as_utc, utcnow
 from ..extensions import db
@@ -58,3 +58,12 @@ def pledge_for_link_hash(pledge_id, token_hash, now=None):
         return None
     return token.pledge
 
+
+def expire_other_tokens(pledge, kept_token, now):
+    """Every link to the pledge but this one stops working now; how many did."""
+    result = db.session.execute(
+        update(AccessToken).where(AccessToken.pledge_id == pledge.id,
+                                  AccessToken.token_hash != hash_token(kept_token),
+                                  AccessToken.expires_at > now)
+        .values(expires_at=now).execution_options(synchronize_session=False))
+    return result.rowcount
