@@ -3,11 +3,14 @@ key per purpose: what a sealed value says cannot be read, and it cannot be forge
 one purpose to another. For a secret that must travel or wait (an unsubscribe link, a private
 link not yet shown), never for one that can be hashed instead."""
 import base64
+import re
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+SEALED = re.compile(r"[A-Za-z0-9_-]+={0,2}")  # as made: nothing added, nothing after padding
 
 
 def _box(purpose):
@@ -29,7 +32,7 @@ def seal(purpose, text):
 
 def unseal(purpose, sealed):
     """What was sealed for this purpose, or None for anything else."""
-    if not sealed or len(sealed) > 1000:
+    if not sealed or len(sealed) > 1000 or not SEALED.fullmatch(sealed):
         return None
     try:
         return _box(purpose).decrypt(sealed.encode("ascii")).decode()
