@@ -101,6 +101,7 @@ DEFAULTS = {
     # the "saved" page; after that, "save and come back later" makes a new one.
     "UNSHOWN_LINK_KEPT_FOR": timedelta(days=1),
     "REFERENCE_PREFIX": "CTA",
+    "TRACKER_POLL_SECONDS": 30,  # the city's status page refreshes its status this often
     "LANGUAGES": ("en", "fr", "es"),
     "BABEL_DEFAULT_LOCALE": "en",
     "HEALTH_TIMEOUT_SECONDS": 2,
