@@ -20,7 +20,7 @@ from ..email import events
 from ..extensions import db
 from ..pledges import links, steps, submission
 from ..pledges.answers import answers_for_form, save_step
-from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
+from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.i18n import current_language
@@ -312,7 +312,7 @@ def resume(token):
         return redirect(url_for("tracker.track", token=token))
     next_step = steps.next_step_to_complete(pledge)
     return render_template("pledge_form/resume.html", pledge=pledge, token=token,
-                           next_step=next_step), 200, NO_CACHE_NO_REFERRER
+                           next_step=next_step)
 
 
 @bp.post("/resume/<token>")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import InformationRequest, StatusChange
 from ..pledges import actions, links, status
-from ..web.errors import NO_CACHE_NO_REFERRER, error_page
+from ..web.errors import error_page
 from ..web.htmx import render
 from .forms import AnswerForm, StopOtherLinksForm, WithdrawForm
 
@@ -38,8 +38,7 @@ def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, code=20
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         stop_links_form=StopOtherLinksForm(formdata=None),
         can_withdraw=pledge.review_state in status.CITY_WITHDRAWS_FROM,
-        final=status.is_final(pledge.review_state, pledge.implementation_stage)), code, \
-        NO_CACHE_NO_REFERRER
+        final=status.is_final(pledge.review_state, pledge.implementation_stage)), code
 
 
 @bp.get("/track/<token>")
@@ -56,11 +55,9 @@ def status_panel(token):
     """The status panel, polled by htmx while a change is expected."""
     pledge = links.pledge_for_token(token)
     final = status.is_final(pledge.review_state, pledge.implementation_stage)
-    response = render("tracker/track.html", "tracker/_status.html",
-                      status=STOP_POLLING if final else 200, token=token, pledge=pledge,
-                      final=final)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render("tracker/track.html", "tracker/_status.html",
+                  status=STOP_POLLING if final else 200, token=token, pledge=pledge,
+                  final=final)
 
 
 @bp.post("/track/<token>/questions/<int:request_id>")

@@ -6,9 +6,10 @@ and the public pages (views)."""
 from . import assets, errors, logs, responses, templating
 
 
-def register(app, csrf_rescuers=(), link_problems=()):
+def register(app, csrf_rescuers=(), link_problems=(), private=()):
+    """`private`: the blueprints and endpoints whose pages no browser or proxy may store."""
     logs.register(app)
     templating.register(app)
     errors.register_error_pages(app, csrf_rescuers, link_problems)
-    responses.register(app)
+    responses.register(app, private)
     assets.register(app)
