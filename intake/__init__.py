@@ -5,6 +5,7 @@ from flask import Flask
 
 from . import cli, config, extensions, web
 from .accounts import access  # noqa: F401  (registers the sign-in user loader)
+from .accounts import sessions as coordinator_sessions
 from .accounts import views as accounts_views
 from .email import outbox
 from .email import pages as email_pages
@@ -45,6 +46,7 @@ def register_extensions(app):
     extensions.htmx.init_app(app)
     extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
+    app.session_interface = coordinator_sessions.CookieSessionInterface()
     outbox.init_app(app)
 
 

@@ -266,7 +266,7 @@ class Coordinator(db.Model):
         """What the signed session cookie names: the server-side session, never the account
         alone (accounts/sessions.py). Flask-Login asks when it signs someone in; an account
         object running in no session yet (one signed in directly, as tests and benchmarks do)
-        names a new one each time."""
+        names a new one each time, begun when the cookie naming it is written."""
         from .accounts.sessions import name_unborn, user_id
 
         return user_id(self.session_secret or name_unborn(self))

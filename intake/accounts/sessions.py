@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import delete, insert, or_, select, update
 
 from ..clock import as_utc, utcnow
@@ -58,7 +59,7 @@ def forget_old(account, now):
 
 # Sessions named outside a sign-in request (Coordinator.get_id on an account object that runs
 # in no session: a test's or a benchmark's browser signed in directly), by their secret's hash.
-# Such a session begins on the first request that shows it, in this process only: nothing a
+# Such a session begins when a cookie naming it is written, in this process only: nothing a
 # browser sends can make the server begin a session it did not name itself.
 _unborn = {}
 UNBORN_FOR = timedelta(hours=1)
@@ -74,16 +75,28 @@ def name_unborn(account):
     return secret
 
 
-def _be_born(token_hash, now):
-    """The session named by name_unborn, begun now on a connection of its own (this may run
-    during any request: nothing else of it is committed)."""
+def be_born(session_user_id):
+    """Begin the session a cookie about to be written names, if this process named it without
+    beginning it. On a connection of its own: this runs as any response goes out."""
+    if not session_user_id or not session_user_id.startswith(PREFIX) or not _unborn:
+        return
+    token_hash = hash_secret(session_user_id[len(PREFIX):])
     named = _unborn.pop(token_hash, None)
-    if named is None or now - named[1] > UNBORN_FOR:
-        return None
+    if named is None:
+        return
+    now = utcnow()
     with db.engine.begin() as connection:
         connection.execute(insert(CoordinatorSession).values(
             token_hash=token_hash, coordinator_id=named[0], created_at=now, last_seen_at=now))
-    return _find(token_hash)
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, which begins the coordinator session it names when that
+    one was named outside a sign-in request (be_born)."""
+
+    def save_session(self, app, session, response):
+        be_born(session.get("_user_id"))
+        super().save_session(app, session, response)
 
 
 def _find(token_hash):
@@ -110,7 +123,7 @@ def load(session_user_id, now=None):
     if not secret or len(secret) > 100:
         return None
     now = now or utcnow()
-    found = _find(hash_secret(secret)) or _be_born(hash_secret(secret), now)
+    found = _find(hash_secret(secret))
     if found is None:
         return None
     row, account = found
