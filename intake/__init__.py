@@ -5,6 +5,7 @@ from flask import Flask
 
 from . import cli, config, extensions, web
 from .accounts import access  # noqa: F401  (registers the sign-in user loader)
+from .accounts import sessions as coordinator_sessions
 from .accounts import views as accounts_views
 from .email import outbox
 from .email import pages as email_pages
@@ -30,6 +31,7 @@ def create_app(test_config=None, instance_path=None):
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    config.check_environment(app.config)
     register_extensions(app)
     register_blueprints(app)
     register_web(app)
@@ -46,6 +48,7 @@ def register_extensions(app):
     extensions.htmx.init_app(app)
     extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
+    app.session_interface = coordinator_sessions.CookieSessionInterface()
     outbox.init_app(app)
 
 
@@ -56,9 +59,14 @@ def register_blueprints(app):
         app.register_blueprint(blueprint)
 
 
+# Pages about one pledge or one person: never stored by a browser or a proxy (pages whose
+# address holds a token are private wherever they are).
+PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts")
+
+
 def register_web(app):
     web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,),
-                 link_problems=(TokenProblem,))
+                 link_problems=(TokenProblem,), private=PRIVATE_PAGES)
 
 
 def register_commands(app):

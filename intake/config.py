@@ -54,12 +54,26 @@ def _milestones(value):
     return found
 
 
+class ConfigurationError(RuntimeError):
+    """A setting the app refuses to start with; the message says what to set."""
+
+
+def app_environment(env):
+    """"production" or "development": APP_ENV, or else FLASK_ENV (as Flask 2 named it)."""
+    name = (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
+    return "production" if name == "production" else "development"
+
+
 def from_environment(instance_path):
     env = os.environ
     default_db = "sqlite:///" + str(Path(instance_path) / "intake.sqlite3")
     base_url = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    app_env = app_environment(env)
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or persistent_secret_key(instance_path),
+        "APP_ENV": app_env,
+        # In production only SECRET_KEY itself will do (check_environment says so).
+        "SECRET_KEY": env.get("SECRET_KEY") or (
+            None if app_env == "production" else persistent_secret_key(instance_path)),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
@@ -89,6 +103,42 @@ def from_environment(instance_path):
     }
 
 
+PRODUCTION = {
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PREFERRED_URL_SCHEME": "https",
+    "HSTS_SECONDS": 365 * 24 * 3600,  # browsers keep to https for a year
+    # Pages whose address holds a token send no referrer (it would carry the token), so the
+    # forms on them arrive without one: Flask-WTF's https referrer check would refuse them all.
+    # The form token, SameSite cookies and HSTS remain.
+    "WTF_CSRF_SSL_STRICT": False,
+}
+
+
+def check_environment(config):
+    """In production: refuse to start without SECRET_KEY or an https BASE_URL, then set the
+    cookies Secure (and HttpOnly, SameSite=Lax) and turn HSTS on."""
+    if config.get("APP_ENV") != "production":
+        return
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("set SECRET_KEY to a long random value, kept secret and the same for "
+                        "every process (for example the output of: python -c \"import secrets; "
+                        "print(secrets.token_hex(32))\")")
+    if not str(config.get("BASE_URL") or "").startswith("https://"):
+        problems.append(f"set BASE_URL to the public https:// address of the app (it is "
+                        f"{config.get('BASE_URL')!r}): links in emails and secure cookies "
+                        "need it")
+    if problems:
+        raise ConfigurationError("APP_ENV=production, but the app cannot start: "
+                                 + "; ".join(problems) + ".")
+    config.update(PRODUCTION)
+
+
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Generous for long answers in any script, small enough to refuse abuse.
@@ -97,9 +147,16 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "HSTS_SECONDS": None,  # production turns it on (PRODUCTION)
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
     "RESUME_TOKEN_LIFETIME": timedelta(days=30),
+    # A private link made in a browser waits this long (sealed, in Redis) to be shown once on
+    # the "saved" page; after that, "save and come back later" makes a new one.
+    "UNSHOWN_LINK_KEPT_FOR": timedelta(days=1),
     "REFERENCE_PREFIX": "CTA",
+    "TRACKER_POLL_SECONDS": 30,  # the city's status page refreshes its status this often
     "LANGUAGES": ("en", "fr", "es"),
     "BABEL_DEFAULT_LOCALE": "en",
     "HEALTH_TIMEOUT_SECONDS": 2,
@@ -119,9 +176,17 @@ DEFAULTS = {
     "RETENTION_JOB_BUDGET_SECONDS": 30,  # then the job stops between batches (below its timeout)
     # Coordinators
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
-    "LOGIN_SLOWDOWN_AFTER": 3,  # failed sign-ins before each attempt must wait
+    # Sign-in (accounts/lockout.py): a guesser is one address from one IP.
+    "LOGIN_SLOWDOWN_AFTER": 3,  # a guesser's failures before each attempt must wait
     "LOGIN_SLOWDOWN_SECONDS": 2,  # doubling, up to the maximum
     "LOGIN_SLOWDOWN_MAX_SECONDS": 60,
-    "LOGIN_LOCK_AFTER": 10,
+    "LOGIN_LOCK_AFTER": 10,  # a guesser's failures before that guesser is locked out
     "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_ADDRESS_WARY_AFTER": 10,  # failures on an address from anywhere: slowed sooner
+    "LOGIN_NETWORK_LOCK_AFTER": 30,  # failures from one IP on any addresses: IP locked out
+    # Server-side sessions (accounts/sessions.py): one unused this long ends, and none lasts
+    # longer than the lifetime; "last seen" moves on at most once per interval.
+    "COORDINATOR_SESSION_IDLE": timedelta(hours=12),
+    "COORDINATOR_SESSION_LIFETIME": timedelta(days=30),
+    "COORDINATOR_SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
 }

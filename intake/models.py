@@ -255,13 +255,12 @@ class Coordinator(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="coordinator")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Changes on each password change or deactivation, which ends existing sessions.
-    session_token: Mapped[str] = mapped_column(String(64))
+
+    # The secret of the server-side session this object was signed in or loaded with (not a
+    # column: the table keeps only its hash, in coordinator_session).
+    session_secret = None
 
     # Flask-Login
     @property
@@ -277,7 +276,13 @@ class Coordinator(db.Model):
         return False
 
     def get_id(self):
-        return f"{self.id}:{self.session_token}"
+        """What the signed session cookie names: the server-side session, never the account
+        alone (accounts/sessions.py). Flask-Login asks when it signs someone in; an account
+        object running in no session yet (one signed in directly, as tests and benchmarks do)
+        names a new one each time, begun when the cookie naming it is written."""
+        from .accounts.sessions import name_unborn, user_id
+
+        return user_id(self.session_secret or name_unborn(self))
 
     @property
     def can_change(self):
@@ -290,6 +295,27 @@ class Coordinator(db.Model):
     @property
     def display_name(self):
         return self.name or self.email
+
+
+class CoordinatorSession(db.Model):
+    """One signed-in browser of a coordinator. Its random id travels in the signed session
+    cookie; only the SHA-256 of it is stored. Ended on sign-out (that session), a password
+    change or a deactivation (every session of the account), or by an admin."""
+
+    __tablename__ = "coordinator_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    coordinator_id: Mapped[int] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_reason: Mapped[str | None] = mapped_column(String(30))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    coordinator: Mapped[Coordinator] = relationship()
 
 
 class StatusChange(db.Model):

@@ -18,7 +18,7 @@ from .support.smtp import SmtpServer
 TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
                       "email_suppression", "information_request", "access_token",
                       "co_pledging_city", "pledge_action_area", "pledge", "reference_counter",
-                      "coordinator")
+                      "coordinator_session", "coordinator")
 
 
 @contextlib.contextmanager

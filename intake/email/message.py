@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Pledge
 from ..pledges.links import issue_access_token
 from ..pledges.status import review_label
+from ..web.sealed import seal, unseal
 from .kinds import CITY_KINDS, COORDINATOR_PAGE_KINDS, SUBJECTS, is_reminder
 
 HEADER_VALUE_MAX_LENGTH = 250  # far within a header line's 998 characters (RFC 5322)
@@ -48,20 +49,27 @@ def absolute_url(endpoint, **values):
         return app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
-def unsubscribe_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe-reminders")
+UNSUBSCRIBE = "unsubscribe-reminders"
 
 
 def unsubscribe_url(address):
-    token = unsubscribe_serializer().dumps(address)
-    return absolute_url("emails.unsubscribe", token=token)
+    """An opaque link: the address is sealed (web/sealed.py), not readable in it."""
+    return absolute_url("emails.unsubscribe", token=seal(UNSUBSCRIBE, address))
 
 
 def address_from_unsubscribe_token(token):
+    return unseal(UNSUBSCRIBE, token) or address_from_signed_token(token)
+
+
+def address_from_signed_token(token):
+    """Links in reminders sent before they were sealed carry the address signed but readable:
+    they keep working (none is made any more)."""
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE)
     try:
-        return unsubscribe_serializer().loads(token)
+        address = serializer.loads(token)
     except BadSignature:
         return None
+    return address if isinstance(address, str) else None
 
 
 def private_link(pledge):

@@ -4,6 +4,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -19,7 +20,6 @@ from ..catalogue import countries
 from ..clock import utcnow
 from ..email import events
 from ..extensions import db
-from ..models import Pledge
 from ..pledges import links, steps, submission
 from ..pledges.answers import (
     answers_as_typed,
@@ -29,10 +29,11 @@ from ..pledges.answers import (
     save_step,
     typed_answers,
 )
-from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
+from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.i18n import current_language
+from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
 
 bp = Blueprint("intake", __name__)
@@ -42,14 +43,32 @@ bp = Blueprint("intake", __name__)
 
 
 def current_pledge():
-    pledge_id = session.get("pledge_id")
-    return db.session.get(Pledge, pledge_id) if pledge_id else None
+    """The draft this browser works on: the session names it and the hash of a private link
+    that must still open it (a link stopped from the tracker, or expired, ends that access)."""
+    if "current_pledge" not in g:
+        if "resume_token" in session:  # a session from before links were kept as hashes
+            session["link_hash"] = links.hash_token(session.pop("resume_token"))
+        g.current_pledge = links.pledge_for_link_hash(session.get("pledge_id"),
+                                                      session.get("link_hash"))
+        if g.current_pledge is None:
+            forget_pledge()
+    return g.current_pledge
 
 
 def remember_pledge(pledge, raw_token):
+    """This browser works on the pledge through that link: the session keeps the pledge's id
+    and the link's hash, never the link itself."""
     session.permanent = True
     session["pledge_id"] = pledge.id
-    session["resume_token"] = raw_token
+    session["link_hash"] = links.hash_token(raw_token)
+    g.current_pledge = pledge
+
+
+def forget_pledge():
+    for key in ("pledge_id", "link_hash", "resume_token"):
+        if key in session:
+            session.pop(key)
+    g.current_pledge = None
 
 
 def resume_url(raw_token):
@@ -153,8 +172,7 @@ def start():
 @bp.post("/pledge/new")
 def new_pledge():
     """Forget the pledge this browser was working on (it stays reachable by its link)."""
-    session.pop("pledge_id", None)
-    session.pop("resume_token", None)
+    forget_pledge()
     return redirect_after_post(url_for("intake.step", slug="city"))
 
 
@@ -231,8 +249,9 @@ def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
     saved, raw_token = committed
     if raw_token is not None:
         remember_pledge(saved, raw_token)
+        unshown_links.keep(raw_token)  # shown if the contact saves and leaves
     if action == "save_exit":
-        return redirect_after_post(url_for("intake.saved"))
+        return leave_with_link(saved)
     if return_to == "review" and steps.can_open_step(saved, steps.CHECK_ANSWERS_STEP.number):
         following = steps.CHECK_ANSWERS_STEP
     else:
@@ -244,12 +263,23 @@ def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
     return go_to(following, saved)
 
 
+def leave_with_link(pledge):
+    """To the "saved" page, which shows a private link once: the one this browser made, if not
+    shown yet, else a new one."""
+    if unshown_links.waiting(session["link_hash"]) is False:
+        raw_token = links.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
+        db.session.commit()
+        remember_pledge(pledge, raw_token)
+        unshown_links.keep(raw_token)
+    return redirect_after_post(url_for("intake.saved"))
+
+
 @bp.get("/pledge/saved")
 def saved():
     pledge = current_pledge()
     if pledge is None:
         return redirect(url_for("intake.start"))
-    raw_token = session.get("resume_token")
+    raw_token = unshown_links.take(session.get("link_hash"))
     next_step = steps.next_step_to_complete(pledge)
     return render_template(
         "pledge_form/saved.html",
@@ -270,7 +300,8 @@ def new_link():
         return redirect(url_for("intake.start"), code=303)
     raw_token = links.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
     db.session.commit()
-    session["resume_token"] = raw_token
+    remember_pledge(pledge, raw_token)
+    unshown_links.keep(raw_token)
     return redirect_after_post(url_for("intake.saved"))
 
 
@@ -357,7 +388,7 @@ def resume(token):
         return redirect(url_for("tracker.track", token=token))
     next_step = steps.next_step_to_complete(pledge)
     return render_template("pledge_form/resume.html", pledge=pledge, token=token,
-                           next_step=next_step), 200, NO_CACHE_NO_REFERRER
+                           next_step=next_step)
 
 
 @bp.post("/resume/<token>")

@@ -8,7 +8,7 @@ from ..email.outbox import queue_email
 from ..extensions import db
 from ..models import InformationRequest, Note, StatusChange
 from ..reminders.planning import plan_reminders
-from . import audit, status
+from . import audit, links, status
 
 
 def snapshot(pledge):
@@ -113,6 +113,14 @@ def withdraw(pledge, reason, now=None):
                                                                   answered_at=None):
         request.answered_at = now  # nothing left to answer
     plan_reminders(pledge)
+
+
+def stop_other_links(pledge, kept_token, now=None):
+    """The city stops every private link to the pledge but the one it uses (a link that may
+    have reached someone else). Audited; returns how many stopped."""
+    stopped = links.expire_other_tokens(pledge, kept_token, now or utcnow())
+    audit.record(audit.CITY, "private_links_stopped", pledge.id, {}, {"stopped": stopped})
+    return stopped
 
 
 def merge(duplicate, original, actor, now=None):

@@ -1,16 +1,17 @@
 """The city's status tracker: a private link (same rules as the resume link) to the pledge's
 state, its public timeline and any open questions; the city can answer and withdraw."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import InformationRequest, StatusChange
 from ..pledges import actions, links, status
-from ..web.errors import NO_CACHE_NO_REFERRER, error_page
+from ..web.errors import error_page
 from ..web.htmx import render
-from .forms import AnswerForm, WithdrawForm
+from .forms import AnswerForm, StopOtherLinksForm, WithdrawForm
 
 bp = Blueprint("tracker", __name__)
 STOP_POLLING = 286  # htmx stops polling on this status
@@ -36,9 +37,9 @@ def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, code=20
         "tracker/track.html", token=token, pledge=pledge,
         timeline=public_timeline(pledge), questions=questions, answer_forms=answer_forms,
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        stop_links_form=StopOtherLinksForm(formdata=None),
         can_withdraw=pledge.review_state in status.CITY_WITHDRAWS_FROM,
-        final=status.is_final(pledge.review_state, pledge.implementation_stage)), code, \
-        NO_CACHE_NO_REFERRER
+        final=status.is_final(pledge.review_state, pledge.implementation_stage)), code
 
 
 @bp.get("/track/<token>")
@@ -55,11 +56,9 @@ def status_panel(token):
     """The status panel, polled by htmx while a change is expected."""
     pledge = links.pledge_for_token(token)
     final = status.is_final(pledge.review_state, pledge.implementation_stage)
-    response = render("tracker/track.html", "tracker/_status.html",
-                      status=STOP_POLLING if final else 200, token=token, pledge=pledge,
-                      final=final)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render("tracker/track.html", "tracker/_status.html",
+                  status=STOP_POLLING if final else 200, token=token, pledge=pledge,
+                  final=final)
 
 
 @bp.post("/track/<token>/questions/<int:request_id>")
@@ -116,4 +115,22 @@ def withdraw(token):
             flash(_("Your pledge has been withdrawn."))
         return redirect(url_for("tracker.track", token=token), code=303)
     flash(_("Your pledge has been withdrawn."))
+    return redirect(url_for("tracker.track", token=token), code=303)
+
+
+@bp.post("/track/<token>/stop-other-links")
+def stop_other_links(token):
+    """Every private link to the pledge but this one stops working (any browser working on the
+    pledge through another one loses it too)."""
+    pledge = links.pledge_for_token(token)
+    if not StopOtherLinksForm().validate():  # only its security token, which CSRFProtect checked
+        abort(400)
+    stopped = actions.stop_other_links(pledge, token)
+    db.session.commit()
+    if stopped:
+        flash(ngettext("%(num)d other private link has stopped working. This one still works.",
+                       "%(num)d other private links have stopped working. This one still "
+                       "works.", stopped))
+    else:
+        flash(_("There was no other private link to stop. This one still works."))
     return redirect(url_for("tracker.track", token=token), code=303)

@@ -7,8 +7,6 @@ from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 
-NO_CACHE_NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-
 
 def error_list(form):
     """(anchor id, message) for every error, in page order, nested rows included."""
@@ -36,8 +34,7 @@ def error_summary(*forms):
 def link_problem(reason):
     """The page for a private link that is unknown (404) or has expired (410)."""
     status = 410 if reason == "expired" else 404
-    return render_template("errors/link_problem.html", reason=reason), status, \
-        NO_CACHE_NO_REFERRER
+    return render_template("errors/link_problem.html", reason=reason), status
 
 
 ERROR_TITLES = {
