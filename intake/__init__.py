@@ -61,7 +61,7 @@ def register_blueprints(app):
 
 # Pages about one pledge or one person: never stored by a browser or a proxy (pages whose
 # address holds a token are private wherever they are).
-PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts")
+PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts", "privacy", "email_problems")
 
 
 def register_web(app):

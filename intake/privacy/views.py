@@ -14,7 +14,7 @@ from ..clock import utcnow
 from ..email.outbox import address_digest
 from ..extensions import db
 from ..pledges.audit import coordinator_actor
-from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
+from ..web.errors import error_summary
 from . import contacts
 from .commands import privacy_cli
 from .forms import ContactForm, EraseForm
@@ -43,7 +43,7 @@ def record_kind_label(table_name):
 
 def render_search(form, summary=None, status=200):
     return render_template("privacy/contact.html", form=form, summary=summary,
-                           **error_summary(form)), status, NO_CACHE_NO_REFERRER
+                           **error_summary(form)), status
 
 
 @bp.get("")
@@ -73,14 +73,13 @@ def export():
     response.mimetype = "application/json"
     name = f"contact-{address_digest(form.email.data)[:12]}-{utcnow():%Y%m%d}.json"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers.update(NO_CACHE_NO_REFERRER)
     return response
 
 
 def render_confirmation(form, status=200):
     summary = contacts.summarise_contact(form.email.data)
     return render_template("privacy/erase.html", form=form, summary=summary,
-                           **error_summary(form)), status, NO_CACHE_NO_REFERRER
+                           **error_summary(form)), status
 
 
 @bp.post("/erase")
