@@ -44,6 +44,7 @@ def register_extensions(app):
     extensions.htmx.init_app(app)
     extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
+    extensions.limiter.init_app(app)
     outbox.init_app(app)
 
 
@@ -55,7 +56,10 @@ def register_blueprints(app):
 
 def register_web(app):
     web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,),
-                 link_problems=(TokenProblem,))
+                 link_problems=(TokenProblem,),
+                 rate_limit_rescuers=(pledge_form_views.rerender_when_too_many,
+                                      accounts_views.rerender_when_too_many,
+                                      tracker_views.rerender_when_too_many))
 
 
 def register_commands(app):

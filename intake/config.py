@@ -84,6 +84,22 @@ def from_environment(instance_path):
         # than" and lists that many, in order (counting every match of a common word is what
         # would make a search slow).
         "TRIAGE_SEARCH_COUNT_LIMIT": max(1, int(env.get("TRIAGE_SEARCH_COUNT_LIMIT") or 1000)),
+        # Flooding. Rate limits per client IP, in Flask-Limiter's notation ("5 per minute; 20
+        # per hour"), checked on Redis. Step 1 counts every post of the city step (a joint
+        # pledge's "add a city" buttons post too); the token pages share one limit.
+        "RATE_LIMITS_ENABLED": _bool(env.get("RATE_LIMITS_ENABLED"), default=True),
+        "RATE_LIMIT_INTAKE_START": (env.get("RATE_LIMIT_INTAKE_START")
+                                    or "10 per minute; 60 per hour"),
+        "RATE_LIMIT_STEP_CITY": env.get("RATE_LIMIT_STEP_CITY") or "30 per minute; 200 per hour",
+        "RATE_LIMIT_EMAIL_LINK": env.get("RATE_LIMIT_EMAIL_LINK") or "5 per minute; 30 per hour",
+        "RATE_LIMIT_SIGN_IN": env.get("RATE_LIMIT_SIGN_IN") or "20 per minute; 200 per hour",
+        "RATE_LIMIT_TOKEN_PAGES": (env.get("RATE_LIMIT_TOKEN_PAGES")
+                                   or "60 per minute; 600 per hour"),
+        # Per recipient, whatever route asked, in the outbox itself (a rolling 24 hours).
+        "EMAIL_LINK_BUDGET_PER_DAY": int(env.get("EMAIL_LINK_BUDGET_PER_DAY") or 3),
+        "EMAIL_REMINDER_BUDGET_PER_DAY": int(env.get("EMAIL_REMINDER_BUDGET_PER_DAY") or 2),
+        # Step 1 posted sooner than this after the page was shown is a robot's (0: no check).
+        "FORM_MIN_FILL_SECONDS": float(env.get("FORM_MIN_FILL_SECONDS") or 3),
     }
 
 
@@ -120,4 +136,9 @@ DEFAULTS = {
     "LOGIN_SLOWDOWN_MAX_SECONDS": 60,
     "LOGIN_LOCK_AFTER": 10,
     "LOGIN_LOCK_MINUTES": 15,
+    # Flask-Limiter: its storage is the app's own Redis connection (intake/extensions.py,
+    # AppRedisStorage); "memory://" only for a test app that has no Redis at all.
+    "RATELIMIT_STORAGE_URI": "app-redis://",
+    # "Email me my link" answers an address at most once in this many seconds.
+    "EMAIL_LINK_REQUEST_EVERY_SECONDS": 3600,
 }

@@ -5,8 +5,8 @@ languages (i18n), template helpers and filters (templating), response headers an
 from . import assets, errors, responses, templating
 
 
-def register(app, csrf_rescuers=(), link_problems=()):
+def register(app, csrf_rescuers=(), link_problems=(), rate_limit_rescuers=()):
     templating.register(app)
-    errors.register_error_pages(app, csrf_rescuers, link_problems)
+    errors.register_error_pages(app, csrf_rescuers, link_problems, rate_limit_rescuers)
     responses.register(app)
     assets.register(app)
