@@ -64,7 +64,8 @@ def budget_of(kind):
 
 def lock_recipient(address):
     """Requests for one address count its budget one after the other: on PostgreSQL a lock held
-    until the transaction ends; SQLite lets one writer at a time anyway."""
+    until the transaction ends. SQLite has one writer at a time: a new draft's link is counted
+    after the draft's insert, which holds the write lock until the commit."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
     digest = hashlib.sha256(f"outbox:{normalise_address(address)}".encode()).digest()
