@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, extensions, web
 from .accounts import access  # noqa: F401  (registers the sign-in user loader)
@@ -28,6 +29,10 @@ def create_app(test_config=None, instance_path=None):
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # The rate limits count per client IP: behind reverse proxies, it is the address the
+        # nearest of them saw (X-Forwarded-For), not the proxy's own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
     register_extensions(app)
     register_blueprints(app)
     register_web(app)

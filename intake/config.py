@@ -88,6 +88,8 @@ def from_environment(instance_path):
         # per hour"), checked on Redis. Step 1 counts every post of the city step (a joint
         # pledge's "add a city" buttons post too); the token pages share one limit.
         "RATE_LIMITS_ENABLED": _bool(env.get("RATE_LIMITS_ENABLED"), default=True),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT") or 0),
         "RATE_LIMIT_INTAKE_START": (env.get("RATE_LIMIT_INTAKE_START")
                                     or "10 per minute; 60 per hour"),
         "RATE_LIMIT_STEP_CITY": env.get("RATE_LIMIT_STEP_CITY") or "30 per minute; 200 per hour",

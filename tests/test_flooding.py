@@ -287,6 +287,19 @@ def test_starting_a_new_pledge_is_limited_too(guarded_app):
     assert statuses == [303, 303, 429]
 
 
+def test_behind_a_reverse_proxy_each_client_has_its_own_limit(guarded_app):
+    def starts(app, forwarded_for):
+        visitor = browser(app, "10.9.9.9")  # the proxy
+        visitor.get("/pledge")
+        return [visitor.post("/pledge/new", {}, headers={"X-Forwarded-For": ip}).status_code
+                for ip in forwarded_for]
+
+    proxied = guarded_app(RATE_LIMIT_INTAKE_START="1 per minute", TRUSTED_PROXY_COUNT=1)
+    assert starts(proxied, ["192.0.2.1", "192.0.2.2", "192.0.2.1"]) == [303, 303, 429]
+    direct = guarded_app(RATE_LIMIT_INTAKE_START="1 per minute")  # nobody is trusted
+    assert starts(direct, ["192.0.2.3", "192.0.2.4"]) == [303, 429]
+
+
 def test_the_form_still_works_when_the_limiters_redis_is_down(guarded_app, caplog):
     app = guarded_app(REDIS_URL=UNREACHABLE_REDIS, HEALTH_TIMEOUT_SECONDS=1)
     with caplog.at_level(logging.WARNING):
