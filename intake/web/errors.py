@@ -10,7 +10,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
-from ..extensions import db, limiter
+from ..extensions import db, htmx, limiter
 
 NO_CACHE_NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
@@ -89,9 +89,12 @@ def too_many_requests(error, rescuers=()):
         response = rescue(message)
         if response is not None:
             break
-    if response is None:
+    plain_page = response is None
+    if plain_page:
         response = render_template("errors/too_many_requests.html", message=message)
     response = make_response(response)
+    if plain_page and htmx:  # a poll or a link swapped in place: leave the page as it is
+        response.headers["HX-Reswap"] = "none"
     response.status_code = 429
     response.headers["Retry-After"] = str(seconds)
     response.headers["Cache-Control"] = "no-store"
