@@ -275,6 +275,7 @@ def test_private_link_pages_share_one_limit_per_ip(guarded_app, contact):
     response = client.get(f"/track/{raw}")
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
     assert "Please wait a moment" in response.get_data(as_text=True)
+    assert "This page was opened many times" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     polled = client.get(f"/track/{raw}/status", headers={"HX-Request": "true"})
     assert polled.status_code == 429 and polled.headers["HX-Reswap"] == "none"  # left in place

@@ -3,7 +3,7 @@ private link that does not open, a request refused by the rate limits."""
 import math
 import time
 
-from flask import current_app, make_response, render_template
+from flask import current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
@@ -69,21 +69,27 @@ def retry_after_seconds(error):
         return max(1, error.limit.limit.get_expiry())
 
 
-def too_many_message(seconds):
+def too_many_message(seconds, posted):
     minutes = max(1, math.ceil(seconds / 60))
+    if posted:
+        return ngettext(
+            "This page was sent many times from your connection in a short while, so we have "
+            "paused it. Nothing you typed is lost: wait %(num)d minute, then send it again.",
+            "This page was sent many times from your connection in a short while, so we have "
+            "paused it. Nothing you typed is lost: wait %(num)d minutes, then send it again.",
+            minutes)
     return ngettext(
-        "This page was sent many times from your connection in a short while, so we have "
-        "paused it. Nothing you typed is lost: wait %(num)d minute, then send it again.",
-        "This page was sent many times from your connection in a short while, so we have "
-        "paused it. Nothing you typed is lost: wait %(num)d minutes, then send it again.",
-        minutes)
+        "This page was opened many times from your connection in a short while, so we have "
+        "paused it. Wait %(num)d minute, then open it again.",
+        "This page was opened many times from your connection in a short while, so we have "
+        "paused it. Wait %(num)d minutes, then open it again.", minutes)
 
 
 def too_many_requests(error, rescuers=()):
     """429, with a Retry-After header. A form post is shown again with what was typed: each
     rescuer (a function of the message) may answer with its page; otherwise a plain page."""
     seconds = retry_after_seconds(error)
-    message = too_many_message(seconds)
+    message = too_many_message(seconds, posted=request.method == "POST")
     response = None
     for rescue in rescuers:
         response = rescue(message)
