@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, extensions, web
 from .accounts import access  # noqa: F401  (registers the sign-in user loader)
@@ -32,6 +33,10 @@ def create_app(test_config=None, instance_path=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
     config.check_environment(app.config)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # The rate limits count per client IP: behind reverse proxies, it is the address the
+        # nearest of them saw (X-Forwarded-For), not the proxy's own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
     register_extensions(app)
     register_blueprints(app)
     register_web(app)
@@ -49,6 +54,7 @@ def register_extensions(app):
     extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
     app.session_interface = coordinator_sessions.CookieSessionInterface()
+    extensions.limiter.init_app(app)
     outbox.init_app(app)
 
 
@@ -66,7 +72,10 @@ PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts", "privacy", "email_pr
 
 def register_web(app):
     web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,),
-                 link_problems=(TokenProblem,), private=PRIVATE_PAGES)
+                 link_problems=(TokenProblem,), private=PRIVATE_PAGES,
+                 rate_limit_rescuers=(pledge_form_views.rerender_when_too_many,
+                                      accounts_views.rerender_when_too_many,
+                                      tracker_views.rerender_when_too_many))
 
 
 def register_commands(app):

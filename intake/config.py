@@ -100,6 +100,24 @@ def from_environment(instance_path):
         "TRIAGE_SEARCH_COUNT_LIMIT": max(1, int(env.get("TRIAGE_SEARCH_COUNT_LIMIT") or 1000)),
         # A draft untouched this many days loses its contact data (0: never, by this sweep).
         "RETENTION_DRAFT_DAYS": max(0, int(env.get("RETENTION_DRAFT_DAYS") or 180)),
+        # Flooding. Rate limits per client IP, in Flask-Limiter's notation ("5 per minute; 20
+        # per hour"), checked on Redis. Step 1 counts every post of the city step (a joint
+        # pledge's "add a city" buttons post too); the token pages share one limit.
+        "RATE_LIMITS_ENABLED": _bool(env.get("RATE_LIMITS_ENABLED"), default=True),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT") or 0),
+        "RATE_LIMIT_INTAKE_START": (env.get("RATE_LIMIT_INTAKE_START")
+                                    or "10 per minute; 60 per hour"),
+        "RATE_LIMIT_STEP_CITY": env.get("RATE_LIMIT_STEP_CITY") or "30 per minute; 200 per hour",
+        "RATE_LIMIT_EMAIL_LINK": env.get("RATE_LIMIT_EMAIL_LINK") or "5 per minute; 30 per hour",
+        "RATE_LIMIT_SIGN_IN": env.get("RATE_LIMIT_SIGN_IN") or "20 per minute; 200 per hour",
+        "RATE_LIMIT_TOKEN_PAGES": (env.get("RATE_LIMIT_TOKEN_PAGES")
+                                   or "60 per minute; 600 per hour"),
+        # Per recipient, whatever route asked, in the outbox itself (a rolling 24 hours).
+        "EMAIL_LINK_BUDGET_PER_DAY": int(env.get("EMAIL_LINK_BUDGET_PER_DAY") or 3),
+        "EMAIL_REMINDER_BUDGET_PER_DAY": int(env.get("EMAIL_REMINDER_BUDGET_PER_DAY") or 2),
+        # Step 1 posted sooner than this after the page was shown is a robot's (0: no check).
+        "FORM_MIN_FILL_SECONDS": float(env.get("FORM_MIN_FILL_SECONDS") or 3),
     }
 
 
@@ -189,4 +207,9 @@ DEFAULTS = {
     "COORDINATOR_SESSION_IDLE": timedelta(hours=12),
     "COORDINATOR_SESSION_LIFETIME": timedelta(days=30),
     "COORDINATOR_SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
+    # Flask-Limiter: its storage is the app's own Redis connection (intake/extensions.py,
+    # AppRedisStorage); "memory://" only for a test app that has no Redis at all.
+    "RATELIMIT_STORAGE_URI": "app-redis://",
+    # "Email me my link" answers an address at most once in this many seconds.
+    "EMAIL_LINK_REQUEST_EVERY_SECONDS": 3600,
 }

@@ -98,6 +98,9 @@ def make_app(database_url, instance_path, **overrides):
         "MAIL_TIMEOUT_SECONDS": 2,
         "COORDINATOR_EMAILS": ["coordinators@mayorsmechanism.example"],
         "EMAIL_RETRY_DELAYS": (0,),  # retried at once, within the same burst
+        # The suite posts from one address, at once: tests/test_flooding.py turns these on.
+        "RATE_LIMITS_ENABLED": False,
+        "FORM_MIN_FILL_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config, instance_path=instance_path)

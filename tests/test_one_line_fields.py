@@ -91,6 +91,12 @@ def build(app, form_class):
 
 # Fields with a rule of their own, and where that rule is tested.
 OWN_RULES = {
+    ("CityStepForm", "website"): "the honeypot: anything in it refuses the page calmly: "
+                                 "test_a_filled_in_honeypot_is_refused_calmly_and_nothing_is_"
+                                 "saved_or_sent",
+    ("CityStepForm", "shown_at"): "a signed moment, else the page counts as sent too fast: "
+                                  "test_a_step_one_sent_too_fast_is_refused_calmly_then_goes_"
+                                  "through",
     ("LiftForm", "address"): "must name a suppression that exists and may be lifted, else "
                              "nothing changes: test_an_unsubscribe_is_not_lifted_by_an_admin",
     ("LiftForm", "scope"): "one of the liftable scopes, else nothing changes: "

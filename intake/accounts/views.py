@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..clock import as_utc, utcnow
-from ..extensions import db
+from ..extensions import db, limit_from_config
 from ..models import Coordinator
 from ..pledges.audit import coordinator_actor, record
 from ..web.errors import error_summary
@@ -94,8 +94,8 @@ def refusal_message(kind, seconds):
         "again.", seconds)
 
 
-def render_sign_in(form, status=200, retry_after=None):
-    response = make_response(render_template("accounts/login.html", form=form,
+def render_sign_in(form, status=200, retry_after=None, problem=None):
+    response = make_response(render_template("accounts/login.html", form=form, problem=problem,
                                              **error_summary(form)), status)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -114,6 +114,7 @@ def refuse(form, refused):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_from_config("RATE_LIMIT_SIGN_IN", methods=["POST"])
 def login():
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -139,6 +140,15 @@ def start_session(account):
     """A server-side session for this browser, in the caller's transaction (login_user then
     names it in the cookie)."""
     sessions.begin(account, client_address(), request.user_agent.string)
+
+
+def rerender_when_too_many(problem):
+    """A sign-in refused by the rate limit of its address: the form again, the email kept."""
+    if request.endpoint != "accounts.login" or request.method != "POST":
+        return None
+    form = SignInForm()
+    form.password.data = ""
+    return render_sign_in(form, status=429, problem=problem)
 
 
 @bp.post("/logout")

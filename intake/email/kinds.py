@@ -6,6 +6,7 @@ from ..reminders.rules import REMINDER_KINDS
 
 SUBJECTS = {
     "resume_link": _l("Your private link to continue your pledge"),
+    "resume_links": _l("Your private links to continue your draft pledges"),
     "acknowledgement": _l("We received your pledge %(reference)s"),
     "coordinator_new_pledge": _l("New pledge %(reference)s from %(city)s"),
     "coordinator_digest": _l("Pledges received on %(day)s"),
@@ -32,6 +33,9 @@ KIND_LABELS = {
 # Emails to the city contact: each carries a fresh private link to the pledge.
 CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
               "reminder_update", "status_changed", "information_request")
+# Private links, which share one budget per address (intake/email/outbox.py): a new draft's
+# link, and the answer to "email me my link", which lists every draft of the address.
+LINK_KINDS = ("resume_link", "resume_links")
 # Emails to coordinators that link to the pledge's page.
 COORDINATOR_PAGE_KINDS = ("information_answered",)
 

@@ -6,6 +6,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mail import Message
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Pledge
@@ -79,6 +80,15 @@ def private_link(pledge):
     return absolute_url(page, token=raw)
 
 
+def draft_links(pledge_ids):
+    """Each pledge of "email me my link", newest first, with a fresh private link (a draft sent
+    since then links to its status page)."""
+    pledges = db.session.scalars(select(Pledge).where(Pledge.id.in_(pledge_ids))).all()
+    order = {pledge_id: index for index, pledge_id in enumerate(pledge_ids)}
+    return [{"pledge": pledge, "city": pledge.city or "", "private_link": private_link(pledge)}
+            for pledge in sorted(pledges, key=lambda p: order[p.id])]
+
+
 def email_context(email):
     """What the templates need, read fresh: a pledge may have changed since the row was written.
     A city's email gets a new private link, added to the caller's transaction."""
@@ -90,6 +100,8 @@ def email_context(email):
             context["private_link"] = private_link(pledge)
         if email.kind in COORDINATOR_PAGE_KINDS:
             context["pledge_page"] = absolute_url("triage.pledge", pledge_id=pledge.id)
+    if email.kind == "resume_links":
+        context["drafts"] = draft_links(context.get("pledge_ids") or [])
     if is_reminder(email.kind):
         context["unsubscribe_url"] = unsubscribe_url(email.recipient)
     context.setdefault("day", "")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import EmailSuppression, OutboxEmail
 from .enqueue import enqueue_sends
 from .faults import MESSAGE
-from .kinds import is_reminder
+from .kinds import LINK_KINDS, REMINDER_KINDS, is_reminder
 
 TO_ENQUEUE = "outbox_ids_to_enqueue"  # in session.info: rows to hand to the queue after commit
 
@@ -56,12 +56,76 @@ def suppress(address, scope, reason):
         db.session.add(EmailSuppression(email=address, scope=scope, reason=reason))
 
 
+# --- a budget per recipient -----------------------------------------------------------------
+
+# However often a page is posted, and from however many places, one address gets at most so many
+# emails of a kind of email in a rolling day: private links (a draft's own, "email me my link")
+# and reminders each have their budget. An email over it is still written, with the status
+# "over_budget" and the reason in last_error, and never sent: its idempotency key stays taken
+# (asking again adds nothing), coordinators see it in the pledge's timeline, and it is logged.
+BUDGETS = {
+    **{kind: ("EMAIL_LINK_BUDGET_PER_DAY", LINK_KINDS) for kind in LINK_KINDS},
+    **{kind: ("EMAIL_REMINDER_BUDGET_PER_DAY", REMINDER_KINDS) for kind in REMINDER_KINDS},
+}
+BUDGET_WINDOW = timedelta(days=1)
+NOT_SENT = ("over_budget", "suppressed")  # they take nothing from the budget
+
+
+def budget_of(kind):
+    """(the most a day, the kinds that share that budget), or None for a kind without one."""
+    if kind not in BUDGETS:
+        return None
+    setting, kinds = BUDGETS[kind]
+    return current_app.config[setting], kinds
+
+
+def lock_recipient(address):
+    """Requests for one address count its budget one after the other: on PostgreSQL a lock held
+    until the transaction ends. SQLite has one writer at a time: a new draft's link is counted
+    after the draft's insert, which holds the write lock until the commit."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"outbox:{normalise_address(address)}".encode()).digest()
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+def budget_used(addresses, kinds, now=None):
+    """{address: emails of these kinds it was sent, or is about to be, in the last day}, for
+    many addresses in one query (the sweep's batch)."""
+    since = (now or utcnow()) - BUDGET_WINDOW
+    rows = db.session.execute(
+        select(OutboxEmail.recipient, func.count())
+        .where(OutboxEmail.recipient.in_([normalise_address(a) for a in addresses]),
+               OutboxEmail.kind.in_(kinds), OutboxEmail.created_at > since,
+               OutboxEmail.status.not_in(NOT_SENT))
+        .group_by(OutboxEmail.recipient))
+    return dict(rows.all())
+
+
+def over_budget(kind, address, used=None):
+    """Why this email would go past its recipient's budget, or None. `used`: what a caller that
+    counted in bulk already knows; otherwise it is counted here, under the address's lock."""
+    budget = budget_of(kind)
+    if budget is None:
+        return None
+    most, kinds = budget
+    if used is None:
+        lock_recipient(address)
+        used = budget_used([address], kinds).get(normalise_address(address), 0)
+    if used < most:
+        return None
+    return (f"Not sent: this address already had {used} emails of this kind in the last 24 "
+            f"hours (the budget is {most} a day).")
+
+
 def queue_email(kind, recipient, language, idempotency_key, context=None, pledge_id=None,
-                suppressed=None, known_new=False):
+                suppressed=None, known_new=False, budget_used=None):
     """Add the email to the current transaction; the same key is only ever queued once.
 
-    Returns the row, or None when that key was already queued. A caller that has already
-    looked up the suppression list and the existing keys in bulk (the sweep) says so; the row
+    Returns the row, or None when that key was already queued. A row past its recipient's
+    budget is written as "over_budget", never sent. A caller that has already looked up the
+    suppression list, the existing keys and the budget in bulk (the sweep) says so; the row
     is then added without a savepoint, and that caller handles a concurrent writer's duplicate
     key when it commits."""
     if not known_new and db.session.scalar(
@@ -69,13 +133,18 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
         return None
     if suppressed is None:
         suppressed = is_suppressed(recipient, kind)
+    over = None if suppressed else over_budget(kind, recipient, budget_used)
+    if over:
+        current_app.logger.warning("Email %s (%s) over its recipient's budget, not sent: %s",
+                                   kind, idempotency_key, over)
     email = OutboxEmail(
         kind=kind,
         recipient=normalise_address(recipient),
         language=language or "en",
         idempotency_key=idempotency_key,
         message_id=make_msgid(domain=current_app.config["MAIL_MESSAGE_ID_DOMAIN"]),
-        status="suppressed" if suppressed else "pending",
+        status="suppressed" if suppressed else "over_budget" if over else "pending",
+        last_error=over,
         next_attempt_at=utcnow(),
         context=context or {},
         pledge_id=pledge_id,

@@ -33,6 +33,7 @@ from ..web.fields import (
     single_line,
     text,
 )
+from ..web.human_check import HumanCheck
 
 STARTING_STAGES = [(stage, status.IMPLEMENTATION_STAGES[stage])
                    for stage in status.STARTING_STAGES]
@@ -63,7 +64,10 @@ class CoPledgingCityForm(Form):
             check_country(field)
 
 
-class CityStepForm(FlaskForm):
+class CityStepForm(HumanCheck, FlaskForm):
+    """Step 1 starts a draft and emails its private link: it carries the honeypot and the
+    minimum fill time (web/human_check.py)."""
+
     city = text(_l("City"), 120, required(_l("Enter the name of your city.")))
     # The ISO 3166 list; choices are filled per request, in the reader's language.
     country = long_select(_l("Country"), InputRequired(message=_l("Choose your city's country.")))

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from ..catalogue import countries
 from ..clock import utcnow
 from ..email import events
-from ..extensions import db
+from ..extensions import db, limit_from_config, token_page_limit
 from ..pledges import links, steps, submission
 from ..pledges.answers import (
     answers_as_typed,
@@ -32,6 +32,7 @@ from ..pledges.answers import (
 from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
+from ..web.human_check import HumanCheck
 from ..web.i18n import current_language
 from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
@@ -111,6 +112,8 @@ def fill_choices(form):
 
 def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None):
     fill_choices(form)
+    if isinstance(form, HumanCheck):
+        form.keep_shown_at()
     return render(
         "pledge_form/step.html",
         "pledge_form/_step.html",
@@ -170,13 +173,19 @@ def start():
 
 
 @bp.post("/pledge/new")
+@limit_from_config("RATE_LIMIT_INTAKE_START")
 def new_pledge():
     """Forget the pledge this browser was working on (it stays reachable by its link)."""
     forget_pledge()
     return redirect_after_post(url_for("intake.step", slug="city"))
 
 
+def not_step_one():
+    return (request.view_args or {}).get("slug") != "city"
+
+
 @bp.route("/pledge/step/<slug>", methods=["GET", "POST"])
+@limit_from_config("RATE_LIMIT_STEP_CITY", methods=["POST"], exempt_when=not_step_one)
 def step(slug):
     step = steps.question_step(slug)
     if step is None:
@@ -196,12 +205,29 @@ def step(slug):
     action = request.form.get("action", "continue")
     if slug == "city" and change_rows(form, action):
         return render_step(step, pledge, form, return_to=return_to)
+    if slug == "city" and looks_automated(form, pledge):
+        problem = _("Please check your answers and send the page again.")
+        return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
     complete = form.validate()
     if action == "save_exit":
         return save_for_later(step, pledge, form, complete, return_to)
     if not complete:
         return render_step(step, pledge, form, status=422, return_to=return_to)
     return save_and_go_on(step, pledge, form, action, return_to)
+
+
+def looks_automated(form, pledge):
+    """A robot's step 1: the honeypot filled in, or (for the post that would start a draft and
+    email its link) sent sooner after the page was shown than a person could. Nothing is saved;
+    the page says calmly to send it again, with everything typed kept."""
+    # Only the first post counts the fill time: a person changing one answer of a saved draft
+    # may well be quicker than that.
+    min_seconds = current_app.config["FORM_MIN_FILL_SECONDS"] if pledge is None else 0
+    reason = form.automated_because(min_seconds)
+    if reason:
+        current_app.logger.info("Step 1 refused as automated (%s) from %s", reason,
+                                request.remote_addr)
+    return reason is not None
 
 
 def save_for_later(step, pledge, form, complete, return_to):
@@ -365,6 +391,7 @@ def confirmation():
 
 
 @bp.route("/pledge/email-my-link", methods=["GET", "POST"])
+@limit_from_config("RATE_LIMIT_EMAIL_LINK", methods=["POST"])
 def email_my_link():
     """Answered the same way whether or not the address is known: it reveals nothing."""
     form = EmailLinkForm()
@@ -372,8 +399,11 @@ def email_my_link():
         events.link_requested(form.email.data, utcnow())
         db.session.commit()
         return render_template("pledge_form/link_requested.html", address=form.email.data)
-    status = 422 if request.method == "POST" else 200
-    return render_template("pledge_form/email_my_link.html", form=form,
+    return render_email_my_link(form, 422 if request.method == "POST" else 200)
+
+
+def render_email_my_link(form, status, problem=None):
+    return render_template("pledge_form/email_my_link.html", form=form, problem=problem,
                            **error_summary(form)), status
 
 
@@ -381,6 +411,7 @@ def email_my_link():
 
 
 @bp.get("/resume/<token>")
+@token_page_limit
 def resume(token):
     """Shows where the pledge stands. A GET changes nothing: mail scanners open links too."""
     pledge = links.pledge_for_token(token)
@@ -392,6 +423,7 @@ def resume(token):
 
 
 @bp.post("/resume/<token>")
+@token_page_limit
 def continue_from_link(token):
     pledge = links.pledge_for_token(token)
     remember_pledge(pledge, token)
@@ -415,3 +447,22 @@ def rerender_after_csrf_failure():
     problem = _("Your session had expired, so your answers were not saved yet. "
                 "Check them and send the page again.")
     return render_step(step, pledge, form, status=400, problem=problem)
+
+
+def rerender_when_too_many(problem):
+    """A step or "email me my link" refused by a rate limit: the same page again, with what was
+    typed and the message at the top (the rate limit's 429 and Retry-After are added by the
+    error handler)."""
+    if request.method != "POST":
+        return None
+    if request.endpoint == "intake.email_my_link":
+        return render_email_my_link(EmailLinkForm(), 429, problem=problem)
+    if request.endpoint != "intake.step":
+        return None
+    step = steps.question_step(request.view_args.get("slug"))
+    pledge = current_pledge()
+    if step is None or not steps.can_open_step(pledge, step.number):
+        return None
+    form = STEP_FORMS[step.slug]()
+    return render_step(step, pledge, form, status=429, problem=problem,
+                       return_to="review" if request.values.get("return") == "review" else None)

@@ -1,12 +1,12 @@
 """The city's status tracker: a private link (same rules as the resume link) to the pledge's
 state, its public timeline and any open questions; the city can answer and withdraw."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
+from ..extensions import db, token_page_limit
 from ..models import InformationRequest, StatusChange
 from ..pledges import actions, links, status
 from ..web.errors import error_page
@@ -43,6 +43,7 @@ def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, code=20
 
 
 @bp.get("/track/<token>")
+@token_page_limit
 def track(token):
     """Reading only: mail scanners open links too."""
     pledge = links.pledge_for_token(token)
@@ -52,6 +53,7 @@ def track(token):
 
 
 @bp.get("/track/<token>/status", endpoint="status")
+@token_page_limit
 def status_panel(token):
     """The status panel, polled by htmx while a change is expected."""
     pledge = links.pledge_for_token(token)
@@ -62,6 +64,7 @@ def status_panel(token):
 
 
 @bp.post("/track/<token>/questions/<int:request_id>")
+@token_page_limit
 def answer(token, request_id):
     pledge = links.pledge_for_token(token)
     question = db.session.get(InformationRequest, request_id)
@@ -91,6 +94,7 @@ def answer(token, request_id):
 
 
 @bp.post("/track/<token>/withdraw")
+@token_page_limit
 def withdraw(token):
     pledge = links.pledge_for_token(token)
     form = WithdrawForm()
@@ -134,3 +138,21 @@ def stop_other_links(token):
     else:
         flash(_("There was no other private link to stop. This one still works."))
     return redirect(url_for("tracker.track", token=token), code=303)
+
+
+def rerender_when_too_many(problem):
+    """An answer or a withdrawal refused by the rate limit: the tracker again, with what was
+    typed in the form that was sent."""
+    if request.blueprint != "tracker" or request.method != "POST":
+        return None
+    token = request.view_args["token"]
+    try:
+        pledge = links.pledge_for_token(token)
+    except links.TokenProblem:
+        return None
+    flash(problem)
+    if request.endpoint == "tracker.answer":
+        prefix = f"q{request.view_args['request_id']}"
+        return render_tracker(token, pledge, code=429, answer_forms={
+            request.view_args["request_id"]: AnswerForm(prefix=prefix)})
+    return render_tracker(token, pledge, withdraw_form=WithdrawForm(), code=429)

@@ -6,10 +6,10 @@ and the public pages (views)."""
 from . import assets, errors, logs, responses, templating
 
 
-def register(app, csrf_rescuers=(), link_problems=(), private=()):
+def register(app, csrf_rescuers=(), link_problems=(), rate_limit_rescuers=(), private=()):
     """`private`: the blueprints and endpoints whose pages no browser or proxy may store."""
     logs.register(app)
     templating.register(app)
-    errors.register_error_pages(app, csrf_rescuers, link_problems)
+    errors.register_error_pages(app, csrf_rescuers, link_problems, rate_limit_rescuers)
     responses.register(app, private)
     assets.register(app)

@@ -46,7 +46,7 @@ def compress(response):
     """Gzip text for contacts on slow connections (a proxy in front may do it instead)."""
     if (response.mimetype not in COMPRESSIBLE
             or "gzip" not in request.headers.get("Accept-Encoding", "")
-            or response.status_code not in (200, 422, 400, 404, 503)
+            or response.status_code not in (200, 422, 400, 404, 429, 503)
             or "Content-Range" in response.headers
             or "Content-Encoding" in response.headers):
         return response
