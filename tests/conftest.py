@@ -15,6 +15,9 @@ from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
 from .support.client import ContactBrowser
 from .support.smtp import SmtpServer
 
+# The Chromium fixtures (browser, live_server, contact_factory) for the browser tests.
+pytest_plugins = ["tests.support.chromium"]
+
 TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
                       "email_suppression", "information_request", "access_token",
                       "co_pledging_city", "pledge_action_area", "pledge", "reference_counter",

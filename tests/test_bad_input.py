@@ -82,7 +82,8 @@ def test_an_unknown_currency_or_objective_is_refused(contact):
 
 def test_a_badly_written_email_or_phone_or_date_or_amount_is_explained(contact):
     contact.get(step_url("city"))
-    contact.post(step_url("city"), {**CITY_ANSWERS, "focal_email": "ana@", "focal_phone": "call me"})
+    contact.post(step_url("city"),
+                 {**CITY_ANSWERS, "focal_email": "ana@", "focal_phone": "call me"})
     assert "Enter an email address in the right format" in contact.text
     assert "Enter a phone number using digits" in contact.text
     contact.answer("city")

@@ -5,13 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .support.chromium import (  # noqa: F401  (fixtures)
-    CAIRO,
-    REFERENCE_PATTERN,
-    browser,
-    contact_factory,
-    live_server,
-)
+from .support.chromium import CAIRO, REFERENCE_PATTERN
 from .support.client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
 
 SITE_NAME = "Call to Local Action on Migration"

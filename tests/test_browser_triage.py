@@ -10,7 +10,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Pledge
 
-from .support.chromium import TIMEOUT_MS, browser, live_server  # noqa: F401  (fixtures)
+from .support.chromium import TIMEOUT_MS
 from .support.client import ContactBrowser, drain_queue
 
 PASSWORD = "correct horse battery staple"

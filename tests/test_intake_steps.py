@@ -12,7 +12,7 @@ from .support.client import ALIGNMENT_ANSWERS, CITY_ANSWERS, step_url
 def saved_pledge(app):
     with app.app_context():
         pledge = db.session.scalars(select(Pledge)).one()
-        pledge.action_areas, pledge.co_pledging_cities  # loaded before the session closes
+        _loaded = pledge.action_areas, pledge.co_pledging_cities  # before the session closes
         db.session.expunge_all()
         return pledge
 

@@ -1,6 +1,6 @@
+"""Contacts write in English, French or Spanish: the language can be switched and is kept."""
 import re
 
-"""Contacts write in English, French or Spanish: the language can be switched and is kept."""
 from .support.client import ContactBrowser, step_url
 
 
@@ -39,7 +39,8 @@ def test_country_names_follow_the_language(app):
 def test_the_language_switch_never_sends_the_visitor_elsewhere(app):
     contact = ContactBrowser(app.test_client())
     contact.get("/pledge")
-    for target in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+    for target in ("https://evil.example/", "//evil.example", "/\\evil.example",
+                   "/\t/evil.example", "/pledge\r\nSet-Cookie: x=1"):
         response = contact.post("/language", {"language": "es", "next": target})
         assert response.headers["Location"] == "/"
 
@@ -57,4 +58,5 @@ def test_the_focal_points_language_defaults_to_the_page_language(app):
     contact.get("/pledge")
     contact.post("/language", {"language": "es", "next": "/pledge"})
     contact.get(step_url("city"))
-    assert re.search(r'<input checked id="language-\d" name="language"[^>]*value="es">', contact.text)
+    assert re.search(r'<input checked id="language-\d" name="language"[^>]*value="es">',
+                     contact.text)

@@ -20,7 +20,6 @@ from intake.models import AuditEntry, Pledge, PledgeActionArea
 from intake.pledges import actions
 from intake.triage import queue_query
 
-from .support.chromium import browser, contact_factory, live_server  # noqa: F401  (fixtures)
 from .support.client import ContactBrowser
 from .support.triage import sent_pledge
 
@@ -335,7 +334,7 @@ def test_search_words_cannot_carry_search_syntax():
 
 def expected_order(specs, ids, sort, direction):
     """The order the queue promises, computed here from what was stored."""
-    rows = [dict(spec, id=pledge_id) for spec, pledge_id in zip(specs, ids)]
+    rows = [dict(spec, id=pledge_id) for spec, pledge_id in zip(specs, ids, strict=True)]
     ascending = direction == "asc"
     if sort == "city":
         rows.sort(key=lambda r: (r["city"].lower(), r["id"]), reverse=not ascending)
@@ -389,7 +388,7 @@ def test_a_state_tab_pages_in_order_too(app, make_coordinator, sign_in):
     seen = []
     for page in range(1, 4):  # 6 accepted pledges, 2 a page
         seen += shown_ids(maria, f"/triage/?state=accepted&sort=waiting&page={page}")
-    accepted = [(s, i) for s, i in zip(specs, ids) if s["review_state"] == "accepted"]
+    accepted = [(s, i) for s, i in zip(specs, ids, strict=True) if s["review_state"] == "accepted"]
     # Accepted pledges wait for nobody: "longest waiting first" leaves them oldest first.
     assert seen == expected_order([s for s, _i in accepted], [i for _s, i in accepted],
                                   "submitted", "asc")
@@ -468,7 +467,8 @@ def test_a_search_matching_very_many_lists_its_first_matches_in_order(
     specs, ids = housing_pledges(app)
     app.config.update(TRIAGE_QUEUE_PAGE_SIZE=2, TRIAGE_SEARCH_COUNT_LIMIT=limit)
     _account, maria = coordinator(make_coordinator, sign_in)
-    kept = [(spec, pledge_id) for spec, pledge_id in zip(specs, ids) if matches(spec, view)]
+    kept = [(spec, pledge_id) for spec, pledge_id in zip(specs, ids, strict=True)
+            if matches(spec, view)]
     expected = expected_order([spec for spec, _id in kept], [i for _spec, i in kept],
                               sort, direction)[:limit]
     seen = []
@@ -626,8 +626,8 @@ def test_a_visitor_is_sent_to_sign_in(app, client):
     for url in ("/triage/", "/triage/export.csv", "/triage/export.xlsx"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
-    browser = ContactBrowser(client)
-    token = browser.csrf_token()  # any page's form token: the sign-in check comes next
+    visitor = ContactBrowser(client)
+    token = visitor.csrf_token()  # any page's form token: the sign-in check comes next
     response = client.post("/triage/bulk", data={"csrf_token": token, "action": "assign"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -838,7 +838,7 @@ def test_exports_hold_exactly_the_filtered_pledges_of_every_page(app, make_coord
         references = {db.session.get(Pledge, i).reference for i in europe}
     assert {row[0] for row in body} == references
     assert [row[1] for row in body] == sorted(row[1] for row in body)  # the queue's order
-    first = dict(zip(header, body[0]))
+    first = dict(zip(header, body[0], strict=True))
     assert first["Country"] == "Germany" and first["Region"] == "Europe"
     assert first["Action areas"] == "Migration Governance"
     assert first["GCM objectives"] == "15, 16" and first["GCR objectives"] == "2"
@@ -854,14 +854,14 @@ def test_an_export_of_a_real_pledge_reads_back_as_sent(app, make_coordinator, si
     pledge_id = sent_pledge(app)
     _account, maria = coordinator(make_coordinator, sign_in)
     [header, row] = csv_rows(export_rows(maria, "/triage/export.csv"))
-    exported = dict(zip(header, row))
+    exported = dict(zip(header, row, strict=True))
     assert exported["Reference"] == load(app, pledge_id).reference
     assert exported["City"] == "São Paulo" and exported["Country"] == "Brazil"
     assert exported["Title"] == "Welcome centre for newcomers"
     assert exported["Action areas"] == "Access to Essential Services; Inclusion and Social " \
                                        "Cohesion"
     [xlsx_header, xlsx_row] = xlsx_rows(export_rows(maria, "/triage/export.xlsx"))
-    assert dict(zip(xlsx_header, xlsx_row))["City"] == "São Paulo"
+    assert dict(zip(xlsx_header, xlsx_row, strict=True))["City"] == "São Paulo"
 
 
 def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(app, make_coordinator,

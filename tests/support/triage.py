@@ -34,7 +34,7 @@ def tracker_path(app, pledge_id):
 def load(app, pledge_id):
     with app.app_context():
         pledge = db.session.get(Pledge, pledge_id)
-        pledge.assignee, pledge.action_areas  # loaded before the session closes
+        _loaded = pledge.assignee, pledge.action_areas  # before the session closes
         db.session.expunge_all()
         return pledge
 
