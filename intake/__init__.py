@@ -2,14 +2,18 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, extensions, web
 from .accounts import access  # noqa: F401  (registers the sign-in user loader)
+from .accounts import sessions as coordinator_sessions
 from .accounts import views as accounts_views
 from .email import outbox
 from .email import pages as email_pages
+from .email_problems import views as email_problems_views
 from .pledge_form import views as pledge_form_views
 from .pledges.links import TokenProblem
+from .privacy import views as privacy_views
 from .tracker import views as tracker_views
 from .triage import bp as triage_bp
 from .web import views as public_views
@@ -28,6 +32,11 @@ def create_app(test_config=None, instance_path=None):
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    config.check_environment(app.config)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # The rate limits count per client IP: behind reverse proxies, it is the address the
+        # nearest of them saw (X-Forwarded-For), not the proxy's own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
     register_extensions(app)
     register_blueprints(app)
     register_web(app)
@@ -44,18 +53,29 @@ def register_extensions(app):
     extensions.htmx.init_app(app)
     extensions.mail.init_app(app)
     extensions.login_manager.init_app(app)
+    app.session_interface = coordinator_sessions.CookieSessionInterface()
+    extensions.limiter.init_app(app)
     outbox.init_app(app)
 
 
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
-                      triage_bp, accounts_views.bp):
+                      triage_bp, email_problems_views.bp, accounts_views.bp,
+                      privacy_views.bp):
         app.register_blueprint(blueprint)
+
+
+# Pages about one pledge or one person: never stored by a browser or a proxy (pages whose
+# address holds a token are private wherever they are).
+PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts", "privacy", "email_problems")
 
 
 def register_web(app):
     web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,),
-                 link_problems=(TokenProblem,))
+                 link_problems=(TokenProblem,), private=PRIVATE_PAGES,
+                 rate_limit_rescuers=(pledge_form_views.rerender_when_too_many,
+                                      accounts_views.rerender_when_too_many,
+                                      tracker_views.rerender_when_too_many))
 
 
 def register_commands(app):

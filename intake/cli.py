@@ -24,7 +24,7 @@ from .reminders.sweep import sweep
 @click.option("--burst", is_flag=True, help="Drain the queue, then exit.")
 @with_appcontext
 def worker_command(burst):
-    """Send emails and run the periodic jobs (dispatcher, reminder sweep, digest)."""
+    """Send emails and run the periodic jobs (dispatcher, reminder sweep, digest, retention)."""
     queue = email_queue()
     if burst:
         worker.dispatch_pending()  # rows whose enqueue was lost go out in this drain too
@@ -47,6 +47,7 @@ def _start_periodic_jobs(app, queue_name):
     scheduler.register(worker.sweep_reminders, queue_name,
                        interval=config["SWEEP_INTERVAL_SECONDS"])
     scheduler.register(worker.send_coordinator_digest, queue_name, cron=config["DIGEST_CRON"])
+    scheduler.register(worker.sweep_retention, queue_name, cron=config["RETENTION_CRON"])
 
     def loop():
         while True:

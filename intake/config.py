@@ -54,12 +54,26 @@ def _milestones(value):
     return found
 
 
+class ConfigurationError(RuntimeError):
+    """A setting the app refuses to start with; the message says what to set."""
+
+
+def app_environment(env):
+    """"production" or "development": APP_ENV, or else FLASK_ENV (as Flask 2 named it)."""
+    name = (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").strip().lower()
+    return "production" if name == "production" else "development"
+
+
 def from_environment(instance_path):
     env = os.environ
     default_db = "sqlite:///" + str(Path(instance_path) / "intake.sqlite3")
     base_url = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    app_env = app_environment(env)
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or persistent_secret_key(instance_path),
+        "APP_ENV": app_env,
+        # In production only SECRET_KEY itself will do (check_environment says so).
+        "SECRET_KEY": env.get("SECRET_KEY") or (
+            None if app_env == "production" else persistent_secret_key(instance_path)),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
@@ -84,7 +98,63 @@ def from_environment(instance_path):
         # than" and lists that many, in order (counting every match of a common word is what
         # would make a search slow).
         "TRIAGE_SEARCH_COUNT_LIMIT": max(1, int(env.get("TRIAGE_SEARCH_COUNT_LIMIT") or 1000)),
+        # A draft untouched this many days loses its contact data (0: never, by this sweep).
+        "RETENTION_DRAFT_DAYS": max(0, int(env.get("RETENTION_DRAFT_DAYS") or 180)),
+        # Flooding. Rate limits per client IP, in Flask-Limiter's notation ("5 per minute; 20
+        # per hour"), checked on Redis. Step 1 counts every post of the city step (a joint
+        # pledge's "add a city" buttons post too); the token pages share one limit.
+        "RATE_LIMITS_ENABLED": _bool(env.get("RATE_LIMITS_ENABLED"), default=True),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT") or 0),
+        "RATE_LIMIT_INTAKE_START": (env.get("RATE_LIMIT_INTAKE_START")
+                                    or "10 per minute; 60 per hour"),
+        "RATE_LIMIT_STEP_CITY": env.get("RATE_LIMIT_STEP_CITY") or "30 per minute; 200 per hour",
+        "RATE_LIMIT_EMAIL_LINK": env.get("RATE_LIMIT_EMAIL_LINK") or "5 per minute; 30 per hour",
+        "RATE_LIMIT_SIGN_IN": env.get("RATE_LIMIT_SIGN_IN") or "20 per minute; 200 per hour",
+        "RATE_LIMIT_TOKEN_PAGES": (env.get("RATE_LIMIT_TOKEN_PAGES")
+                                   or "60 per minute; 600 per hour"),
+        # Per recipient, whatever route asked, in the outbox itself (a rolling 24 hours).
+        "EMAIL_LINK_BUDGET_PER_DAY": int(env.get("EMAIL_LINK_BUDGET_PER_DAY") or 3),
+        "EMAIL_REMINDER_BUDGET_PER_DAY": int(env.get("EMAIL_REMINDER_BUDGET_PER_DAY") or 2),
+        # Step 1 posted sooner than this after the page was shown is a robot's (0: no check).
+        "FORM_MIN_FILL_SECONDS": float(env.get("FORM_MIN_FILL_SECONDS") or 3),
     }
+
+
+PRODUCTION = {
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PREFERRED_URL_SCHEME": "https",
+    "HSTS_SECONDS": 365 * 24 * 3600,  # browsers keep to https for a year
+    # Pages whose address holds a token send no referrer (it would carry the token), so the
+    # forms on them arrive without one: Flask-WTF's https referrer check would refuse them all.
+    # The form token, SameSite cookies and HSTS remain.
+    "WTF_CSRF_SSL_STRICT": False,
+}
+
+
+def check_environment(config):
+    """In production: refuse to start without SECRET_KEY or an https BASE_URL, then set the
+    cookies Secure (and HttpOnly, SameSite=Lax) and turn HSTS on."""
+    if config.get("APP_ENV") != "production":
+        return
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("set SECRET_KEY to a long random value, kept secret and the same for "
+                        "every process (for example the output of: python -c \"import secrets; "
+                        "print(secrets.token_hex(32))\")")
+    if not str(config.get("BASE_URL") or "").startswith("https://"):
+        problems.append(f"set BASE_URL to the public https:// address of the app (it is "
+                        f"{config.get('BASE_URL')!r}): links in emails and secure cookies "
+                        "need it")
+    if problems:
+        raise ConfigurationError("APP_ENV=production, but the app cannot start: "
+                                 + "; ".join(problems) + ".")
+    config.update(PRODUCTION)
 
 
 DEFAULTS = {
@@ -95,9 +165,16 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "HSTS_SECONDS": None,  # production turns it on (PRODUCTION)
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
     "RESUME_TOKEN_LIFETIME": timedelta(days=30),
+    # A private link made in a browser waits this long (sealed, in Redis) to be shown once on
+    # the "saved" page; after that, "save and come back later" makes a new one.
+    "UNSHOWN_LINK_KEPT_FOR": timedelta(days=1),
     "REFERENCE_PREFIX": "CTA",
+    "TRACKER_POLL_SECONDS": 30,  # the city's status page refreshes its status this often
     "LANGUAGES": ("en", "fr", "es"),
     "BABEL_DEFAULT_LOCALE": "en",
     "HEALTH_TIMEOUT_SECONDS": 2,
@@ -113,11 +190,26 @@ DEFAULTS = {
     "DISPATCH_INTERVAL_SECONDS": 60,
     "SWEEP_INTERVAL_SECONDS": 15 * 60,
     "DIGEST_CRON": "0 7 * * *",
+    "RETENTION_CRON": "30 3 * * *",  # the retention sweep, once a night
+    "RETENTION_JOB_BUDGET_SECONDS": 30,  # then the job stops between batches (below its timeout)
     # Coordinators
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
-    "LOGIN_SLOWDOWN_AFTER": 3,  # failed sign-ins before each attempt must wait
+    # Sign-in (accounts/lockout.py): a guesser is one address from one IP.
+    "LOGIN_SLOWDOWN_AFTER": 3,  # a guesser's failures before each attempt must wait
     "LOGIN_SLOWDOWN_SECONDS": 2,  # doubling, up to the maximum
     "LOGIN_SLOWDOWN_MAX_SECONDS": 60,
-    "LOGIN_LOCK_AFTER": 10,
+    "LOGIN_LOCK_AFTER": 10,  # a guesser's failures before that guesser is locked out
     "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_ADDRESS_WARY_AFTER": 10,  # failures on an address from anywhere: slowed sooner
+    "LOGIN_NETWORK_LOCK_AFTER": 30,  # failures from one IP on any addresses: IP locked out
+    # Server-side sessions (accounts/sessions.py): one unused this long ends, and none lasts
+    # longer than the lifetime; "last seen" moves on at most once per interval.
+    "COORDINATOR_SESSION_IDLE": timedelta(hours=12),
+    "COORDINATOR_SESSION_LIFETIME": timedelta(days=30),
+    "COORDINATOR_SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
+    # Flask-Limiter: its storage is the app's own Redis connection (intake/extensions.py,
+    # AppRedisStorage); "memory://" only for a test app that has no Redis at all.
+    "RATELIMIT_STORAGE_URI": "app-redis://",
+    # "Email me my link" answers an address at most once in this many seconds.
+    "EMAIL_LINK_REQUEST_EVERY_SECONDS": 3600,
 }

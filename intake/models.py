@@ -42,6 +42,10 @@ class Pledge(db.Model):
     reminder_last_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
                                                              index=True)
+    # Steps kept with "Save and come back later" before their answers were complete: each
+    # step's answers exactly as typed ({step slug: {field name: [values]}}), shown again on
+    # return. A step leaves it once its answers pass their checks (pledges/answers.py).
+    incomplete_steps: Mapped[dict | None] = mapped_column(JSON)
 
     # Step 1: city and contact
     city: Mapped[str | None] = mapped_column(String(120))
@@ -54,6 +58,9 @@ class Pledge(db.Model):
     focal_email: Mapped[str | None] = mapped_column(String(254), index=True)
     focal_phone: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # When the focal point's data was erased (on request, or a forgotten draft's by the
+    # retention sweep: intake/privacy); the focal_* fields are then empty.
+    contact_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # Step 3: the pledge itself
     title: Mapped[str | None] = mapped_column(String(200))
@@ -209,6 +216,11 @@ class OutboxEmail(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Whose fault the last failed attempt was (intake/email/faults.py): recipient, setup,
+    # temporary or message; None once sent.
+    fault: Mapped[str | None] = mapped_column(String(20))
+    # When the last attempt ended, sent or not: the newest says whether sending works.
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     pledge_id: Mapped[int | None] = mapped_column(
         ForeignKey("pledge.id", ondelete="SET NULL"), index=True)
     context: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -219,8 +231,9 @@ class OutboxEmail(db.Model):
 
 
 class EmailSuppression(db.Model):
-    """An address we must not write to: scope "all" after a permanent failure, "reminders"
-    after an unsubscribe (acknowledgements of the person's own actions still go)."""
+    """An address we must not write to: scope "all" after the recipient's server refused it for
+    good (a hard bounce; an admin may lift it), "reminders" after an unsubscribe
+    (acknowledgements of the person's own actions still go)."""
 
     __tablename__ = "email_suppression"
 
@@ -242,13 +255,12 @@ class Coordinator(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="coordinator")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Changes on each password change or deactivation, which ends existing sessions.
-    session_token: Mapped[str] = mapped_column(String(64))
+
+    # The secret of the server-side session this object was signed in or loaded with (not a
+    # column: the table keeps only its hash, in coordinator_session).
+    session_secret = None
 
     # Flask-Login
     @property
@@ -264,7 +276,13 @@ class Coordinator(db.Model):
         return False
 
     def get_id(self):
-        return f"{self.id}:{self.session_token}"
+        """What the signed session cookie names: the server-side session, never the account
+        alone (accounts/sessions.py). Flask-Login asks when it signs someone in; an account
+        object running in no session yet (one signed in directly, as tests and benchmarks do)
+        names a new one each time, begun when the cookie naming it is written."""
+        from .accounts.sessions import name_unborn, user_id
+
+        return user_id(self.session_secret or name_unborn(self))
 
     @property
     def can_change(self):
@@ -277,6 +295,27 @@ class Coordinator(db.Model):
     @property
     def display_name(self):
         return self.name or self.email
+
+
+class CoordinatorSession(db.Model):
+    """One signed-in browser of a coordinator. Its random id travels in the signed session
+    cookie; only the SHA-256 of it is stored. Ended on sign-out (that session), a password
+    change or a deactivation (every session of the account), or by an admin."""
+
+    __tablename__ = "coordinator_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    coordinator_id: Mapped[int] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_reason: Mapped[str | None] = mapped_column(String(30))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    coordinator: Mapped[Coordinator] = relationship()
 
 
 class StatusChange(db.Model):
@@ -313,7 +352,8 @@ class Note(db.Model):
 
 class AuditEntry(db.Model):
     """Who changed what, when, from what to what. Written in the same transaction as the change;
-    the app has no way to edit or delete it."""
+    the app has no way to edit or delete it, except that erasing a contact (intake/privacy)
+    scrubs their identifiers out of before and after."""
 
     __tablename__ = "audit_entry"
 

@@ -1,7 +1,6 @@
 """What the worker runs. Each job takes ids, reloads its rows, skips what is no longer needed,
 and owns its transaction: the domain functions it calls change rows, the job commits."""
-import smtplib
-import socket
+import time
 from datetime import timedelta
 from functools import wraps
 
@@ -10,9 +9,10 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 
 from .clock import utcnow
-from .email import events, message, outbox, smtp
+from .email import events, faults, message, outbox, smtp
 from .email.enqueue import email_queue, enqueue_send
 from .extensions import db
+from .privacy import retention
 from .reminders.sweep import sweep
 
 
@@ -51,6 +51,8 @@ def _more_jobs_waiting():
 
 
 def _send(email_id, keep_open):
+    """Every way this can go wrong ends the row failed with its reason, or pending for a
+    later attempt within the limit: never left "sending"."""
     email = outbox.claim(email_id)
     if email is None:
         db.session.commit()
@@ -59,34 +61,40 @@ def _send(email_id, keep_open):
         outbox.mark_suppressed(email)
         db.session.commit()
         return "suppressed"
-    context = message.email_context(email)
+    try:
+        context = message.email_context(email)
+    except Exception as error:  # a bug or bad data: this email, not the worker, fails
+        db.session.rollback()  # the claim with it: claim again to record the failure
+        return _unbuildable(email_id, error)
     db.session.commit()  # the claim and the private link, together, before sending
     try:
         mail = message.build_message(email, context)
+    except Exception as error:
+        return _failed(email, faults.build_fault(error), error)
+    try:
         smtp.deliver(mail, keep_open=keep_open)
-    except smtplib.SMTPResponseException as error:
-        return _smtp_refused(email, error.smtp_code, error.smtp_error)
-    except smtplib.SMTPRecipientsRefused as error:
-        code, reason = next(iter(error.recipients.values()))
-        return _smtp_refused(email, code, reason)
-    except (smtplib.SMTPException, OSError, socket.timeout) as error:
-        return _try_later(email, f"{type(error).__name__}: {error}")
+    except Exception as error:  # SMTP's refusals, a dead server, the mail library's refusals
+        return _failed(email, faults.classify_exception(error), error)
     outbox.mark_sent(email)
     db.session.commit()
     return "sent"
 
 
-def _smtp_refused(email, code, reason):
-    text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-    if 500 <= code < 600:
-        outbox.mark_permanent_failure(email, f"{code} {text}")
+def _unbuildable(email_id, error):
+    email = outbox.claim(email_id)
+    if email is None:
         db.session.commit()
-        return "failed"
-    return _try_later(email, f"{code} {text}")
+        return "skipped"
+    return _failed(email, faults.build_fault(error), error)
 
 
-def _try_later(email, error):
-    next_attempt = outbox.mark_temporary_failure(email, error)
+def _failed(email, fault, error):
+    if fault.kind == faults.MESSAGE:
+        current_app.logger.error("Email %s (%s) cannot be sent: %s", email.id, email.kind,
+                                 fault.reason, exc_info=error)
+    elif fault.alerts:
+        current_app.logger.warning("Email %s: our mail setup failed: %s", email.id, fault.reason)
+    next_attempt = outbox.record_failure(email, fault)
     db.session.commit()
     if next_attempt is None:
         return "failed"
@@ -118,3 +126,27 @@ def send_coordinator_digest():
     queued = events.queue_coordinator_digest(utcnow())
     db.session.commit()
     return queued
+
+
+@fresh_session
+def sweep_retention():
+    """Erase the contact data of forgotten drafts and delete expired private links. Emails
+    wait behind a job: past its time budget it stops between batches (the next run goes on)."""
+    return run_retention(utcnow(), current_app.config["RETENTION_JOB_BUDGET_SECONDS"])
+
+
+def run_retention(now, budget_seconds=None):
+    """The retention sweep at `now`, one commit per batch of drafts: (drafts, tokens)."""
+    rules = retention.retention_rules()
+    started = time.monotonic()
+    drafts = 0
+    while True:
+        erased = retention.erase_stale_drafts(now, rules)
+        db.session.commit()
+        drafts += erased
+        if erased < retention.BATCH or (
+                budget_seconds is not None and time.monotonic() - started > budget_seconds):
+            break
+    tokens = retention.delete_expired_tokens(now)
+    db.session.commit()
+    return drafts, tokens

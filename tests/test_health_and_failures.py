@@ -8,7 +8,8 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 def test_health_is_ok_when_the_database_and_redis_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok",
+                                   "email": "ok"}
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -17,7 +18,7 @@ def test_health_is_503_naming_redis_when_redis_is_down(app_factory):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable", "database": "ok",
-                                   "redis": "unavailable"}
+                                   "redis": "unavailable", "email": "ok"}
 
 
 def test_health_is_503_naming_the_database_when_it_is_down(app_factory):

@@ -39,7 +39,8 @@ def test_country_names_follow_the_language(app):
 def test_the_language_switch_never_sends_the_visitor_elsewhere(app):
     contact = ContactBrowser(app.test_client())
     contact.get("/pledge")
-    for target in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+    for target in ("https://evil.example/", "//evil.example", "/\\evil.example",
+                   "/\t/evil.example", "/pledge\r\nSet-Cookie: x=1"):
         response = contact.post("/language", {"language": "es", "next": target})
         assert response.headers["Location"] == "/"
 

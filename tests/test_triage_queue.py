@@ -674,8 +674,8 @@ def test_a_visitor_is_sent_to_sign_in(app, client):
     for url in ("/triage/", "/triage/export.csv", "/triage/export.xlsx"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
-    browser = ContactBrowser(client)
-    token = browser.csrf_token()  # any page's form token: the sign-in check comes next
+    visitor = ContactBrowser(client)
+    token = visitor.csrf_token()  # any page's form token: the sign-in check comes next
     response = client.post("/triage/bulk", data={"csrf_token": token, "action": "assign"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 

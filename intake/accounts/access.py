@@ -9,19 +9,14 @@ from sqlalchemy import select
 
 from ..extensions import db, login_manager
 from ..models import Coordinator
+from . import sessions
 
 
 @login_manager.user_loader
-def load_coordinator(session_id):
-    """The session names the account and its session token: a password change or a
-    deactivation ends every session."""
-    coordinator_id, _, token = (session_id or "").partition(":")
-    if not coordinator_id.isdigit():
-        return None
-    coordinator = db.session.get(Coordinator, int(coordinator_id))
-    if coordinator is None or not coordinator.active or coordinator.session_token != token:
-        return None
-    return coordinator
+def load_coordinator(session_user_id):
+    """The cookie names a server-side session (accounts/sessions.py): an ended one, or one of
+    a deactivated account, opens nothing."""
+    return sessions.load(session_user_id)
 
 
 def coordinator_by_email(email):

@@ -7,7 +7,7 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..pledges.audit import Actor
-from ..web.fields import FORBIDDEN_CHARACTERS
+from ..web.fields import single_line_problem
 from .coordinators import ROLE_NAMES, AccountExists, create_account
 from .forms import NAME_MAX_LENGTH, AccountRuleError, check_new_email, check_new_password
 
@@ -42,7 +42,7 @@ def create_command(email, admin, role, name):
             raise click.UsageError(f"--admin contradicts --role {role}.")
         role = "admin" if admin else (role or "coordinator")
         name = name.strip()
-        if len(name) > NAME_MAX_LENGTH or FORBIDDEN_CHARACTERS.search(name):
+        if len(name) > NAME_MAX_LENGTH or single_line_problem(name):
             raise click.BadParameter(
                 f"use {NAME_MAX_LENGTH} characters or fewer, without control characters.",
                 param_hint="--name")

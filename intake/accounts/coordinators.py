@@ -1,18 +1,17 @@
 """Coordinator accounts: their roles, creating one, checking and changing a password (scrypt,
 through Werkzeug)."""
-import secrets
-
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..clock import as_utc, utcnow
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Coordinator
 from ..pledges.audit import record
-from . import lockout
+from . import failures, sessions
+from .lockout import lockout_rules
 
 ROLES = {
     "admin": _l("Administrator"),
@@ -40,8 +39,7 @@ def new_coordinator(email, password, role="coordinator", name=""):
     if role not in ROLE_NAMES:
         raise ValueError(f"unknown role {role!r}")
     return Coordinator(email=email.strip().lower(), name=name, role=role,
-                       password_hash=hash_password(password),
-                       session_token=secrets.token_hex(16), active=True, failed_logins=0)
+                       password_hash=hash_password(password), active=True)
 
 
 def password_matches(coordinator, password):
@@ -49,8 +47,9 @@ def password_matches(coordinator, password):
 
 
 def set_password(coordinator, password):
+    """The new password; every session of the account ends."""
     coordinator.password_hash = hash_password(password)
-    coordinator.session_token = secrets.token_hex(16)  # ends every other session
+    return sessions.end_all(coordinator, "password_changed")
 
 
 def coordinator_by_email(email):
@@ -58,8 +57,17 @@ def coordinator_by_email(email):
         Coordinator.email == (email or "").strip().lower()))
 
 
+def sign_in_failures(account, now=None):
+    """The failed sign-ins that still count on the account's address, and its guessers'
+    locks (accounts/failures.py)."""
+    return failures.address_state(account.email, lockout_rules(current_app.config),
+                                  now or utcnow())
+
+
 def is_locked(account, now=None):
-    return lockout.is_locked(as_utc(account.locked_until), now or utcnow())
+    """Locked out for some guesser: someone, somewhere, failed too often (the owner elsewhere
+    can still sign in)."""
+    return sign_in_failures(account, now).locked_until is not None
 
 
 def account_facts(account):
@@ -110,7 +118,7 @@ def deactivate(account, actor):
     if not account.active:
         return False
     account.active = False
-    account.session_token = secrets.token_hex(16)  # ends every session of the account
+    sessions.end_all(account, "deactivated")
     record(actor, "account_deactivated", coordinator_id=account.id, before={"active": True},
            after={"active": False, "sessions_ended": True})
     return True
@@ -131,10 +139,26 @@ def reset_password(account, password, actor):
     record(actor, "password_reset", coordinator_id=account.id, after={"sessions_ended": True})
 
 
+def end_sessions(account, actor):
+    """An admin ends every session of the account; how many were open."""
+    ended = sessions.end_all(account, "ended_by_admin")
+    record(actor, "sessions_ended", coordinator_id=account.id, after={"sessions_ended": ended})
+    return ended
+
+
+def end_session(account, session_id, actor):
+    """An admin ends one session of the account; False when it had already ended."""
+    if not sessions.end_one(account, session_id, "ended_by_admin"):
+        return False
+    record(actor, "session_ended", coordinator_id=account.id, after={"session": session_id})
+    return True
+
+
 def unlock(account, actor):
-    before = {"failed_logins": account.failed_logins, "locked_until": as_utc(account.locked_until)}
-    account.failed_logins = 0
-    account.last_failed_login_at = None
-    account.locked_until = None
-    record(actor, "account_unlocked", coordinator_id=account.id, before=before,
+    """Forget every failed sign-in on the account's address, from everywhere."""
+    state = sign_in_failures(account)
+    failures.forget_failures(account.email)
+    record(actor, "account_unlocked", coordinator_id=account.id,
+           before={"failed_logins": state.failures, "locked_until": state.locked_until,
+                   "locked_places": state.locked_places},
            after={"failed_logins": 0, "locked_until": None})

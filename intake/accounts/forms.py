@@ -8,7 +8,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, StopValidation
 
-from ..web.fields import FORBIDDEN_CHARACTERS, length_limit, options, plain_text, strip, text
+from ..web.fields import (
+    length_limit,
+    options,
+    single_line,
+    single_line_problem,
+    strip,
+    text,
+)
 from .coordinators import MIN_PASSWORD_LENGTH, ROLE_NAMES, ROLES, coordinator_by_email
 
 EMAIL_MAX_LENGTH = 254
@@ -29,7 +36,7 @@ def check_new_email(value):
         raise AccountRuleError(_l("Enter the email address."))
     if len(email) > EMAIL_MAX_LENGTH:
         raise AccountRuleError(_l("Use %(max)d characters or fewer.", max=EMAIL_MAX_LENGTH))
-    if FORBIDDEN_CHARACTERS.search(email):
+    if single_line_problem(email):
         raise AccountRuleError(_l("Enter an email address in the right format, "
                                   "like name@organisation.org"))
     try:
@@ -53,6 +60,9 @@ def check_new_password(password):
         raise AccountRuleError(_l("Use %(max)d characters or fewer.", max=PASSWORD_MAX_LENGTH))
     if not password.strip():
         raise AccountRuleError(_l("The password cannot be only spaces."))
+    problem = single_line_problem(password)
+    if problem is not None:
+        raise AccountRuleError(problem)
     return password
 
 
@@ -75,14 +85,14 @@ def role_choices():
 
 
 def password_field(label, description=None):
-    return PasswordField(label, validators=[new_password], description=description,
+    return PasswordField(label, validators=[single_line, new_password], description=description,
                          render_kw={"maxlength": PASSWORD_MAX_LENGTH})
 
 
 def confirmation_field():
     return PasswordField(
         _l("Type the password again"),
-        validators=[DataRequired(message=_l("Type the password again.")),
+        validators=[single_line, DataRequired(message=_l("Type the password again.")),
                     EqualTo("password", message=_l("The two passwords are not the same."))],
         render_kw={"maxlength": PASSWORD_MAX_LENGTH})
 
@@ -90,18 +100,20 @@ def confirmation_field():
 class SignInForm(FlaskForm):
     email = StringField(
         _l("Email address"), filters=[strip],
-        validators=[DataRequired(message=_l("Enter your email address.")), plain_text,
+        validators=[DataRequired(message=_l("Enter your email address.")), single_line,
                     length_limit(EMAIL_MAX_LENGTH)],
         render_kw={"maxlength": EMAIL_MAX_LENGTH})
+    # Its own rule: compared with a hash, never stored, shown or sent, so any text is only a
+    # right or a wrong password (new passwords are single lines: check_new_password).
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(message=_l("Enter your password.")),
                     length_limit(SIGN_IN_PASSWORD_MAX_LENGTH)])
-    next = HiddenField()
+    next = HiddenField()  # a local path or nothing: views.safe_next
 
 
 class NewAccountForm(FlaskForm):
-    email = StringField(_l("Email address"), filters=[strip], validators=[new_email],
+    email = StringField(_l("Email address"), filters=[strip], validators=[single_line, new_email],
                         description=_l("The person signs in with it."),
                         render_kw={"maxlength": EMAIL_MAX_LENGTH})
     name = text(_l("Name (optional)"), NAME_MAX_LENGTH)

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -19,12 +20,12 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..clock import as_utc, utcnow
-from ..extensions import db
+from ..extensions import db, limit_from_config
 from ..models import Coordinator
 from ..pledges.audit import coordinator_actor, record
 from ..web.errors import error_summary
 from ..web.paths import local_path
-from . import coordinators
+from . import coordinators, sessions
 from .access import admin_only
 from .commands import coordinators_cli
 from .coordinators import ROLES, AccountExists, RefusedOnSelf
@@ -63,7 +64,22 @@ def client_address():
     return (request.remote_addr or "")[:64]
 
 
+@bp.before_app_request
+def note_session_seen():
+    """Load the signed-in coordinator before the view runs (so the session is checked with
+    nothing else in the transaction), and note the session as seen."""
+    if "_user_id" in session and current_user.is_authenticated:
+        sessions.note_seen(current_user)
+
+
 def refusal_message(kind, seconds):
+    if kind == "network":
+        minutes = max(1, math.ceil(seconds / 60))
+        return ngettext(
+            "Too many attempts to sign in have failed from your connection. Try again in "
+            "%(num)d minute.",
+            "Too many attempts to sign in have failed from your connection. Try again in "
+            "%(num)d minutes.", minutes)
     if kind == "locked":
         minutes = max(1, math.ceil(seconds / 60))
         return ngettext(
@@ -78,8 +94,8 @@ def refusal_message(kind, seconds):
         "again.", seconds)
 
 
-def render_sign_in(form, status=200, retry_after=None):
-    response = make_response(render_template("accounts/login.html", form=form,
+def render_sign_in(form, status=200, retry_after=None, problem=None):
+    response = make_response(render_template("accounts/login.html", form=form, problem=problem,
                                              **error_summary(form)), status)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -98,6 +114,7 @@ def refuse(form, refused):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_from_config("RATE_LIMIT_SIGN_IN", methods=["POST"])
 def login():
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -110,6 +127,8 @@ def login():
         return render_sign_in(form, status=422)
     outcome = attempt_sign_in(form.email.data, form.password.data, client_address(),
                               lockout_rules(current_app.config), utcnow())
+    if outcome.account is not None:
+        start_session(outcome.account)
     db.session.commit()
     if outcome.account is None:
         return refuse(form, outcome.refused)
@@ -117,11 +136,28 @@ def login():
     return redirect(safe_next(form.next.data) or url_for("triage.queue"), code=303)
 
 
+def start_session(account):
+    """A server-side session for this browser, in the caller's transaction (login_user then
+    names it in the cookie)."""
+    sessions.begin(account, client_address(), request.user_agent.string)
+
+
+def rerender_when_too_many(problem):
+    """A sign-in refused by the rate limit of its address: the form again, the email kept."""
+    if request.endpoint != "accounts.login" or request.method != "POST":
+        return None
+    form = SignInForm()
+    form.password.data = ""
+    return render_sign_in(form, status=429, problem=problem)
+
+
 @bp.post("/logout")
 def logout():
+    """Ends this session on the server: the cookie, even copied before, opens nothing more."""
     if current_user.is_authenticated:
         record(coordinator_actor(current_user), "sign_out", coordinator_id=current_user.id,
                after={"ip": client_address()})
+        sessions.end(current_user, "signed_out")
         db.session.commit()
         logout_user()
         flash(_("You have signed out."))
@@ -185,10 +221,14 @@ def render_account(account, posted=None, problem=None, status=200):
     if posted:
         name, posted_form = posted
         forms[name] = posted_form
+    failures = coordinators.sign_in_failures(account)
     return render_template(
         "accounts/account.html", account=account, forms=forms, problem=problem,
-        locked=coordinators.is_locked(account), is_self=account.id == current_user.id,
-        **error_summary(posted_form)), status
+        failures=failures, locked=failures.locked_until is not None,
+        open_sessions=sessions.open_sessions(account),
+        current_session_id=getattr(current_user, "session_row", None) and
+        current_user.session_row.id,
+        is_self=account.id == current_user.id, **error_summary(posted_form)), status
 
 
 @bp.get("/admin/coordinators/<int:coordinator_id>")
@@ -263,11 +303,34 @@ def reset_password(coordinator_id):
         return render_account(account, posted=("password", form), status=422)
     coordinators.reset_password(account, form.password.data, me())
     if account.id == current_user.id:
+        start_session(account)  # every session ended: this browser goes on in a new one
         db.session.commit()
-        login_user(account)  # this session goes on with the new token; the others end
+        login_user(account)
     return done(account, _("The password of %(email)s is changed and its sessions have ended. "
                            "Give them the new password through a separate, safe channel.",
                            email=account.email))
+
+
+@bp.post("/admin/coordinators/<int:coordinator_id>/sessions/end")
+@admin_only
+def end_sessions(coordinator_id):
+    """End every session of the account (this admin's own one too, if it is theirs)."""
+    account = account_or_404(coordinator_id)
+    confirmed_form()
+    ended = coordinators.end_sessions(account, me())
+    return done(account, ngettext("%(num)d session of %(email)s has ended.",
+                                  "%(num)d sessions of %(email)s have ended.", ended,
+                                  email=account.email))
+
+
+@bp.post("/admin/coordinators/<int:coordinator_id>/sessions/<int:session_id>/end")
+@admin_only
+def end_session(coordinator_id, session_id):
+    account = account_or_404(coordinator_id)
+    confirmed_form()
+    if not coordinators.end_session(account, session_id, me()):
+        return done(account, _("That session had already ended."))
+    return done(account, _("The session has ended: that browser must sign in again."))
 
 
 @bp.post("/admin/coordinators/<int:coordinator_id>/unlock")

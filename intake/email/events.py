@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from ..clock import midnight
 from ..extensions import db
-from ..models import Pledge
-from .outbox import queue_email
+from ..models import OutboxEmail, Pledge
+from .outbox import lock_recipient, normalise_address, queue_email
 
 
 def coordinator_addresses():
@@ -20,13 +20,26 @@ def draft_started(pledge):
 
 
 def link_requested(address, now):
-    """'Email me my link': one email per draft of that address, at most once an hour.
-    The caller answers the same way whether or not the address is known."""
+    """'Email me my link': one email listing the private link of every draft of that address,
+    at most once an hour (EMAIL_LINK_REQUEST_EVERY_SECONDS), and within the address's daily
+    budget of link emails. The caller answers the same way whether or not the address is known.
+    Returns the row queued, or None."""
+    address = normalise_address(address)
     drafts = db.session.scalars(select(Pledge).where(
-        Pledge.focal_email == address.strip().lower(), Pledge.review_state == "draft"))
-    for pledge in drafts:
-        queue_email("resume_link", pledge.focal_email, pledge.language,
-                    f"resume:{pledge.id}:request:{now:%Y%m%d%H}", pledge_id=pledge.id)
+        Pledge.focal_email == address, Pledge.review_state == "draft")
+        .order_by(Pledge.last_activity_at.desc(), Pledge.id.desc())).all()
+    if not drafts:
+        return None
+    lock_recipient(address)
+    every = timedelta(seconds=current_app.config["EMAIL_LINK_REQUEST_EVERY_SECONDS"])
+    if db.session.scalar(select(OutboxEmail.id).where(
+            OutboxEmail.recipient == address, OutboxEmail.kind == "resume_links",
+            OutboxEmail.created_at > now - every).limit(1)) is not None:
+        return None  # answered already within the hour (sent, or over its budget)
+    latest = drafts[0]  # its language, and the timeline the email shows in
+    return queue_email("resume_links", address, latest.language,
+                       f"resume-links:{latest.id}:{now:%Y%m%dT%H%M%S.%f}", pledge_id=latest.id,
+                       context={"pledge_ids": [pledge.id for pledge in drafts]})
 
 
 def pledge_submitted(pledge):

@@ -6,6 +6,7 @@ from ..reminders.rules import REMINDER_KINDS
 
 SUBJECTS = {
     "resume_link": _l("Your private link to continue your pledge"),
+    "resume_links": _l("Your private links to continue your draft pledges"),
     "acknowledgement": _l("We received your pledge %(reference)s"),
     "coordinator_new_pledge": _l("New pledge %(reference)s from %(city)s"),
     "coordinator_digest": _l("Pledges received on %(day)s"),
@@ -16,11 +17,31 @@ SUBJECTS = {
     "information_request": _l("Questions about your pledge %(reference)s"),
     "information_answered": _l("The city answered: %(reference)s"),
 }
+# What the coordinators' email problems page calls each kind.
+KIND_LABELS = {
+    "resume_link": _l("Private link to continue"),
+    "acknowledgement": _l("Acknowledgement of a sent pledge"),
+    "coordinator_new_pledge": _l("New pledge, to the coordinators"),
+    "coordinator_digest": _l("Daily digest, to the coordinators"),
+    "reminder_draft": _l("Reminder of a draft"),
+    "reminder_information": _l("Reminder of a request for information"),
+    "reminder_update": _l("Reminder to report progress"),
+    "status_changed": _l("News about a pledge"),
+    "information_request": _l("Request for information"),
+    "information_answered": _l("The city's answer, to the coordinators"),
+}
 # Emails to the city contact: each carries a fresh private link to the pledge.
 CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
               "reminder_update", "status_changed", "information_request")
+# Private links, which share one budget per address (intake/email/outbox.py): a new draft's
+# link, and the answer to "email me my link", which lists every draft of the address.
+LINK_KINDS = ("resume_link", "resume_links")
 # Emails to coordinators that link to the pledge's page.
 COORDINATOR_PAGE_KINDS = ("information_answered",)
+
+
+def kind_label(kind):
+    return KIND_LABELS.get(kind, kind)
 
 
 def is_reminder(kind):

@@ -1,15 +1,46 @@
 """Turning an outbox row into an email: what its templates need (read fresh), its links, its
 subject and headers. The only module that knows which pages an email links to."""
+import re
+
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mail import Message
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Pledge
 from ..pledges.links import issue_access_token
 from ..pledges.status import review_label
+from ..web.sealed import seal, unseal
 from .kinds import CITY_KINDS, COORDINATOR_PAGE_KINDS, SUBJECTS, is_reminder
+
+HEADER_VALUE_MAX_LENGTH = 250  # far within a header line's 998 characters (RFC 5322)
+# Whitespace runs (tabs and newlines included), the other control characters (C0, DEL, C1) and
+# the Unicode line and paragraph separators.
+NOT_ONE_LINE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def single_line(value, max_length=HEADER_VALUE_MAX_LENGTH):
+    """A value fit for an email header: on one line, every run of whitespace or control
+    characters folded to one space, trimmed, and cut (ending "...") past max_length. Every
+    value that goes into a header comes through here: a line break typed into a one-line
+    field must not make the mail library refuse the message, nor add a header."""
+    text = NOT_ONE_LINE.sub(" ", str(value if value is not None else "")).strip()
+    if max_length is not None and len(text) > max_length:
+        # ASCII dots: a non-ASCII last character makes Python's header folding split a word.
+        text = text[:max_length - 3].rstrip() + "..."
+    return text
+
+
+UNCUT_HEADERS = {"List-Unsubscribe": None}  # a link cut short would not work: folded only
+
+
+def single_line_sender(sender):
+    """MAIL_DEFAULT_SENDER, an address or a (name, address) pair, on one line."""
+    if isinstance(sender, (tuple, list)):
+        return tuple(single_line(part) for part in sender)
+    return single_line(sender)
 
 
 def absolute_url(endpoint, **values):
@@ -19,20 +50,27 @@ def absolute_url(endpoint, **values):
         return app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
-def unsubscribe_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe-reminders")
+UNSUBSCRIBE = "unsubscribe-reminders"
 
 
 def unsubscribe_url(address):
-    token = unsubscribe_serializer().dumps(address)
-    return absolute_url("emails.unsubscribe", token=token)
+    """An opaque link: the address is sealed (web/sealed.py), not readable in it."""
+    return absolute_url("emails.unsubscribe", token=seal(UNSUBSCRIBE, address))
 
 
 def address_from_unsubscribe_token(token):
+    return unseal(UNSUBSCRIBE, token) or address_from_signed_token(token)
+
+
+def address_from_signed_token(token):
+    """Links in reminders sent before they were sealed carry the address signed but readable:
+    they keep working (none is made any more)."""
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE)
     try:
-        return unsubscribe_serializer().loads(token)
+        address = serializer.loads(token)
     except BadSignature:
         return None
+    return address if isinstance(address, str) else None
 
 
 def private_link(pledge):
@@ -40,6 +78,15 @@ def private_link(pledge):
     raw = issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
     page = "intake.resume" if pledge.review_state == "draft" else "tracker.track"
     return absolute_url(page, token=raw)
+
+
+def draft_links(pledge_ids):
+    """Each pledge of "email me my link", newest first, with a fresh private link (a draft sent
+    since then links to its status page)."""
+    pledges = db.session.scalars(select(Pledge).where(Pledge.id.in_(pledge_ids))).all()
+    order = {pledge_id: index for index, pledge_id in enumerate(pledge_ids)}
+    return [{"pledge": pledge, "city": pledge.city or "", "private_link": private_link(pledge)}
+            for pledge in sorted(pledges, key=lambda p: order[p.id])]
 
 
 def email_context(email):
@@ -53,6 +100,8 @@ def email_context(email):
             context["private_link"] = private_link(pledge)
         if email.kind in COORDINATOR_PAGE_KINDS:
             context["pledge_page"] = absolute_url("triage.pledge", pledge_id=pledge.id)
+    if email.kind == "resume_links":
+        context["drafts"] = draft_links(context.get("pledge_ids") or [])
     if is_reminder(email.kind):
         context["unsubscribe_url"] = unsubscribe_url(email.recipient)
     context.setdefault("day", "")
@@ -66,16 +115,17 @@ def email_context(email):
 def build_message(email, context):
     """The email in the recipient's language, with text and HTML parts."""
     with force_locale(email.language):
-        subject = context["subject"] = str(SUBJECTS[email.kind]) % context
+        subject = context["subject"] = single_line(str(SUBJECTS[email.kind]) % context)
         text = render_template(f"email/{email.kind}.txt", **context)
         html = render_template(f"email/{email.kind}.html", **context)
     message = Message(subject=subject, recipients=[email.recipient], body=text, html=html,
-                      sender=current_app.config["MAIL_DEFAULT_SENDER"])
-    message.msgId = email.message_id  # the same id on every attempt
+                      sender=single_line_sender(current_app.config["MAIL_DEFAULT_SENDER"]))
+    message.msgId = single_line(email.message_id)  # the same id on every attempt
     headers = {"Auto-Submitted": "auto-generated", "Content-Language": email.language}
     if is_reminder(email.kind):
         link = context["unsubscribe_url"]
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.extra_headers = headers
+    message.extra_headers = {name: single_line(value, max_length=UNCUT_HEADERS.get(
+        name, HEADER_VALUE_MAX_LENGTH)) for name, value in headers.items()}
     return message

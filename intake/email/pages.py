@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import update
 
-from ..extensions import csrf, db
+from ..extensions import csrf, db, token_page_limit
 from ..models import Pledge
 from .dev_mailbox import list_messages, parts, read_message
 from .message import address_from_unsubscribe_token
@@ -15,6 +15,7 @@ bp = Blueprint("emails", __name__)
 
 
 @bp.get("/unsubscribe/<token>")
+@token_page_limit
 def unsubscribe(token):
     """Asks before acting: a GET changes nothing (mail scanners open links)."""
     address = address_from_unsubscribe_token(token)
@@ -24,7 +25,8 @@ def unsubscribe(token):
 
 
 @bp.post("/unsubscribe/<token>")
-@csrf.exempt  # RFC 8058 one-click: the mail client posts without our form token
+@csrf.exempt
+@token_page_limit  # RFC 8058 one-click: the mail client posts without our form token
 def unsubscribe_now(token):
     address = address_from_unsubscribe_token(token)
     if address is None:

@@ -30,8 +30,10 @@ from ..web.fields import (
     long_text,
     options,
     required,
+    single_line,
     text,
 )
+from ..web.human_check import HumanCheck
 
 STARTING_STAGES = [(stage, status.IMPLEMENTATION_STAGES[stage])
                    for stage in status.STARTING_STAGES]
@@ -62,7 +64,10 @@ class CoPledgingCityForm(Form):
             check_country(field)
 
 
-class CityStepForm(FlaskForm):
+class CityStepForm(HumanCheck, FlaskForm):
+    """Step 1 starts a draft and emails its private link: it carries the honeypot and the
+    minimum fill time (web/human_check.py)."""
+
     city = text(_l("City"), 120, required(_l("Enter the name of your city.")))
     # The ISO 3166 list; choices are filled per request, in the reader's language.
     country = long_select(_l("Country"), InputRequired(message=_l("Choose your city's country.")))
@@ -143,10 +148,12 @@ class PledgeStepForm(FlaskForm):
     target_groups_other = text(_l("Other groups (optional)"), 200, Optional())
     start_date = DateField(
         _l("Start date"),
-        validators=[InputRequired(message=_l("Enter the start date as a real date."))],
+        validators=[InputRequired(message=_l("Enter the start date as a real date.")),
+                    single_line],
         format="%Y-%m-%d",
     )
-    end_date = DateField(_l("End date"), validators=[Optional()], format="%Y-%m-%d")
+    end_date = DateField(_l("End date"), validators=[Optional(), single_line],
+                         format="%Y-%m-%d")
     ongoing = BooleanField(_l("There is no end date: the commitment is ongoing"))
     expected_results = long_text(
         _l("Expected results"), 5000, required(_l("Describe the results you expect."))
@@ -158,8 +165,8 @@ class PledgeStepForm(FlaskForm):
     )
     budget_amount = DecimalField(
         _l("Budget (optional)"), places=2,
-        validators=[Optional(), NumberRange(min=0, max=10**13,
-                                            message=_l("Enter an amount of zero or more."))],
+        validators=[Optional(), single_line,
+                    NumberRange(min=0, max=10**13, message=_l("Enter an amount of zero or more."))],
         description=_l("Digits only, with a dot for decimals, for example 250000 or 1250.50"),
     )
     budget_currency = long_select(_l("Currency"))

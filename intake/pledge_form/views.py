@@ -4,6 +4,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -12,18 +13,28 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from ..catalogue import countries
 from ..clock import utcnow
 from ..email import events
-from ..extensions import db
-from ..models import Pledge
+from ..extensions import db, limit_from_config, token_page_limit
 from ..pledges import links, steps, submission
-from ..pledges.answers import answers_for_form, save_step
-from ..web.errors import NO_CACHE_NO_REFERRER, error_summary
+from ..pledges.answers import (
+    answers_as_typed,
+    answers_for_form,
+    anything_typed,
+    keep_step_for_later,
+    save_step,
+    typed_answers,
+)
+from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
+from ..web.human_check import HumanCheck
 from ..web.i18n import current_language
+from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
 
 bp = Blueprint("intake", __name__)
@@ -33,14 +44,32 @@ bp = Blueprint("intake", __name__)
 
 
 def current_pledge():
-    pledge_id = session.get("pledge_id")
-    return db.session.get(Pledge, pledge_id) if pledge_id else None
+    """The draft this browser works on: the session names it and the hash of a private link
+    that must still open it (a link stopped from the tracker, or expired, ends that access)."""
+    if "current_pledge" not in g:
+        if "resume_token" in session:  # a session from before links were kept as hashes
+            session["link_hash"] = links.hash_token(session.pop("resume_token"))
+        g.current_pledge = links.pledge_for_link_hash(session.get("pledge_id"),
+                                                      session.get("link_hash"))
+        if g.current_pledge is None:
+            forget_pledge()
+    return g.current_pledge
 
 
 def remember_pledge(pledge, raw_token):
+    """This browser works on the pledge through that link: the session keeps the pledge's id
+    and the link's hash, never the link itself."""
     session.permanent = True
     session["pledge_id"] = pledge.id
-    session["resume_token"] = raw_token
+    session["link_hash"] = links.hash_token(raw_token)
+    g.current_pledge = pledge
+
+
+def forget_pledge():
+    for key in ("pledge_id", "link_hash", "resume_token"):
+        if key in session:
+            session.pop(key)
+    g.current_pledge = None
 
 
 def resume_url(raw_token):
@@ -51,6 +80,13 @@ def step_url(step):
     if step is steps.CHECK_ANSWERS_STEP:
         return url_for("intake.review")
     return url_for("intake.step", slug=step.slug)
+
+
+def already_sent():
+    """A page of a pledge that was sent meanwhile (a second click on "Send", another tab):
+    its confirmation. A post gets it the way posts are answered (htmx: a client redirect)."""
+    url = url_for("intake.confirmation")
+    return redirect_after_post(url) if request.method == "POST" else redirect(url)
 
 
 def out_of_order():
@@ -76,6 +112,8 @@ def fill_choices(form):
 
 def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None):
     fill_choices(form)
+    if isinstance(form, HumanCheck):
+        form.keep_shown_at()
     return render(
         "pledge_form/step.html",
         "pledge_form/_step.html",
@@ -87,13 +125,19 @@ def render_step(step, pledge, form, status=200, problem=None, push=False, return
         form=form,
         problem=problem,
         return_to=return_to,
+        incomplete=step in steps.incomplete_steps(pledge),
         **error_summary(form),
     )
 
 
 def form_for_get(step, pledge):
-    """The step's form filled from what was saved; never from the request, which during an
-    htmx post holds the previous step's answers."""
+    """The step's form filled from what was saved (a step kept for later: exactly as typed,
+    its problems shown once it is sent again); never from the request, which during an htmx
+    post holds the previous step's answers."""
+    typed = typed_answers(step.slug, pledge)
+    if typed is not None:
+        return STEP_FORMS[step.slug](formdata=MultiDict(
+            [(name, value) for name, values in typed.items() for value in values]))
     return STEP_FORMS[step.slug](formdata=None,
                                  data=answers_for_form(step.slug, pledge, current_language()))
 
@@ -129,21 +173,26 @@ def start():
 
 
 @bp.post("/pledge/new")
+@limit_from_config("RATE_LIMIT_INTAKE_START")
 def new_pledge():
     """Forget the pledge this browser was working on (it stays reachable by its link)."""
-    session.pop("pledge_id", None)
-    session.pop("resume_token", None)
+    forget_pledge()
     return redirect_after_post(url_for("intake.step", slug="city"))
 
 
+def not_step_one():
+    return (request.view_args or {}).get("slug") != "city"
+
+
 @bp.route("/pledge/step/<slug>", methods=["GET", "POST"])
+@limit_from_config("RATE_LIMIT_STEP_CITY", methods=["POST"], exempt_when=not_step_one)
 def step(slug):
     step = steps.question_step(slug)
     if step is None:
         abort(404)
     pledge = current_pledge()
     if pledge is not None and not steps.is_editable(pledge):
-        return redirect(url_for("intake.confirmation"))
+        return already_sent()
     if not steps.can_open_step(pledge, step.number):
         return out_of_order()
     return_to = "review" if request.values.get("return") == "review" else None
@@ -156,29 +205,99 @@ def step(slug):
     action = request.form.get("action", "continue")
     if slug == "city" and change_rows(form, action):
         return render_step(step, pledge, form, return_to=return_to)
-    if not form.validate():
+    if slug == "city" and looks_automated(form, pledge):
+        problem = _("Please check your answers and send the page again.")
+        return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
+    complete = form.validate()
+    if action == "save_exit":
+        return save_for_later(step, pledge, form, complete, return_to)
+    if not complete:
         return render_step(step, pledge, form, status=422, return_to=return_to)
     return save_and_go_on(step, pledge, form, action, return_to)
 
 
-def save_and_go_on(step, pledge, form, action, return_to):
+def looks_automated(form, pledge):
+    """A robot's step 1: the honeypot filled in, or (for the post that would start a draft and
+    email its link) sent sooner after the page was shown than a person could. Nothing is saved;
+    the page says calmly to send it again, with everything typed kept."""
+    # Only the first post counts the fill time: a person changing one answer of a saved draft
+    # may well be quicker than that.
+    min_seconds = current_app.config["FORM_MIN_FILL_SECONDS"] if pledge is None else 0
+    reason = form.automated_because(min_seconds)
+    if reason:
+        current_app.logger.info("Step 1 refused as automated (%s) from %s", reason,
+                                request.remote_addr)
+    return reason is not None
+
+
+def save_for_later(step, pledge, form, complete, return_to):
+    """"Save and come back later" keeps what was typed, complete or not, then shows the
+    private link. Only a page with nothing typed on it starts no pledge."""
+    if pledge is None and not anything_typed(answers_as_typed(form)):
+        form = STEP_FORMS[step.slug](formdata=None,
+                                     data=answers_for_form(step.slug, None, current_language()))
+        problem = _("There is nothing to save yet: answer at least one question first.")
+        return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
+    save = save_step if complete else keep_step_for_later
+    return save_and_go_on(step, pledge, form, "save_exit", return_to, save=save)
+
+
+def commit_step(step, pledge, form, save):
+    """Save the step and commit: (pledge, raw token or None), or None when the pledge was sent
+    meanwhile. A save that lost a race with another save of the same draft (a double click,
+    another tab) is made again on the draft as it is now: the outcome of coming second."""
+    lifetime = current_app.config["RESUME_TOKEN_LIFETIME"]
     try:
-        saved, raw_token = save_step(step, form, pledge, current_language(),
-                                     current_app.config["RESUME_TOKEN_LIFETIME"])
+        result = save(step, form, pledge, current_language(), lifetime)
         db.session.commit()
+        return result
+    except StaleDataError:
+        db.session.rollback()
+    pledge = current_pledge()
+    if not steps.is_editable(pledge):
+        return None
+    result = save(step, form, pledge, current_language(), lifetime)
+    db.session.commit()
+    return result
+
+
+def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
+    try:
+        committed = commit_step(step, pledge, form, save)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Could not save step %s", step.slug)
         problem = _("We could not save your answers just now. Nothing you typed is lost: "
                     "please try again in a moment.")
         return render_step(step, pledge, form, status=503, problem=problem, return_to=return_to)
+    if committed is None:
+        return already_sent()
+    saved, raw_token = committed
     if raw_token is not None:
         remember_pledge(saved, raw_token)
+        unshown_links.keep(raw_token)  # shown if the contact saves and leaves
     if action == "save_exit":
-        return redirect_after_post(url_for("intake.saved"))
+        return leave_with_link(saved)
     if return_to == "review" and steps.can_open_step(saved, steps.CHECK_ANSWERS_STEP.number):
-        return go_to(steps.CHECK_ANSWERS_STEP, saved)
-    return go_to(steps.step_by_number(step.number + 1), saved)
+        following = steps.CHECK_ANSWERS_STEP
+    else:
+        following = steps.step_by_number(step.number + 1)
+    incomplete = steps.incomplete_steps(saved)
+    if following is steps.CHECK_ANSWERS_STEP and incomplete:
+        flash(_("Some answers are missing. Please complete this step."))
+        following = incomplete[0]
+    return go_to(following, saved)
+
+
+def leave_with_link(pledge):
+    """To the "saved" page, which shows a private link once: the one this browser made, if not
+    shown yet, else a new one."""
+    if unshown_links.waiting(session["link_hash"]) is False:
+        raw_token = links.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
+        db.session.commit()
+        remember_pledge(pledge, raw_token)
+        unshown_links.keep(raw_token)
+    return redirect_after_post(url_for("intake.saved"))
 
 
 @bp.get("/pledge/saved")
@@ -186,7 +305,7 @@ def saved():
     pledge = current_pledge()
     if pledge is None:
         return redirect(url_for("intake.start"))
-    raw_token = session.get("resume_token")
+    raw_token = unshown_links.take(session.get("link_hash"))
     next_step = steps.next_step_to_complete(pledge)
     return render_template(
         "pledge_form/saved.html",
@@ -194,6 +313,7 @@ def saved():
         link=resume_url(raw_token) if raw_token else None,
         next_step=next_step,
         next_step_url=step_url(next_step),
+        incomplete_steps=steps.incomplete_steps(pledge),
         lifetime_days=current_app.config["RESUME_TOKEN_LIFETIME"].days,
     )
 
@@ -206,7 +326,8 @@ def new_link():
         return redirect(url_for("intake.start"), code=303)
     raw_token = links.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
     db.session.commit()
-    session["resume_token"] = raw_token
+    remember_pledge(pledge, raw_token)
+    unshown_links.keep(raw_token)
     return redirect_after_post(url_for("intake.saved"))
 
 
@@ -230,9 +351,13 @@ def review():
     """Step 5: check your answers, agree, and send the pledge."""
     pledge = current_pledge()
     if pledge is not None and not steps.is_editable(pledge):
-        return redirect(url_for("intake.confirmation"))
+        return already_sent()
     if not steps.can_open_step(pledge, steps.CHECK_ANSWERS_STEP.number):
         return out_of_order()
+    incomplete = steps.incomplete_steps(pledge)
+    if incomplete:  # kept for later before it was complete: its answers are not checked yet
+        flash(_("Some answers are missing. Please complete this step."))
+        return redirect_after_post(step_url(incomplete[0]))
     if request.method == "GET":
         return render_check_answers(pledge, CheckAnswersForm(formdata=None))
     form = CheckAnswersForm()
@@ -241,11 +366,19 @@ def review():
     try:
         submission.submit(pledge, form.consent_contact.data, form.consent_publish.data,
                           current_app.config["REFERENCE_PREFIX"])
+        db.session.commit()
     except submission.MissingAnswers as missing:
         db.session.rollback()
         flash(_("Some answers are missing. Please complete this step."))
         return redirect_after_post(step_url(missing.steps[0]))
-    db.session.commit()
+    except (submission.ChangedMeanwhile, StaleDataError):
+        db.session.rollback()
+        pledge = current_pledge()
+        if not steps.is_editable(pledge):  # the first click sent it: this one confirms it
+            return already_sent()
+        flash(_("Your answers changed while you were sending them. Check them, then send "
+                "the pledge again."))
+        return redirect_after_post(url_for("intake.review"))
     return redirect_after_post(url_for("intake.confirmation"))
 
 
@@ -258,6 +391,7 @@ def confirmation():
 
 
 @bp.route("/pledge/email-my-link", methods=["GET", "POST"])
+@limit_from_config("RATE_LIMIT_EMAIL_LINK", methods=["POST"])
 def email_my_link():
     """Answered the same way whether or not the address is known: it reveals nothing."""
     form = EmailLinkForm()
@@ -265,8 +399,11 @@ def email_my_link():
         events.link_requested(form.email.data, utcnow())
         db.session.commit()
         return render_template("pledge_form/link_requested.html", address=form.email.data)
-    status = 422 if request.method == "POST" else 200
-    return render_template("pledge_form/email_my_link.html", form=form,
+    return render_email_my_link(form, 422 if request.method == "POST" else 200)
+
+
+def render_email_my_link(form, status, problem=None):
+    return render_template("pledge_form/email_my_link.html", form=form, problem=problem,
                            **error_summary(form)), status
 
 
@@ -274,6 +411,7 @@ def email_my_link():
 
 
 @bp.get("/resume/<token>")
+@token_page_limit
 def resume(token):
     """Shows where the pledge stands. A GET changes nothing: mail scanners open links too."""
     pledge = links.pledge_for_token(token)
@@ -281,10 +419,11 @@ def resume(token):
         return redirect(url_for("tracker.track", token=token))
     next_step = steps.next_step_to_complete(pledge)
     return render_template("pledge_form/resume.html", pledge=pledge, token=token,
-                           next_step=next_step), 200, NO_CACHE_NO_REFERRER
+                           next_step=next_step)
 
 
 @bp.post("/resume/<token>")
+@token_page_limit
 def continue_from_link(token):
     pledge = links.pledge_for_token(token)
     remember_pledge(pledge, token)
@@ -308,3 +447,22 @@ def rerender_after_csrf_failure():
     problem = _("Your session had expired, so your answers were not saved yet. "
                 "Check them and send the page again.")
     return render_step(step, pledge, form, status=400, problem=problem)
+
+
+def rerender_when_too_many(problem):
+    """A step or "email me my link" refused by a rate limit: the same page again, with what was
+    typed and the message at the top (the rate limit's 429 and Retry-After are added by the
+    error handler)."""
+    if request.method != "POST":
+        return None
+    if request.endpoint == "intake.email_my_link":
+        return render_email_my_link(EmailLinkForm(), 429, problem=problem)
+    if request.endpoint != "intake.step":
+        return None
+    step = steps.question_step(request.view_args.get("slug"))
+    pledge = current_pledge()
+    if step is None or not steps.can_open_step(pledge, step.number):
+        return None
+    form = STEP_FORMS[step.slug]()
+    return render_step(step, pledge, form, status=429, problem=problem,
+                       return_to="review" if request.values.get("return") == "review" else None)

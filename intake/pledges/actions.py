@@ -8,7 +8,7 @@ from ..email.outbox import queue_email
 from ..extensions import db
 from ..models import InformationRequest, Note, StatusChange
 from ..reminders.planning import plan_reminders
-from . import audit, status
+from . import audit, links, status
 
 
 def snapshot(pledge):
@@ -115,6 +115,14 @@ def withdraw(pledge, reason, now=None):
     plan_reminders(pledge)
 
 
+def stop_other_links(pledge, kept_token, now=None):
+    """The city stops every private link to the pledge but the one it uses (a link that may
+    have reached someone else). Audited; returns how many stopped."""
+    stopped = links.expire_other_tokens(pledge, kept_token, now or utcnow())
+    audit.record(audit.CITY, "private_links_stopped", pledge.id, {}, {"stopped": stopped})
+    return stopped
+
+
 def merge(duplicate, original, actor, now=None):
     now = now or utcnow()
     status.check_merge(duplicate.review_state, duplicate.id, original.id,
@@ -139,9 +147,13 @@ def change_stage(pledge, stage, narrative, actor, now=None):
 
 
 def add_note(pledge, body, actor, now=None):
+    """A note changes the pledge's page, so it takes the pledge's next version: a note posted
+    twice (a double click) or from a page out of date is a conflict, not a second copy."""
+    now = now or utcnow()
     note = Note(pledge_id=pledge.id, author_id=actor.id, author_label=actor.label, body=body,
-                created_at=now or utcnow())
+                created_at=now)
     db.session.add(note)
+    pledge.updated_at = now
     audit.record(actor, "note_added", pledge.id, {}, {"note": body})
     return note
 

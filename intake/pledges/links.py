@@ -3,7 +3,7 @@ is handed out once, in an email or on the page that saves a draft."""
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..clock import as_utc, utcnow
 from ..extensions import db
@@ -44,3 +44,26 @@ def pledge_for_token(raw_token, now=None, purpose="resume"):
     if as_utc(token.expires_at) <= now:
         raise TokenProblem("expired")
     return token.pledge
+
+
+def pledge_for_link_hash(pledge_id, token_hash, now=None):
+    """The pledge a browser's session names, if the link it holds (by its hash) still opens
+    that pledge; else None (the link expired, or was stopped from the tracker)."""
+    if not pledge_id or not token_hash:
+        return None
+    token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash,
+                                                        AccessToken.purpose == "resume"))
+    if token is None or token.pledge_id != pledge_id or as_utc(token.expires_at) <= (
+            now or utcnow()):
+        return None
+    return token.pledge
+
+
+def expire_other_tokens(pledge, kept_token, now):
+    """Every link to the pledge but this one stops working now; how many did."""
+    result = db.session.execute(
+        update(AccessToken).where(AccessToken.pledge_id == pledge.id,
+                                  AccessToken.token_hash != hash_token(kept_token),
+                                  AccessToken.expires_at > now)
+        .values(expires_at=now).execution_options(synchronize_session=False))
+    return result.rowcount

@@ -42,9 +42,18 @@ def can_open_step(pledge, number):
     return number <= furthest + 1
 
 
+def incomplete_steps(pledge):
+    """The steps kept with "Save and come back later" before their answers were complete, in
+    order (see answers.keep_step_for_later)."""
+    kept = (pledge.incomplete_steps or {}) if pledge else {}
+    return [step for step in QUESTION_STEPS if step.slug in kept]
+
+
 def next_step_to_complete(pledge):
+    """The first step left incomplete, else the step after the furthest one saved."""
     furthest = pledge.furthest_step if pledge else 0
-    return step_by_number(min(furthest + 1, CHECK_ANSWERS_STEP.number))
+    numbers = [furthest + 1, *(step.number for step in incomplete_steps(pledge))]
+    return step_by_number(min(*numbers, CHECK_ANSWERS_STEP.number))
 
 
 def record_step_saved(pledge, number):

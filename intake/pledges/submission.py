@@ -2,6 +2,7 @@
 first history entry, its emails and its reminders, in the caller's transaction."""
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import utcnow
 from ..email import events
@@ -9,7 +10,12 @@ from ..extensions import db
 from ..models import ReferenceCounter
 from ..reminders.planning import contact_acted
 from . import actions
-from .steps import step_by_number
+from .steps import incomplete_steps, step_by_number
+
+
+class ChangedMeanwhile(Exception):
+    """The pledge changed while it was being sent: sent by a second click on "Send", or saved
+    from another tab. The caller rolls back and looks at the pledge as it is now."""
 
 
 class MissingAnswers(Exception):
@@ -21,14 +27,17 @@ class MissingAnswers(Exception):
 
 
 def missing_answers(pledge):
-    """Steps whose required answers are absent: submission is refused until they are given."""
+    """Steps whose required answers are absent, or which were kept for later before their
+    answers were complete: submission is refused until they are given and checked."""
     required = {
         1: [pledge.city, pledge.country_code, pledge.leader_name, pledge.focal_name,
             pledge.focal_email],
         2: [pledge.action_areas],
         3: [pledge.title, pledge.summary, pledge.commitment, pledge.start_date],
     }
-    return [step_by_number(n) for n, answers in required.items() if not all(answers)]
+    missing = {n for n, answers in required.items() if not all(answers)}
+    missing |= {step.number for step in incomplete_steps(pledge)}
+    return [step_by_number(n) for n in sorted(missing)]
 
 
 def next_reference_number(year):
@@ -63,12 +72,24 @@ def assign_reference(pledge, prefix, now=None):
     return pledge.reference
 
 
+def claim_for_sending(pledge):
+    """The pledge leaves the draft state first, on its own: the update checks the pledge's
+    version, so of two sends at once (a double click) the second waits for the first's row,
+    finds it changed and gets ChangedMeanwhile, before it takes a reference number."""
+    pledge.review_state = "submitted"
+    try:
+        db.session.flush()
+    except StaleDataError as stale:
+        raise ChangedMeanwhile() from stale
+
+
 def submit(pledge, consent_contact, consent_publish, prefix, now=None):
     """Send the pledge to the coordinators, or MissingAnswers. Returns its reference."""
     now = now or utcnow()
     missing = missing_answers(pledge)
     if missing:
         raise MissingAnswers(missing)
+    claim_for_sending(pledge)
     pledge.consent_contact = consent_contact
     pledge.consent_publish = consent_publish
     reference = assign_reference(pledge, prefix, now)

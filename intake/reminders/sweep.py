@@ -6,11 +6,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..clock import utcnow
-from ..email.outbox import normalise_address, queue_email
+from ..email.outbox import budget_used, normalise_address, queue_email, suppression_keys
 from ..extensions import db
 from ..models import EmailSuppression, InformationRequest, OutboxEmail, Pledge
 from .planning import reminder_facts, reminder_rules
-from .rules import due_now, next_due_at
+from .rules import REMINDER_KINDS, due_now, next_due_at
 
 BATCH = 500
 ATTEMPTS_PER_BATCH = 3
@@ -58,16 +58,25 @@ def _remind(batch, rules, now):
         reminder = due_now(facts, rules, now) if pledge.focal_email else None
         planned.append((pledge, facts, reminder))
     already = _existing_keys([r.idempotency_key for _p, _f, r in planned if r])
+    # Each address's reminders of the last day, counted on as this batch adds some: a reminder
+    # past the address's budget is written "over_budget" (never sent) and counts as done for its
+    # pledge, so that an address with many drafts (someone else's flood) is not reminded of
+    # them day after day.
+    used = budget_used({p.focal_email for p, _f, r in planned if r}, REMINDER_KINDS)
     queued = 0
     bookkeeping = []
     for pledge, facts, reminder in planned:
         if reminder is not None:
             if reminder.idempotency_key not in already:
-                queue_email(reminder.kind, pledge.focal_email, pledge.language,
-                            reminder.idempotency_key, pledge_id=pledge.id,
-                            context={"milestone": reminder.milestone},
-                            suppressed=False, known_new=True)
-                queued += 1
+                address = normalise_address(pledge.focal_email)
+                row = queue_email(reminder.kind, address, pledge.language,
+                                  reminder.idempotency_key, pledge_id=pledge.id,
+                                  context={"milestone": reminder.milestone},
+                                  suppressed=False, known_new=True,
+                                  budget_used=used.get(address, 0))
+                if row.status == "pending":
+                    used[address] = used.get(address, 0) + 1
+                    queued += 1
             facts = replace(facts, reminders_sent=facts.reminders_sent + 1,
                             last_due=reminder.due_at)
         bookkeeping.append({"b_id": pledge.id, "b_version": pledge.version,
@@ -113,8 +122,10 @@ def _open_request_times(pledge_ids):
 
 
 def _opted_out(addresses):
+    """The addresses that must not be reminded, held in clear or (once erased) by digest."""
     if not addresses:
         return set()
-    return set(db.session.scalars(select(EmailSuppression.email).where(
-        EmailSuppression.email.in_(addresses),
-        EmailSuppression.scope.in_(["all", "reminders"]))))
+    by_key = {key: address for address in addresses for key in suppression_keys(address)}
+    return {by_key[key] for key in db.session.scalars(select(EmailSuppression.email).where(
+        EmailSuppression.email.in_(list(by_key)),
+        EmailSuppression.scope.in_(["all", "reminders"])))}

@@ -1,4 +1,5 @@
-"""Forms of the city's status page: an answer to a coordinator's questions, and withdrawal."""
+"""Forms of the city's status page: an answer to a coordinator's questions, withdrawal, and
+stopping the other private links."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -17,3 +18,7 @@ class WithdrawForm(FlaskForm):
                            validators=[DataRequired(message=_l(
                                "Tick the box to confirm that you want to withdraw."))])
     reason = long_text(_l("Why are you withdrawing it? (optional)"), 2000, Optional(), rows=3)
+
+
+class StopOtherLinksForm(FlaskForm):
+    """A button and its security token."""

@@ -1,15 +1,17 @@
 """The city's status tracker: a private link (same rules as the resume link) to the pledge's
 state, its public timeline and any open questions; the city can answer and withdraw."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
+from ..extensions import db, token_page_limit
 from ..models import InformationRequest, StatusChange
 from ..pledges import actions, links, status
-from ..web.errors import NO_CACHE_NO_REFERRER, error_page
+from ..web.errors import error_page
 from ..web.htmx import render
-from .forms import AnswerForm, WithdrawForm
+from .forms import AnswerForm, StopOtherLinksForm, WithdrawForm
 
 bp = Blueprint("tracker", __name__)
 STOP_POLLING = 286  # htmx stops polling on this status
@@ -35,12 +37,13 @@ def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, code=20
         "tracker/track.html", token=token, pledge=pledge,
         timeline=public_timeline(pledge), questions=questions, answer_forms=answer_forms,
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        stop_links_form=StopOtherLinksForm(formdata=None),
         can_withdraw=pledge.review_state in status.CITY_WITHDRAWS_FROM,
-        final=status.is_final(pledge.review_state, pledge.implementation_stage)), code, \
-        NO_CACHE_NO_REFERRER
+        final=status.is_final(pledge.review_state, pledge.implementation_stage)), code
 
 
 @bp.get("/track/<token>")
+@token_page_limit
 def track(token):
     """Reading only: mail scanners open links too."""
     pledge = links.pledge_for_token(token)
@@ -50,18 +53,18 @@ def track(token):
 
 
 @bp.get("/track/<token>/status", endpoint="status")
+@token_page_limit
 def status_panel(token):
     """The status panel, polled by htmx while a change is expected."""
     pledge = links.pledge_for_token(token)
     final = status.is_final(pledge.review_state, pledge.implementation_stage)
-    response = render("tracker/track.html", "tracker/_status.html",
-                      status=STOP_POLLING if final else 200, token=token, pledge=pledge,
-                      final=final)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render("tracker/track.html", "tracker/_status.html",
+                  status=STOP_POLLING if final else 200, token=token, pledge=pledge,
+                  final=final)
 
 
 @bp.post("/track/<token>/questions/<int:request_id>")
+@token_page_limit
 def answer(token, request_id):
     pledge = links.pledge_for_token(token)
     question = db.session.get(InformationRequest, request_id)
@@ -73,13 +76,25 @@ def answer(token, request_id):
         return redirect(url_for("tracker.track", token=token), code=303)
     if not form.validate():
         return render_tracker(token, pledge, answer_forms={question.id: form}, code=422)
-    actions.answer_information(pledge, question, form.answer.data)
-    db.session.commit()
+    try:
+        actions.answer_information(pledge, question, form.answer.data)
+        db.session.commit()
+    except StaleDataError:  # the pledge changed meanwhile: a second click, or a coordinator
+        db.session.rollback()
+        question = db.session.get(InformationRequest, request_id)
+        if question.answered_at is None:
+            flash(_("The pledge changed while you were answering. Your answer was not sent: "
+                    "check the page as it is now, then send it again."))
+            return render_tracker(token, links.pledge_for_token(token),
+                                  answer_forms={question.id: form}, code=409)
+        flash(_("This question was already answered."))
+        return redirect(url_for("tracker.track", token=token), code=303)
     flash(_("Thank you: your answer was sent to the coordinators."))
     return redirect(url_for("tracker.track", token=token), code=303)
 
 
 @bp.post("/track/<token>/withdraw")
+@token_page_limit
 def withdraw(token):
     pledge = links.pledge_for_token(token)
     form = WithdrawForm()
@@ -90,7 +105,54 @@ def withdraw(token):
         db.session.commit()
     except status.TransitionRefused as refused:
         db.session.rollback()
-        flash(str(refused))
+        if pledge.review_state != "withdrawn":
+            flash(str(refused))
+        else:  # a second click: the first one withdrew it
+            flash(_("Your pledge has been withdrawn."))
+        return redirect(url_for("tracker.track", token=token), code=303)
+    except StaleDataError:  # the pledge changed meanwhile: a second click, or a coordinator
+        db.session.rollback()
+        if links.pledge_for_token(token).review_state != "withdrawn":
+            flash(_("The pledge changed while you were withdrawing it, so it was not "
+                    "withdrawn: check the page as it is now, then try again."))
+        else:
+            flash(_("Your pledge has been withdrawn."))
         return redirect(url_for("tracker.track", token=token), code=303)
     flash(_("Your pledge has been withdrawn."))
     return redirect(url_for("tracker.track", token=token), code=303)
+
+
+@bp.post("/track/<token>/stop-other-links")
+def stop_other_links(token):
+    """Every private link to the pledge but this one stops working (any browser working on the
+    pledge through another one loses it too)."""
+    pledge = links.pledge_for_token(token)
+    if not StopOtherLinksForm().validate():  # only its security token, which CSRFProtect checked
+        abort(400)
+    stopped = actions.stop_other_links(pledge, token)
+    db.session.commit()
+    if stopped:
+        flash(ngettext("%(num)d other private link has stopped working. This one still works.",
+                       "%(num)d other private links have stopped working. This one still "
+                       "works.", stopped))
+    else:
+        flash(_("There was no other private link to stop. This one still works."))
+    return redirect(url_for("tracker.track", token=token), code=303)
+
+
+def rerender_when_too_many(problem):
+    """An answer or a withdrawal refused by the rate limit: the tracker again, with what was
+    typed in the form that was sent."""
+    if request.blueprint != "tracker" or request.method != "POST":
+        return None
+    token = request.view_args["token"]
+    try:
+        pledge = links.pledge_for_token(token)
+    except links.TokenProblem:
+        return None
+    flash(problem)
+    if request.endpoint == "tracker.answer":
+        prefix = f"q{request.view_args['request_id']}"
+        return render_tracker(token, pledge, code=429, answer_forms={
+            request.view_args["request_id"]: AnswerForm(prefix=prefix)})
+    return render_tracker(token, pledge, withdraw_form=WithdrawForm(), code=429)

@@ -51,7 +51,6 @@ def export_name(extension):
 def attachment(body, mimetype, extension):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{export_name(extension)}"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -28,6 +28,7 @@ from ..clock import as_utc, midnight
 from ..extensions import db
 from ..models import Pledge, PledgeActionArea
 from ..pledges import status
+from ..web.fields import FORBIDDEN_CHARACTERS
 
 EXPORT_BATCH = 500
 WALK_ROWS = 10_000  # pledges read in order for a page of a search, at most (see walk)
@@ -142,7 +143,8 @@ class QueuePage:
 
 
 def shown(value):
-    """A value as it may be quoted in a message (not too long)."""
+    """A value as it may be quoted in a message (not too long, on one line)."""
+    value = " ".join(FORBIDDEN_CHARACTERS.sub(" ", value).split())
     return value if len(value) <= 40 else value[:39] + "…"
 
 
@@ -183,12 +185,18 @@ def parse_filters(args):
         assignee=parse_assignee(args.get("assignee"), problems),
         mine=is_ticked(args.get("mine")),
         overdue=is_ticked(args.get("overdue")),
-        q=" ".join((args.get("q") or "").split())[:MAX_SEARCH_LENGTH],
+        q=search_text(args.get("q")),
         sort=sort,
         dir=pick("dir", DIRECTIONS) or SORTS[sort][0],
         page=parse_page(args.get("page"), problems),
     )
     return filters, problems
+
+
+def search_text(raw):
+    """A search is words: line breaks, tabs and other control characters separate them like
+    spaces (a NUL would not even reach PostgreSQL)."""
+    return " ".join(FORBIDDEN_CHARACTERS.sub(" ", raw or "").split())[:MAX_SEARCH_LENGTH]
 
 
 def parse_assignee(raw, problems):

@@ -9,13 +9,49 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, StopV
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 # Control characters other than tab and newlines cannot be stored in PostgreSQL text (NUL) and
-# have no place in an answer; refuse them with a message rather than fail on save.
-FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# have no place in an answer; refuse them with a message rather than fail on save. C1 controls
+# (U+0080 to U+009F) included: NEL (U+0085) is a line break to Python's email library.
+FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What ends a line anywhere downstream: str.splitlines() splits on each of these, and the email
+# library refuses a header value it would split. A one-line answer (a city, a name, a title)
+# goes into subjects, file names and CSV cells, so it may hold none of them, nor a tab.
+LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+CONTROL_MESSAGE = _l("Remove the invisible control characters from this answer.")
+LINE_BREAK_MESSAGE = _l("Use a single line, without line breaks.")
 
 
 def plain_text(form, field):
+    """A multi-line answer: newlines and tabs are kept, other control characters refused."""
     if field.data and FORBIDDEN_CHARACTERS.search(field.data):
-        raise StopValidation(_l("Remove the invisible control characters from this answer."))
+        raise StopValidation(CONTROL_MESSAGE)
+
+
+def typed(field):
+    """What was sent for a field, before any filter (strip would hide a trailing line break)
+    or any parsing (a number or a date): the raw text, or the data when none was sent."""
+    raw = field.raw_data[0] if field.raw_data else None
+    return raw if isinstance(raw, str) else field.data
+
+
+def single_line_problem(value):
+    """Why a text cannot be a one-line answer (a line break, or any control character, a tab
+    included), or None. Shared by the forms and the command line."""
+    if not isinstance(value, str) or not value:
+        return None
+    if LINE_BREAKS.search(value):
+        return LINE_BREAK_MESSAGE
+    if "\t" in value or FORBIDDEN_CHARACTERS.search(value):
+        return CONTROL_MESSAGE
+    return None
+
+
+def single_line(form, field):
+    """A one-line answer, checked on what was typed, so that no filter or parser lets a line
+    break or a control character through unseen."""
+    problem = single_line_problem(typed(field))
+    if problem is not None:
+        field.errors[:] = []  # "not a valid date" would only hide the cause
+        raise StopValidation(problem)
 
 
 def strip(value):
@@ -35,11 +71,13 @@ def length_limit(max_length):
     return Length(max=max_length, message=_l("Use %(max)d characters or fewer.", max=max_length))
 
 
-def text(label, max_length, *validators, description=None, widget_field=StringField,
-         **render_kw):
-    return widget_field(
+def text(label, max_length, *validators, description=None, multi_line=False, **render_kw):
+    """A text answer. One line unless multi_line: then a text area that keeps newlines."""
+    field = TextAreaField if multi_line else StringField
+    return field(
         label,
-        validators=[plain_text, *validators, length_limit(max_length)],
+        validators=[plain_text if multi_line else single_line, *validators,
+                    length_limit(max_length)],
         filters=[strip],
         description=description,
         render_kw={"maxlength": max_length, **render_kw},
@@ -48,8 +86,8 @@ def text(label, max_length, *validators, description=None, widget_field=StringFi
 
 def long_text(label, max_length, *validators, description=None, rows=None):
     extra = {"rows": rows} if rows else {}
-    return text(label, max_length, *validators, description=description,
-                widget_field=TextAreaField, **extra)
+    return text(label, max_length, *validators, description=description, multi_line=True,
+                **extra)
 
 
 def choice(label, choices, message, field=SelectField, **kwargs):

@@ -3,6 +3,7 @@ template), and the helpers that tie every input to its label, hint and error."""
 from flask import current_app
 
 from ..catalogue import compacts, countries, vocabularies
+from ..email import faults, kinds, problems
 from ..pledges import status
 from .i18n import LANGUAGE_NAMES, current_language
 
@@ -46,6 +47,9 @@ FILTERS = {
     "vocabulary_label": vocabularies.label_of,
     "review_label": status.review_label,
     "stage_label": status.stage_label,
+    "email_kind_label": kinds.kind_label,
+    "email_fault_label": faults.fault_label,
+    "suppression_scope_label": problems.scope_label,
 }
 GLOBALS = {
     "input_attrs": input_attrs,

@@ -11,6 +11,8 @@ from flask import (
 )
 from sqlalchemy import text
 
+from ..clock import as_utc
+from ..email.problems import sending_alert
 from ..extensions import db, get_redis
 from .assets import NODE_MODULES, ONE_YEAR, VENDOR_ASSETS
 from .i18n import remember_language
@@ -49,11 +51,32 @@ def redis_state():
         return "unavailable"
 
 
+def email_state():
+    """What the worker last saw of SMTP (the web process never talks to it): "ok", or
+    "degraded" while the newest attempt failed for a fault of our own mail setup, with that
+    fault's code and stage (not the server's words)."""
+    try:
+        alert = sending_alert()
+    except Exception as error:
+        db.session.rollback()
+        current_app.logger.warning("Health check: email state unreadable: %s", error)
+        return {"email": "unknown"}
+    if alert is None:
+        return {"email": "ok"}
+    return {"email": "degraded", "email_error": alert.head,
+            "email_error_at": as_utc(alert.at).isoformat()}
+
+
 @bp.get("/healthz")
 def healthz():
+    """503 when the database or Redis is down: the app cannot serve without them. Email is
+    never a 503 (the outbox keeps every email until it goes, and pages do not need SMTP):
+    "degraded" with a 200, for monitoring to alert on. See the README."""
     checks = {"database": database_state(), "redis": redis_state()}
     healthy = all(state == "ok" for state in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", **checks}
+    email = email_state() if checks["database"] == "ok" else {"email": "unknown"}
+    status = "unavailable" if not healthy else "ok" if email["email"] == "ok" else "degraded"
+    body = {"status": status, **checks, **email}
     return jsonify(body), 200 if healthy else 503, {"Cache-Control": "no-store"}
 
 

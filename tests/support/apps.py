@@ -23,7 +23,7 @@ from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
 TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
                       "email_suppression", "information_request", "access_token",
                       "co_pledging_city", "pledge_action_area", "pledge", "reference_counter",
-                      "coordinator")
+                      "coordinator_session", "coordinator")
 
 # Each distinct password of the run hashed once with scrypt, then reused (honoured by
 # intake.accounts.coordinators.hash_password only in a testing app): hundreds of accounts are
@@ -65,6 +65,9 @@ def make_app(database_url, instance_path, **overrides):
         "COORDINATOR_EMAILS": ["coordinators@mayorsmechanism.example"],
         "EMAIL_RETRY_DELAYS": (0,),  # retried at once, within the same burst
         "TEST_PASSWORD_HASHES": PASSWORD_HASHES,
+        # The suite posts from one address, at once: tests/test_flooding.py turns these on.
+        "RATE_LIMITS_ENABLED": False,
+        "FORM_MIN_FILL_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config, instance_path=instance_path)
