@@ -59,11 +59,13 @@ def error_page(code):
 
 
 def retry_after_seconds(error):
-    """Seconds until the limit that refused the request lets it through again."""
+    """Seconds until the limit that refused the request lets it through again: at least one,
+    at most the limit's window (the reset moment and the clock are rounded apart)."""
+    window = error.limit.limit.get_expiry()
     try:
-        return max(1, limiter.current_limit.reset_at - int(time.time()))
+        return max(1, min(window, limiter.current_limit.reset_at - int(time.time())))
     except Exception:  # the window could not be read (Redis went away): the whole window
-        return max(1, error.limit.limit.get_expiry())
+        return max(1, window)
 
 
 def too_many_message(seconds, posted):
