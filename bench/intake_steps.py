@@ -11,14 +11,14 @@ import sqlite3
 import statistics
 import time
 from collections import defaultdict
-from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 # _common first: it puts the project root on sys.path for the imports below.
 from _common import benchmark_app, call_timed, describe_python
 from intake.extensions import db
-from tests.support.client import ANSWERS, CSRF_INPUT, STEP_SLUGS, step_url
+from tests.support.browser import csrf_token_in
+from tests.support.client import ANSWERS, STEP_SLUGS, step_url
 
 PLEDGES = 200
 WARM_UP_PLEDGES = 10
@@ -69,8 +69,7 @@ def open_form(client, url):
     """GET a page and return the CSRF token of its form, as a browser would submit it."""
     response = client.get(url, headers=BROWSER_HEADERS)
     expect_status(response, 200, "GET", url)
-    match = CSRF_INPUT.search(page_text(response))
-    return unescape(match.group(1) or match.group(2))
+    return csrf_token_in(page_text(response))
 
 
 def send_form(client, url, answers, csrf_token):

@@ -31,7 +31,8 @@ from _common import (
     describe_redis,
 )
 from intake.extensions import db
-from tests.support.client import CITY_ANSWERS, CSRF_INPUT, step_url
+from tests.support.browser import csrf_token_in
+from tests.support.client import CITY_ANSWERS, step_url
 
 REQUESTS = 300  # per mode and kind of answer
 WARM_UP = 20
@@ -82,8 +83,7 @@ class ServerTimer:
 
 
 def csrf_token(response):
-    match = CSRF_INPUT.search(response.get_data(as_text=True))
-    return match.group(1) or match.group(2)
+    return csrf_token_in(response.get_data(as_text=True))
 
 
 def one_post(app, timer, number, name, limiter_on, record):

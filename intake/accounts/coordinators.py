@@ -26,12 +26,15 @@ def hash_password(password):
     """A new scrypt hash (and salt). Under test only, TEST_PASSWORD_HASHES may hold a dict in
     which each distinct password is hashed once (still with scrypt) and then reused: a test run
     creates hundreds of accounts with a few passwords. Ignored unless the app is testing."""
-    reused = (current_app.config.get("TEST_PASSWORD_HASHES")
-              if has_app_context() and current_app.testing else None)
+    testing = has_app_context() and current_app.testing
+    reused = current_app.config.get("TEST_PASSWORD_HASHES") if testing else None
+    # Under test only, TEST_PASSWORD_METHOD may name a cheaper scrypt cost ("scrypt:1024:8:1"):
+    # still scrypt, checked the same way, but each sign-in attempt of a test costs milliseconds.
+    method = (current_app.config.get("TEST_PASSWORD_METHOD") if testing else None) or "scrypt"
     if reused is None:
-        return generate_password_hash(password, method="scrypt")
+        return generate_password_hash(password, method=method)
     if password not in reused:
-        reused[password] = generate_password_hash(password, method="scrypt")
+        reused[password] = generate_password_hash(password, method=method)
     return reused[password]
 
 

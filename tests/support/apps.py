@@ -65,6 +65,7 @@ def make_app(database_url, instance_path, **overrides):
         "COORDINATOR_EMAILS": ["coordinators@mayorsmechanism.example"],
         "EMAIL_RETRY_DELAYS": (0,),  # retried at once, within the same burst
         "TEST_PASSWORD_HASHES": PASSWORD_HASHES,
+        "TEST_PASSWORD_METHOD": "scrypt:1024:8:1",  # scrypt at a test's cost (testing only)
         # The suite posts from one address, at once: tests/test_flooding.py turns these on.
         "RATE_LIMITS_ENABLED": False,
         "FORM_MIN_FILL_SECONDS": 0,
