@@ -21,7 +21,7 @@ from intake.models import AccessToken, AuditEntry, OutboxEmail, Pledge
 from intake.pledges import audit, links
 from intake.privacy.retention import EXPIRING
 
-from .support.browser import csrf_token_in
+from .support.browser import Browser
 from .support.client import ContactBrowser, drain_queue, outbox_rows
 from .support.triage import CoordinatorBrowser, load, sent_pledge, tracker_path
 
@@ -140,26 +140,21 @@ def contact_with_a_history(app, runner, make_coordinator, sign_in, mailbox):
     return pledge_id, other_id, path
 
 
-class Admin:
-    """A signed-in admin on the personal data pages, posting the forms they show."""
+class Admin(Browser):
+    """A signed-in admin on the personal data pages, posting the forms they show. A redirect or
+    a download leaves the page shown as it was (its forms are the ones posted next)."""
+
+    token_page = "/admin/privacy"
 
     def __init__(self, client):
-        self.client = client
-        assert self.get("/admin/privacy").status_code == 200
-
-    def get(self, path):
-        self.page = self.client.get(path)
-        return self.page
-
-    @property
-    def text(self):
-        return self.page.get_data(as_text=True)
+        super().__init__(client)
+        assert self.get(self.token_page).status_code == 200
 
     def post(self, path, data):
-        token = csrf_token_in(self.text)
-        response = self.client.post(path, data={"csrf_token": token, **data})
-        if response.mimetype == "text/html" and not response.status_code // 100 == 3:
-            self.page = response
+        shown = self.page
+        response = super().post(path, data)
+        if response.mimetype != "text/html" or response.status_code // 100 == 3:
+            self.page = shown
         return response
 
 
