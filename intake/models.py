@@ -35,6 +35,9 @@ class Pledge(db.Model):
     # When the city contact last did something with the pledge (reminders count from it).
     last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the city last sent a progress report (None: never); the queue's update states
+    # (update due, overdue, never received) read it.
+    last_report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_update_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Reminder bookkeeping (see intake/reminders.py): how many were sent, the due time of the
     # last one sent, and when the next one falls due (indexed: the sweep reads only due rows).
@@ -368,3 +371,73 @@ class AuditEntry(db.Model):
     coordinator_id: Mapped[int | None] = mapped_column(Integer)  # an account the change was about
     before: Mapped[dict] = mapped_column(JSON, default=dict)
     after: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ProgressReport(db.Model):
+    """What a city reports on an accepted pledge's implementation, through its private link: a
+    draft until sent, then one dated entry of the pledge's public history (the register shows
+    it, the coordinators see it on the timeline). The stage it gives becomes the pledge's."""
+
+    __tablename__ = "progress_report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="draft")  # "draft" or "sent"
+    stage: Mapped[str | None] = mapped_column(String(20))  # planning, in-progress, fulfilled
+    done: Mapped[str | None] = mapped_column(Text)  # what was done since the last report
+    results: Mapped[str | None] = mapped_column(Text)  # against the measures the pledge named
+    share_delivered: Mapped[int | None] = mapped_column(Integer)  # 0-100, optional
+    evidence_links: Mapped[list] = mapped_column(JSON, default=list)
+    help_needed: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="en")  # what it was written in
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    pledge: Mapped[Pledge] = relationship()
+
+
+class SupportOffer(db.Model):
+    """A partner's offer of support for a pledge in the register, handled by the coordinators
+    as a match: proposed, introduced (each side given the other's contact), agreed, closed."""
+
+    __tablename__ = "support_offer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))  # funding, technical-assistance, ...
+    offer: Mapped[str] = mapped_column(Text)  # what is offered
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str] = mapped_column(String(254), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    state: Mapped[str] = mapped_column(String(20), default="proposed", index=True)
+    # A partner account this match belongs to (it sees the matches it is in).
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    pledge: Mapped[Pledge] = relationship()
+
+
+class SupportOfferMove(db.Model):
+    """One dated move of a match between its states (audited as well)."""
+
+    __tablename__ = "support_offer_move"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("support_offer.id", ondelete="CASCADE"),
+                                          index=True)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str | None] = mapped_column(Text)

@@ -20,7 +20,8 @@ from intake import create_app
 from intake.email.smtp import close_kept_connection
 from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
 
-TABLES_CHILD_FIRST = ("audit_entry", "note", "status_change", "outbox_email",
+TABLES_CHILD_FIRST = ("audit_entry", "note", "support_offer_move", "support_offer",
+                      "progress_report", "status_change", "outbox_email",
                       "email_suppression", "information_request", "access_token",
                       "co_pledging_city", "pledge_action_area", "pledge", "reference_counter",
                       "coordinator_session", "coordinator")
