@@ -15,7 +15,8 @@ PUBLIC = {
     "intake.start", "intake.step", "intake.review", "intake.saved", "intake.confirmation",
     "intake.new_pledge", "intake.new_link", "intake.email_my_link", "intake.resume",
     "intake.continue_from_link", "tracker.track", "tracker.status", "tracker.answer",
-    "tracker.withdraw", "tracker.stop_other_links", "emails.unsubscribe",
+    "tracker.withdraw", "tracker.withdrawal", "tracker.report", "tracker.stop_other_links",
+    "emails.unsubscribe",
     "emails.unsubscribe_now", "accounts.login", "accounts.logout",
 }
 DEVELOPMENT_ONLY = {"emails.dev_mailbox", "emails.dev_message"}  # 404 unless configured
