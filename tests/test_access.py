@@ -24,7 +24,7 @@ SIGNED_IN_READ = {"triage.queue", "triage.pledge", "triage.export_csv", "triage.
                   "email_problems.overview"}
 COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.request_information", "triage.add_note", "triage.change_stage",
-                       "triage.merge"}
+                       "triage.merge", "triage.comment_report", "triage.ask_about_report"}
 ADMIN_ONLY_PREFIX = "/admin/"
 ADMIN_ONLY = {"privacy.contact", "privacy.find", "privacy.export", "privacy.confirm_erase",
               "privacy.erase"}  # personal data: under ADMIN_ONLY_PREFIX as well

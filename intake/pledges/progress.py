@@ -76,12 +76,15 @@ def links_problem(links):
 
 def check_answers(pledge, answers):
     """Everything a report must be to be sent; raises ReportRefused naming the answer."""
-    status.check_report(pledge.review_state)
+    try:
+        status.check_report(pledge.review_state)
+    except status.TransitionRefused as refused:
+        raise ReportRefused(refused.args[0]) from refused
     try:
         status.check_report_stage(pledge.review_state, pledge.implementation_stage,
                                   answers.get("stage"))
     except status.TransitionRefused as refused:
-        raise ReportRefused(str(refused), "stage") from refused
+        raise ReportRefused(refused.args[0], "stage") from refused
     if not (answers.get("done") or "").strip():
         raise ReportRefused(_l("Say what was done since the last report."), "done")
     for field, problem in (("share_delivered", share_problem(answers.get("share_delivered"))),

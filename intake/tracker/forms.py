@@ -94,9 +94,9 @@ class ReportForm(FlaskForm):
         return values
 
     def posted_key(self):
-        """The key the page carried, if it is one we could have made."""
+        """The key the page carried, if it is one we could have made; else a new one."""
         key = self.form_key.data or ""
-        return key if FORM_KEY.fullmatch(key) else None
+        return key if FORM_KEY.fullmatch(key) else progress.new_form_key()
 
 
 def report_form_data(report):
