@@ -513,3 +513,16 @@ def test_sent_reports_are_read_newest_first_and_drafts_never(app, make_coordinat
             [newest.id, oldest.id]
         assert progress.open_draft(db.session.get(Pledge, pledge_id)).done == \
             "A draft, not sent."
+
+
+def test_a_report_paused_by_the_rate_limit_keeps_what_was_typed(app, app_factory,
+                                                                make_coordinator, sign_in):
+    pledge_id, _maria = accepted_pledge(app, make_coordinator, sign_in)
+    limited = app_factory(RATE_LIMITS_ENABLED=True, RATE_LIMIT_TOKEN_PAGES="2 per minute")
+    city, path = report_page(limited, pledge_id)  # the first of the two
+    assert send(city, path, {"share_delivered": "400"}).status_code == 422
+    paused = send(city, path, {"share_delivered": "400"})
+    assert paused.status_code == 429 and "Retry-After" in paused.headers
+    assert "This page was sent many times from your connection" in city.text
+    assert 'value="400"' in city.text and REPORT["done"] in city.text
+    assert reports(app) == []
