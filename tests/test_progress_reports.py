@@ -6,6 +6,9 @@ from datetime import date, datetime, timedelta, timezone
 from html import unescape
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import select
 
 from intake.clock import as_utc
@@ -280,6 +283,44 @@ def test_every_bad_answer_is_refused_with_a_message_and_kept(
             assert unescape(value).strip() in unescape(city.text), name
     assert reports(app) == []
     assert load(app, pledge_id).implementation_stage == "planning"
+
+
+def accepted_directly(app):
+    """A sent pledge marked accepted in the database (quicker, for many examples)."""
+    pledge_id = sent_pledge(app)
+    with app.app_context():
+        pledge = db.session.get(Pledge, pledge_id)
+        pledge.review_state, pledge.accepted_at = "accepted", datetime.now(timezone.utc)
+        pledge.implementation_stage = "planning"
+        db.session.commit()
+    return pledge_id
+
+
+def shown_back(typed):
+    """What a refused page must show of an answer: all of it, unless it holds a control
+    character (refused, and shown as the browser sent it)."""
+    shown = typed.strip()
+    return shown if shown and not any(ord(c) < 32 and c not in "\t\n\r" for c in shown) \
+        else None
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(stage=st.sampled_from(["planning", "in-progress", "fulfilled", "", "back"]),
+       done=st.text(max_size=300), share=st.text(max_size=6), links=st.text(max_size=200),
+       action=st.sampled_from(["send", "save"]))
+@example(stage="planning", done="Done.", share="²", links="", action="send")  # a digit to
+@example(stage="planning", done="Done.", share="٤٠", links="", action="save")  # Unicode
+def test_any_report_is_never_a_server_error_and_nothing_typed_is_lost(app, stage, done, share,
+                                                                     links, action):
+    city, path = report_page(app, accepted_directly(app))
+    response = send(city, path, {"stage": stage, "done": done, "share_delivered": share,
+                                 "evidence_links": links}, action=action)
+    assert response.status_code in (303, 422)
+    if response.status_code == 422:
+        for typed in (done, share):
+            if shown_back(typed) and "There is nothing to save yet" not in city.text:
+                assert str(escape(shown_back(typed))) in city.text
 
 
 def test_a_stage_going_back_is_refused_and_the_report_kept(app, make_coordinator, sign_in):

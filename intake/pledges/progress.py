@@ -47,7 +47,7 @@ def share_problem(value):
     if value is None or value == "":
         return None
     text = str(value).strip()
-    if not text.isdigit() or not 0 <= int(text) <= 100:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 100:
         return _l("Enter the share delivered as a whole number from 0 to 100, or leave it empty.")
     return None
 
