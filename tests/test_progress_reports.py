@@ -410,6 +410,31 @@ def test_two_clicks_on_send_at_the_same_moment_send_once(app, make_coordinator, 
             StatusChange.axis == "implementation")) == 1
 
 
+def test_a_report_sent_as_the_pledge_changes_goes_through_on_the_pledge_as_it_is_now(
+        app, app_factory, make_coordinator, sign_in, monkeypatch):
+    pledge_id, _maria = accepted_pledge(app, make_coordinator, sign_in)
+    city, path = report_page(app, pledge_id)
+    other_process = app_factory()  # a coordinator, or the reminder sweep, at that moment
+    real_send, tries = progress.send_report, []
+
+    def counted(pledge, *args, **kwargs):
+        tries.append(pledge.version)
+        return real_send(pledge, *args, **kwargs)
+
+    def send_as_the_pledge_changes(pledge, *args, **kwargs):
+        monkeypatch.setattr(progress, "send_report", counted)
+        with other_process.app_context():
+            db.session.get(Pledge, pledge_id).next_reminder_at = None
+            db.session.commit()
+        return counted(pledge, *args, **kwargs)
+
+    monkeypatch.setattr(progress, "send_report", send_as_the_pledge_changes)
+    assert send(city, path).status_code == 303
+    assert len(tries) == 2  # refused as out of date, then sent on the pledge as it is now
+    assert len(reports(app, state="sent")) == 1
+    assert load(app, pledge_id).implementation_stage == "in-progress"
+
+
 # --- the update reminder -------------------------------------------------------------------------
 
 

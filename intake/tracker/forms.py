@@ -94,9 +94,11 @@ class ReportForm(FlaskForm):
         return values
 
     def posted_key(self):
-        """The key the page carried, if it is one we could have made; else a new one."""
-        key = self.form_key.data or ""
-        return key if FORM_KEY.fullmatch(key) else progress.new_form_key()
+        """The key the page carried, if it is one we could have made; else a new one (which
+        the form carries from then on)."""
+        if not FORM_KEY.fullmatch(self.form_key.data or ""):
+            self.form_key.data = progress.new_form_key()
+        return self.form_key.data
 
 
 def report_form_data(report):

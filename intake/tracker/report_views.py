@@ -80,15 +80,16 @@ def save_for_later(token, pledge, form, complete):
     typed = answers_as_typed(form)
     typed.pop("form_key", None)
     typed.pop("csrf_token", None)
+    key = form.posted_key()
     if not anything_typed(typed):
         problem = _("There is nothing to save yet: answer at least one question first.")
         return render_report(token, pledge, ReportForm(formdata=None, data={
-            "form_key": form.posted_key(), "stage": pledge.implementation_stage}),
+            "form_key": key, "stage": pledge.implementation_stage}),
             code=422, problem=problem)
     for attempt in (1, 2):  # a second save of a new draft at the same moment updates it
         try:
-            progress.save_draft(pledge, form.answers(), None if complete else typed,
-                                form.posted_key(), current_language())
+            progress.save_draft(pledge, form.answers(), None if complete else typed, key,
+                                current_language())
             db.session.commit()
             break
         except progress.AlreadySent:
@@ -105,25 +106,28 @@ def save_for_later(token, pledge, form, complete):
 
 
 def send(token, pledge, form):
-    try:
-        progress.send_report(pledge, form.answers(), form.posted_key(), current_language())
-        db.session.commit()
-    except progress.AlreadySent:
-        db.session.rollback()
-        return already_sent(token)
-    except progress.ReportRefused as refused:
-        db.session.rollback()
-        return render_report(token, links.pledge_for_token(token), form, code=422,
-                             refused=refused)
-    except (StaleDataError, IntegrityError):  # sent at the same moment: a second click?
-        db.session.rollback()
-        pledge = links.pledge_for_token(token)
-        if progress.report_sent_from(pledge, form.posted_key()):
+    key = form.posted_key()
+    for attempt in (1, 2):
+        try:
+            progress.send_report(pledge, form.answers(), key, current_language())
+            db.session.commit()
+            return to_tracker(token, _("Thank you: your progress report was sent to the "
+                                       "coordinators."))
+        except progress.AlreadySent:
+            db.session.rollback()
             return already_sent(token)
-        problem = _("The pledge changed while you were writing your report, so it was not "
-                    "sent. Nothing you typed is lost: check the page, then send it again.")
-        return render_report(token, pledge, form, code=409, problem=problem)
-    return to_tracker(token, _("Thank you: your progress report was sent to the coordinators."))
+        except progress.ReportRefused as refused:
+            db.session.rollback()
+            return render_report(token, links.pledge_for_token(token), form, code=422,
+                                 refused=refused)
+        except (StaleDataError, IntegrityError):
+            # Another request changed the pledge first (a second click, a coordinator, the
+            # reminder sweep): sent again on the pledge as it is now, the outcome of coming
+            # second. A second click then finds the report the first one sent.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            pledge = links.pledge_for_token(token)
 
 
 def rerender_when_too_many(problem):
