@@ -14,6 +14,7 @@ from .email_problems import views as email_problems_views
 from .pledge_form import views as pledge_form_views
 from .pledges.links import TokenProblem
 from .privacy import views as privacy_views
+from .tracker import report_views as tracker_report_views
 from .tracker import views as tracker_views
 from .triage import bp as triage_bp
 from .web import views as public_views
@@ -75,6 +76,7 @@ def register_web(app):
                  link_problems=(TokenProblem,), private=PRIVATE_PAGES,
                  rate_limit_rescuers=(pledge_form_views.rerender_when_too_many,
                                       accounts_views.rerender_when_too_many,
+                                      tracker_report_views.rerender_when_too_many,
                                       tracker_views.rerender_when_too_many))
 
 

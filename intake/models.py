@@ -200,6 +200,9 @@ class InformationRequest(db.Model):
     answer: Mapped[str | None] = mapped_column(Text)
     asked_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("coordinator.id", ondelete="SET NULL"))
+    # A question about one progress report (asked once the pledge is accepted), or None.
+    progress_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("progress_report.id", ondelete="SET NULL"))
 
 
 class OutboxEmail(db.Model):
@@ -351,6 +354,9 @@ class Note(db.Model):
     author_label: Mapped[str] = mapped_column(String(254))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A comment on one progress report, or None.
+    progress_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("progress_report.id", ondelete="SET NULL"))
 
 
 class AuditEntry(db.Model):
@@ -394,6 +400,17 @@ class ProgressReport(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A draft saved before its answers all passed their checks: every answer exactly as typed
+    # ({field name: [values]}), shown again on return; None once they pass.
+    typed: Mapped[dict | None] = mapped_column(JSON)
+    # The random key of the form the report was last saved or sent from: a second click on
+    # "Send" carries the same key and finds the report the first click sent.
+    form_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    # At most one draft per pledge.
+    __table_args__ = (db.Index("uq_progress_report_one_draft", "pledge_id", unique=True,
+                               postgresql_where=text("state = 'draft'"),
+                               sqlite_where=text("state = 'draft'")),)
 
     pledge: Mapped[Pledge] = relationship()
 

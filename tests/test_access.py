@@ -15,7 +15,8 @@ PUBLIC = {
     "intake.start", "intake.step", "intake.review", "intake.saved", "intake.confirmation",
     "intake.new_pledge", "intake.new_link", "intake.email_my_link", "intake.resume",
     "intake.continue_from_link", "tracker.track", "tracker.status", "tracker.answer",
-    "tracker.withdraw", "tracker.stop_other_links", "emails.unsubscribe",
+    "tracker.withdraw", "tracker.withdrawal", "tracker.report", "tracker.stop_other_links",
+    "emails.unsubscribe",
     "emails.unsubscribe_now", "accounts.login", "accounts.logout",
 }
 DEVELOPMENT_ONLY = {"emails.dev_mailbox", "emails.dev_message"}  # 404 unless configured
@@ -23,7 +24,7 @@ SIGNED_IN_READ = {"triage.queue", "triage.pledge", "triage.export_csv", "triage.
                   "email_problems.overview"}
 COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.request_information", "triage.add_note", "triage.change_stage",
-                       "triage.merge"}
+                       "triage.merge", "triage.comment_report", "triage.ask_about_report"}
 ADMIN_ONLY_PREFIX = "/admin/"
 ADMIN_ONLY = {"privacy.contact", "privacy.find", "privacy.export", "privacy.confirm_erase",
               "privacy.erase"}  # personal data: under ADMIN_ONLY_PREFIX as well

@@ -105,6 +105,10 @@ OWN_RULES = {
                                 "test_a_password_with_a_line_break_is_only_a_wrong_password",
     ("SignInForm", "next"): "a local path or nothing: "
                             "test_a_next_path_with_a_line_break_is_ignored",
+    ("ReportForm", "form_key"): "names the form (a key we could not have made is replaced by a "
+                                "new one), so that a second click sends once: "
+                                "test_send_clicked_twice_sends_once, test_a_forged_form_key_is_"
+                                "replaced",
     ("QueueFilterForm", "q"): "a search, folded to words: "
                               "test_a_search_with_control_characters_is_folded_into_words",
     ("QueueFilterForm", "state"): "one of the review states, else ignored: "
@@ -184,8 +188,22 @@ def privacy_erasure(app, make_coordinator, sign_in):
                                                         "confirm": "y"}
 
 
+def progress_report(app, make_coordinator, sign_in):
+    pledge_id = sent_pledge(app)
+    triage = CoordinatorBrowser(sign_in(make_coordinator()))
+    triage.act(pledge_id, "state", {"target": "accepted", "message": ""})
+    assert triage.page.status_code == 303
+    path = tracker_path(app, pledge_id) + "/report"
+    city = ContactBrowser(app.test_client())
+    city.get(path)
+    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', city.text).group(1)
+    return city, path, {"form_key": key, "stage": "in-progress", "done": "Opened the centre.",
+                        "share_delivered": "40", "action": "send"}
+
+
 # Every form with a one-line field the form must check; the walk below fails for any other.
 STORIES = {
+    "ReportForm": progress_report,
     "ContactForm": privacy_search,
     "EraseForm": privacy_erasure,
     "CityStepForm": city_step,

@@ -31,9 +31,28 @@ def test_the_status_refreshes_itself_until_it_is_final(app):
 
 
 def withdraw(app, path, data=None):
+    """From the status page's link to the withdrawal page, and its form."""
     city = ContactBrowser(app.test_client())
     city.get(path)
+    assert f'href="{path}/withdraw"' in city.text
+    city.get(path + "/withdraw")
     return city, city.post(path + "/withdraw", data if data is not None else {"confirm": "y"})
+
+
+def test_withdrawal_has_its_own_page_that_says_what_it_means(app):
+    pledge_id = sent_pledge(app)
+    path = tracker_path(app, pledge_id)
+    city = ContactBrowser(app.test_client())
+    tracker = city.get(path).get_data(as_text=True)
+    assert 'name="confirm"' not in tracker  # the status page only links to it
+    page = city.get(path + "/withdraw")
+    assert page.status_code == 200
+    assert "Withdraw your pledge" in city.text
+    assert "It is no longer published, and no more reminders are sent about it." in city.text
+    assert 'name="confirm"' in city.text and 'name="reason"' in city.text
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    withdraw(app, path)
+    assert city.get(path + "/withdraw").status_code == 302  # nothing left to withdraw
 
 
 def test_the_city_can_withdraw_its_pledge_after_confirming(app):

@@ -16,6 +16,7 @@ SUBJECTS = {
     "status_changed": _l("News about your pledge %(reference)s"),
     "information_request": _l("Questions about your pledge %(reference)s"),
     "information_answered": _l("The city answered: %(reference)s"),
+    "progress_report_received": _l("Progress report received: %(reference)s (%(city)s)"),
 }
 # What the coordinators' email problems page calls each kind.
 KIND_LABELS = {
@@ -29,6 +30,7 @@ KIND_LABELS = {
     "status_changed": _l("News about a pledge"),
     "information_request": _l("Request for information"),
     "information_answered": _l("The city's answer, to the coordinators"),
+    "progress_report_received": _l("A city's progress report, to the coordinators"),
 }
 # Emails to the city contact: each carries a fresh private link to the pledge.
 CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
@@ -36,8 +38,10 @@ CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_info
 # Private links, which share one budget per address (intake/email/outbox.py): a new draft's
 # link, and the answer to "email me my link", which lists every draft of the address.
 LINK_KINDS = ("resume_link", "resume_links")
+# Emails to the city whose private link opens the progress report form (an accepted pledge's).
+REPORT_FORM_KINDS = ("reminder_update",)
 # Emails to coordinators that link to the pledge's page.
-COORDINATOR_PAGE_KINDS = ("information_answered",)
+COORDINATOR_PAGE_KINDS = ("information_answered", "progress_report_received")
 
 
 def kind_label(kind):

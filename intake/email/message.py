@@ -1,19 +1,20 @@
 """Turning an outbox row into an email: what its templates need (read fresh), its links, its
 subject and headers. The only module that knows which pages an email links to."""
 import re
+from datetime import date
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_mail import Message
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Pledge
+from ..models import Pledge, ProgressReport
 from ..pledges.links import issue_access_token
-from ..pledges.status import review_label
+from ..pledges.status import REPORT_PROGRESS_FROM, review_label
 from ..web.sealed import seal, unseal
-from .kinds import CITY_KINDS, COORDINATOR_PAGE_KINDS, SUBJECTS, is_reminder
+from .kinds import CITY_KINDS, COORDINATOR_PAGE_KINDS, REPORT_FORM_KINDS, SUBJECTS, is_reminder
 
 HEADER_VALUE_MAX_LENGTH = 250  # far within a header line's 998 characters (RFC 5322)
 # Whitespace runs (tabs and newlines included), the other control characters (C0, DEL, C1) and
@@ -73,11 +74,26 @@ def address_from_signed_token(token):
     return address if isinstance(address, str) else None
 
 
-def private_link(pledge):
-    """A fresh private link per email: only its hash is stored, never the link itself."""
+def private_link(pledge, kind=None):
+    """A fresh private link per email: only its hash is stored, never the link itself. It opens
+    the draft, the status page, or (a reminder to report progress on an accepted pledge) the
+    progress report form."""
     raw = issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
-    page = "intake.resume" if pledge.review_state == "draft" else "tracker.track"
+    if pledge.review_state == "draft":
+        page = "intake.resume"
+    elif kind in REPORT_FORM_KINDS and pledge.review_state in REPORT_PROGRESS_FROM:
+        page = "tracker.report"
+    else:
+        page = "tracker.track"
     return absolute_url(page, token=raw)
+
+
+def milestone_deadline(context):
+    """The review milestone's deadline, as the row holds it, else as configured (a row written
+    before rows held it)."""
+    if context.get("milestone_deadline"):
+        return date.fromisoformat(context["milestone_deadline"])
+    return dict(current_app.config["REVIEW_MILESTONES"]).get(context.get("milestone"))
 
 
 def draft_links(pledge_ids):
@@ -97,17 +113,21 @@ def email_context(email):
     if pledge is not None:
         context.update(pledge=pledge, reference=pledge.reference or "", city=pledge.city or "")
         if email.kind in CITY_KINDS:
-            context["private_link"] = private_link(pledge)
+            context["private_link"] = private_link(pledge, email.kind)
         if email.kind in COORDINATOR_PAGE_KINDS:
             context["pledge_page"] = absolute_url("triage.pledge", pledge_id=pledge.id)
+    if "report_id" in context:
+        context["report"] = db.session.get(ProgressReport, context["report_id"])
     if email.kind == "resume_links":
         context["drafts"] = draft_links(context.get("pledge_ids") or [])
     if is_reminder(email.kind):
         context["unsubscribe_url"] = unsubscribe_url(email.recipient)
     context.setdefault("day", "")
-    if "state" in context:
-        with force_locale(email.language):
+    with force_locale(email.language):
+        if "state" in context:
             context["state_label"] = str(review_label(context["state"]))
+        if context.get("milestone") and milestone_deadline(context):
+            context["milestone_by"] = format_date(milestone_deadline(context), "long")
     context["base_url"] = current_app.config["BASE_URL"]
     return context
 

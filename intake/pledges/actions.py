@@ -62,22 +62,37 @@ def assign(pledge, assignee, actor, now=None):
                  snapshot(pledge))
 
 
-def request_information(pledge, questions, actor, now=None):
+def request_information(pledge, questions, actor, now=None, report=None):
+    """Ask the city. While the decision is open the pledge then waits for the answer
+    ("information requested"); once accepted (a question about a progress `report`, say) it
+    stays accepted, and the question takes the pledge's next version, as a note does."""
     now = now or utcnow()
-    status.check_information_request(pledge.review_state)
+    status.check_question(pledge.review_state)
     request = InformationRequest(pledge_id=pledge.id, questions=questions, requested_at=now,
-                                 asked_by_id=actor.id)
+                                 asked_by_id=actor.id,
+                                 progress_report_id=report.id if report else None)
     db.session.add(request)
     db.session.flush()
-    if pledge.review_state != "information_requested":
+    if status.question_moves_review(pledge.review_state) and \
+            pledge.review_state != "information_requested":
         _move(pledge, "information_requested", actor, None, now)
     else:
+        pledge.updated_at = now
         plan_reminders(pledge)
-    audit.record(actor, "information_requested", pledge.id, {}, {"questions": questions})
+    audit.record(actor, "information_requested", pledge.id, {},
+                 {"questions": questions, "report_id": report.id if report else None})
     _coordinator_acted(pledge, now)
     _tell_city(pledge, "information_request", f"information-request:{request.id}",
                {"questions": questions})
     return request
+
+
+def coordinator_recipients(pledge):
+    """Who is told of what the city sent: the pledge's assignee, else every coordinator address
+    (COORDINATOR_EMAILS)."""
+    if pledge.assignee:
+        return [pledge.assignee.email]
+    return current_app.config["COORDINATOR_EMAILS"]
 
 
 def answer_information(pledge, request, answer, now=None):
@@ -97,9 +112,7 @@ def answer_information(pledge, request, answer, now=None):
         _move(pledge, status.CITY_ANSWER_RETURNS_TO, audit.CITY, None, now)
     else:
         plan_reminders(pledge)
-    recipients = [pledge.assignee.email] if pledge.assignee else \
-        current_app.config["COORDINATOR_EMAILS"]
-    for address in recipients:
+    for address in coordinator_recipients(pledge):
         queue_email("information_answered", address, "en",
                     f"information-answered:{request.id}:{address}", pledge_id=pledge.id,
                     context={"questions": request.questions, "answer": answer})
@@ -146,12 +159,13 @@ def change_stage(pledge, stage, narrative, actor, now=None):
     plan_reminders(pledge)
 
 
-def add_note(pledge, body, actor, now=None):
+def add_note(pledge, body, actor, now=None, report=None):
     """A note changes the pledge's page, so it takes the pledge's next version: a note posted
-    twice (a double click) or from a page out of date is a conflict, not a second copy."""
+    twice (a double click) or from a page out of date is a conflict, not a second copy. A note
+    may comment on one progress `report`."""
     now = now or utcnow()
     note = Note(pledge_id=pledge.id, author_id=actor.id, author_label=actor.label, body=body,
-                created_at=now)
+                created_at=now, progress_report_id=report.id if report else None)
     db.session.add(note)
     pledge.updated_at = now
     audit.record(actor, "note_added", pledge.id, {}, {"note": body})

@@ -32,6 +32,11 @@ COORDINATOR_MOVES = {
     "declined": {"in_review"},
 }
 REQUEST_INFORMATION_FROM = {"submitted", "in_review", "information_requested"}
+# Once a pledge is accepted, coordinators may still ask the city (about a progress report, say),
+# through the same questions and answers: the review state stays as it is.
+ASK_WITHOUT_REVIEW_MOVE_FROM = {"accepted"}
+# The city reports progress on an accepted pledge only.
+REPORT_PROGRESS_FROM = {"accepted"}
 MERGE_FROM = {"submitted", "in_review", "information_requested"}
 CITY_WITHDRAWS_FROM = {"draft", "submitted", "in_review", "information_requested", "accepted"}
 CITY_ANSWER_RETURNS_TO = "in_review"
@@ -80,6 +85,21 @@ def check_information_request(current):
             current=review_label(current)))
 
 
+def may_ask_city(current):
+    return current in REQUEST_INFORMATION_FROM | ASK_WITHOUT_REVIEW_MOVE_FROM
+
+
+def check_question(current):
+    """Any question to the city: a request for information while the decision is open (the
+    pledge then waits for the answer), or, once accepted, a question that leaves it accepted."""
+    if current not in ASK_WITHOUT_REVIEW_MOVE_FROM:
+        check_information_request(current)
+
+
+def question_moves_review(current):
+    return current in REQUEST_INFORMATION_FROM
+
+
 def check_merge(current, duplicate_id, original_id, original_state):
     if duplicate_id == original_id:
         raise TransitionRefused(_l("A pledge cannot be merged into itself."))
@@ -105,6 +125,24 @@ def check_stage_move(review_state, current, target):
             current is None and target == "planning"):
         raise TransitionRefused(_l(
             "The stage cannot go from “%(current)s” to “%(target)s”.",
+            current=stage_label(current), target=stage_label(target)))
+
+
+def check_report(review_state):
+    if review_state not in REPORT_PROGRESS_FROM:
+        raise TransitionRefused(_l("Progress is reported on an accepted pledge only."))
+
+
+def check_report_stage(review_state, current, target):
+    """The stage a progress report gives: it may stay as it is or move forward, never back."""
+    check_report(review_state)
+    if target not in IMPLEMENTATION_STAGES:
+        raise TransitionRefused(_l("Choose the stage the pledge has reached."))
+    if current and target != current and target not in STAGE_MOVES.get(current, set()):
+        raise TransitionRefused(_l(
+            "The stage cannot go back from “%(current)s” to “%(target)s”: choose "
+            "“%(current)s” or a later stage. If the stage shown is wrong, tell the "
+            "coordinators in your report.",
             current=stage_label(current), target=stage_label(target)))
 
 

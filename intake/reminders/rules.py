@@ -52,6 +52,7 @@ class Reminder:
     pledge_id: int
     due_at: datetime
     milestone: str | None = field(default=None, compare=False)
+    deadline: date | None = field(default=None, compare=False)  # the milestone's
 
     @property
     def idempotency_key(self):
@@ -77,7 +78,8 @@ def schedule(facts, rules):
         for milestone in rules.milestones:
             due = midnight(milestone.deadline) - rules.milestone_lead
             if due > anchor:
-                plan.append(Reminder(UPDATE, facts.pledge_id, due, milestone.name))
+                plan.append(Reminder(UPDATE, facts.pledge_id, due, milestone.name,
+                                     milestone.deadline))
     else:
         return []
     return sorted(plan, key=lambda reminder: reminder.due_at)

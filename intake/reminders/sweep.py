@@ -71,7 +71,7 @@ def _remind(batch, rules, now):
                 address = normalise_address(pledge.focal_email)
                 row = queue_email(reminder.kind, address, pledge.language,
                                   reminder.idempotency_key, pledge_id=pledge.id,
-                                  context={"milestone": reminder.milestone},
+                                  context=reminder_context(reminder),
                                   suppressed=False, known_new=True,
                                   budget_used=used.get(address, 0))
                 if row.status == "pending":
@@ -84,6 +84,12 @@ def _remind(batch, rules, now):
                             "b_next": next_due_at(facts, rules)})
     _save_bookkeeping(bookkeeping)
     return queued
+
+
+def reminder_context(reminder):
+    """What the email says of the review milestone it is for, if any: its forum and deadline."""
+    deadline = reminder.deadline.isoformat() if reminder.deadline else None
+    return {"milestone": reminder.milestone, "milestone_deadline": deadline}
 
 
 def _save_bookkeeping(rows):

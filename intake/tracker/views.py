@@ -1,5 +1,6 @@
 """The city's status tracker: a private link (same rules as the resume link) to the pledge's
-state, its public timeline and any open questions; the city can answer and withdraw."""
+state, its public timeline, its progress reports and any open questions; the city can answer,
+report progress (report_views.py) and withdraw (on a page of its own)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -8,8 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db, token_page_limit
 from ..models import InformationRequest, StatusChange
-from ..pledges import actions, links, status
-from ..web.errors import error_page
+from ..pledges import actions, links, progress, status
+from ..web.errors import error_page, error_summary
 from ..web.htmx import render
 from .forms import AnswerForm, StopOtherLinksForm, WithdrawForm
 
@@ -28,18 +29,27 @@ def open_questions(pledge):
         .order_by(InformationRequest.requested_at)).all()
 
 
-def render_tracker(token, pledge, answer_forms=None, withdraw_form=None, code=200):
+def render_tracker(token, pledge, answer_forms=None, code=200):
     questions = open_questions(pledge)
     answer_forms = answer_forms or {}
     for question in questions:
         answer_forms.setdefault(question.id, AnswerForm(formdata=None, prefix=f"q{question.id}"))
+    reports = progress.sent_reports(pledge.id)
     return render_template(
         "tracker/track.html", token=token, pledge=pledge,
         timeline=public_timeline(pledge), questions=questions, answer_forms=answer_forms,
-        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        reports=reports, reports_by_id={report.id: report for report in reports},
+        may_report=pledge.review_state in status.REPORT_PROGRESS_FROM,
+        draft_report=progress.open_draft(pledge),
         stop_links_form=StopOtherLinksForm(formdata=None),
         can_withdraw=pledge.review_state in status.CITY_WITHDRAWS_FROM,
         final=status.is_final(pledge.review_state, pledge.implementation_stage)), code
+
+
+def render_withdrawal(token, pledge, form=None, code=200):
+    return render_template("tracker/withdraw.html", token=token, pledge=pledge,
+                           form=form or WithdrawForm(formdata=None),
+                           **error_summary(form)), code
 
 
 @bp.get("/track/<token>")
@@ -93,13 +103,23 @@ def answer(token, request_id):
     return redirect(url_for("tracker.track", token=token), code=303)
 
 
+@bp.get("/track/<token>/withdraw", endpoint="withdrawal")
+@token_page_limit
+def withdrawal(token):
+    """What withdrawing means, and the form to confirm it (reading only)."""
+    pledge = links.pledge_for_token(token)
+    if pledge.review_state not in status.CITY_WITHDRAWS_FROM:
+        return redirect(url_for("tracker.track", token=token))
+    return render_withdrawal(token, pledge)
+
+
 @bp.post("/track/<token>/withdraw")
 @token_page_limit
 def withdraw(token):
     pledge = links.pledge_for_token(token)
     form = WithdrawForm()
     if not form.validate():
-        return render_tracker(token, pledge, withdraw_form=form, code=422)
+        return render_withdrawal(token, pledge, form, code=422)
     try:
         actions.withdraw(pledge, form.reason.data)
         db.session.commit()
@@ -155,4 +175,6 @@ def rerender_when_too_many(problem):
         prefix = f"q{request.view_args['request_id']}"
         return render_tracker(token, pledge, code=429, answer_forms={
             request.view_args["request_id"]: AnswerForm(prefix=prefix)})
-    return render_tracker(token, pledge, withdraw_form=WithdrawForm(), code=429)
+    if request.endpoint == "tracker.withdraw":
+        return render_withdrawal(token, pledge, WithdrawForm(), code=429)
+    return render_tracker(token, pledge, code=429)

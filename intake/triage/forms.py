@@ -85,6 +85,27 @@ class NoteForm(VersionedForm):
                      description=_l("Coordinators only: the city never sees notes."))
 
 
+class ReportNoteForm(VersionedForm):
+    """An internal comment on one progress report (posted with the report's prefix)."""
+
+    body = long_text(_l("Comment on this report (internal)"), 4000,
+                     DataRequired(message=_l("Write the comment.")),
+                     description=_l("Coordinators only: the city never sees notes."))
+
+
+class ReportQuestionForm(VersionedForm):
+    """Questions to the city about one progress report (posted with the report's prefix)."""
+
+    questions = long_text(_l("Ask the city about this report"), 4000,
+                          DataRequired(message=_l("Write the questions to ask the city.")),
+                          description=_l("Sent by email; the city answers on its status "
+                                         "page. The pledge stays accepted."))
+
+
+def report_form_prefix(kind, report_id):
+    return f"report{report_id}-{kind}"
+
+
 class StageForm(VersionedForm):
     stage = SelectField(_l("Implementation stage"), validate_choice=True,
                         validators=[InputRequired(message=_l("Choose the stage."))])

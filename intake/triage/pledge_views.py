@@ -1,5 +1,6 @@
 """A pledge's page for coordinators: every answer, the timeline, and the actions."""
 from difflib import SequenceMatcher
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -19,11 +20,21 @@ from ..models import (
     Pledge,
     StatusChange,
 )
-from ..pledges import actions, status
+from ..pledges import actions, progress, status
 from ..pledges.audit import coordinator_actor
 from ..web.fields import options
 from . import bp
-from .forms import AssignForm, InformationRequestForm, MergeForm, NoteForm, StageForm, StateForm
+from .forms import (
+    AssignForm,
+    InformationRequestForm,
+    MergeForm,
+    NoteForm,
+    ReportNoteForm,
+    ReportQuestionForm,
+    StageForm,
+    StateForm,
+    report_form_prefix,
+)
 
 SIMILAR_TITLE = 0.6
 
@@ -47,9 +58,10 @@ def duplicates_of(pledge):
             if SequenceMatcher(None, title, (c.title or "").casefold()).ratio() >= SIMILAR_TITLE]
 
 
-def timeline(pledge):
-    """Everything that happened, newest first: state changes, emails, notes, questions."""
-    events = []
+def timeline(pledge, reports):
+    """Everything that happened, newest first: state changes, progress reports, emails, notes,
+    questions."""
+    events = [(report.sent_at, "report", report) for report in reports]
     for change in db.session.scalars(select(StatusChange).filter_by(pledge_id=pledge.id)):
         events.append((change.at, "change", change))
     for email in db.session.scalars(select(OutboxEmail).filter_by(pledge_id=pledge.id)):
@@ -73,10 +85,25 @@ def coordinators():
         .order_by(Coordinator.email)).all()
 
 
-def build_forms(pledge, posted=None):
+REPORT_FORMS = {"note": ReportNoteForm, "question": ReportQuestionForm}
+
+
+def report_form_name(kind, report_id):
+    return f"report_{kind}_{report_id}"
+
+
+def report_forms(reports, version):
+    """A comment form and a question form for each sent report."""
+    return {report_form_name(kind, report.id): form_class(
+        formdata=None, data=version, prefix=report_form_prefix(kind, report.id))
+        for report in reports for kind, form_class in REPORT_FORMS.items()}
+
+
+def build_forms(pledge, posted=None, reports=()):
     """The page's forms; the one that was posted keeps what was typed and its errors."""
     version = {"version": str(pledge.version)}
     forms = {
+        **report_forms(reports, version),
         "assign": AssignForm(formdata=None, data={**version,
                                                   "assignee": str(pledge.assignee_id or "")}),
         "state": StateForm(formdata=None, data=version),
@@ -106,10 +133,14 @@ def fill_choices(forms, pledge):
 
 
 def render_page(pledge, forms=None, code=200, problem=None):
+    reports = progress.sent_reports(pledge.id)
+    shown = build_forms(pledge, reports=reports)
+    shown.update(forms or {})  # the form that was posted, as it was
     return render_template(
-        "triage/pledge.html", pledge=pledge, forms=forms or build_forms(pledge),
-        events=timeline(pledge), duplicates=duplicates_of(pledge), problem=problem,
-        may_request_information=pledge.review_state in status.REQUEST_INFORMATION_FROM,
+        "triage/pledge.html", pledge=pledge, forms=shown, events=timeline(pledge, reports),
+        reports_by_id={report.id: report for report in reports},
+        report_form_name=report_form_name, duplicates=duplicates_of(pledge), problem=problem,
+        may_request_information=status.may_ask_city(pledge.review_state),
         may_merge=pledge.review_state in status.MERGE_FROM,
         can_change=current_user.can_change), code
 
@@ -190,6 +221,41 @@ def add_note(pledge_id):
         actions.add_note(pledge, form.body.data, actor)
         return _("Note added.")
     return act(pledge_id, "note", NoteForm, action)
+
+
+def sent_report_or_404(pledge, report_id):
+    report = progress.report_of_pledge(pledge, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+def act_on_report(pledge_id, report_id, kind, action):
+    """A form of one report on the timeline (its own prefix), through act()."""
+    sent_report_or_404(sent_pledge_or_404(pledge_id), report_id)
+    form_class = partial(REPORT_FORMS[kind], prefix=report_form_prefix(kind, report_id))
+    return act(pledge_id, report_form_name(kind, report_id), form_class, action)
+
+
+@bp.post("/pledges/<int:pledge_id>/reports/<int:report_id>/note")
+@may_change
+def comment_report(pledge_id, report_id):
+    def action(pledge, form, actor):
+        report = sent_report_or_404(pledge, report_id)
+        actions.add_note(pledge, form.body.data, actor, report=report)
+        return _("Comment added to the report of %(date)s.",
+                 date=report.sent_at.strftime("%Y-%m-%d"))
+    return act_on_report(pledge_id, report_id, "note", action)
+
+
+@bp.post("/pledges/<int:pledge_id>/reports/<int:report_id>/question")
+@may_change
+def ask_about_report(pledge_id, report_id):
+    def action(pledge, form, actor):
+        report = sent_report_or_404(pledge, report_id)
+        actions.request_information(pledge, form.questions.data, actor, report=report)
+        return _("Your questions were sent to the city.")
+    return act_on_report(pledge_id, report_id, "question", action)
 
 
 @bp.post("/pledges/<int:pledge_id>/stage")
