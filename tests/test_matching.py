@@ -4,11 +4,14 @@ other, in its own language, only once the city agreed on its status page."""
 import re
 from html import unescape
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import event, select
 
 from intake.extensions import db
 from intake.matching.queries import partners_found
-from intake.models import AuditEntry, OutboxEmail, SupportOffer, SupportOfferMove
+from intake.models import AuditEntry, OutboxEmail, Pledge, SupportOffer, SupportOfferMove
 
 from .support.accounts import signed_in_client
 from .support.client import drain_queue, outbox_rows
@@ -20,7 +23,7 @@ from .support.matching import (
     published_pledge,
     the_offer,
 )
-from .support.triage import load
+from .support.triage import tracker_path
 
 CITY = "ana.souza@prefeitura.example"  # the focal point of the pledges the tests send
 PARTNER = "lucia.martin@puentes.example"
@@ -265,6 +268,28 @@ def test_the_offer_form_explains_each_problem_and_keeps_what_was_typed(app):
     assert the_offer(app) is None
 
 
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(organisation=st.text(max_size=300), offer=st.text(max_size=4100),
+       email=st.text(max_size=300), kind=st.text(max_size=20), language=st.text(max_size=5))
+def test_any_text_in_an_offer_is_never_a_server_error_and_is_never_lost(
+        app, organisation, offer, email, kind, language):
+    with app.app_context():  # the pledge the first example published
+        reference = db.session.scalar(select(Pledge.reference).where(
+            Pledge.review_state == "accepted"))
+    reference = reference or published_pledge(app)[1]
+    partner = PartnerBrowser(app.test_client())
+    response = partner.offer(reference, {"organisation": organisation, "offer": offer,
+                                         "contact_email": email, "kind": kind,
+                                         "language": language})
+    assert response.status_code in (303, 422)
+    if response.status_code == 422:
+        for typed in (organisation, offer, email):
+            shown = typed.strip()
+            if shown and not any(ord(c) < 32 and c not in "\t\n\r" for c in shown):
+                assert str(escape(shown)) in partner.text
+
+
 def test_only_a_published_pledge_that_seeks_support_takes_offers(app):
     _id, unpublished = published_pledge(app, publish=False)
     _id, not_accepted = published_pledge(app, accept=False)
@@ -453,10 +478,36 @@ def test_an_introduction_waits_while_the_pledge_left_the_register(app, make_coor
     city_answers(app, private_link_in(question), "yes")
     with app.app_context():
         db.session.execute(OutboxEmail.__table__.delete())
-        pledge = db.session.get(type(load(app, pledge_id)), pledge_id)
+        pledge = db.session.get(Pledge, pledge_id)
         pledge.consent_publish = False
         db.session.commit()
     response = maria.move(offer.id, "introduced")
     assert response.status_code == 422
     assert "no longer in the public register" in unescape(maria.text)
     assert outbox_rows(app) == []
+
+
+def test_the_city_answers_only_the_offers_put_to_it_and_only_once(
+        app, make_coordinator, mailbox):
+    pledge_id, reference = published(app, mailbox)
+    other_id, _other = published(app, mailbox, city={"city": "Lyon", "country": "FR"})
+    offer = offered(app, reference)
+    path = tracker_path(app, pledge_id)
+    city = PartnerBrowser(app.test_client())
+    city.get(path)
+    assert "Offers of support" not in city.text  # not before the coordinators put it to it
+    assert city.post(f"{path}/offers/{offer.id}", {"answer": "yes"}).status_code == 303
+    assert the_offer(app).city_consented_at is None
+    coordinator_browser(app, make_coordinator).ask_city(offer.id)
+    stranger = PartnerBrowser(app.test_client())
+    stranger.get(tracker_path(app, other_id))
+    response = stranger.post(f"{tracker_path(app, other_id)}/offers/{offer.id}",
+                             {"answer": "yes"})
+    assert response.status_code == 404 and the_offer(app).city_consented_at is None
+    city.get(path)
+    first = city.post(f"{path}/offers/{offer.id}", {"answer": "yes"})
+    second = city.post(f"{path}/offers/{offer.id}", {"answer": "no"})  # a change of mind
+    assert (first.status_code, second.status_code) == (303, 303)
+    page = city.get(second.headers["Location"]).get_data(as_text=True)
+    assert "a coordinator will now introduce you" in page
+    assert the_offer(app).state == "proposed" and the_offer(app).city_declined_at is None
