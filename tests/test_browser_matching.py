@@ -1,12 +1,20 @@
 """A partner offers support in a real browser (Debian's Chromium through Playwright), with
 JavaScript (htmx swaps the form in place) and without it; the new pages have no accessibility
 violation axe-core can find, in English, French and Spanish."""
+import re
+
 import pytest
 from playwright.sync_api import expect
+
+from intake.extensions import db
+from intake.matching import moves
+from intake.models import SupportOffer
+from intake.pledges import audit
 
 from .support.axe import axe_violations
 from .support.chromium import TIMEOUT_MS
 from .support.matching import OFFER_ANSWERS, offer_path, published_pledge, the_offer
+from .support.triage import tracker_path
 
 JS_OR_NOT = pytest.mark.parametrize("javascript", [True, False],
                                     ids=["with_javascript", "without_javascript"])
@@ -90,3 +98,30 @@ def test_the_offer_thank_you_and_support_sought_pages_have_no_axe_violations(
     send(page)
     page.wait_for_url(f"**{offer_path(reference)}/thank-you")
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+@JS_OR_NOT
+def test_the_city_agrees_to_an_offer_on_its_status_page(app, partner_page, javascript):
+    pledge_id, reference = published_pledge(app)
+    partner = partner_page()
+    partner.goto(offer_path(reference))
+    fill_offer(partner)
+    send(partner)
+    partner.wait_for_url(f"**{offer_path(reference)}/thank-you")
+    with app.app_context():
+        offer = db.session.get(SupportOffer, the_offer(app).id)
+        moves.ask_city(offer, audit.SYSTEM)
+        db.session.commit()
+
+    city = partner_page(javascript=javascript)
+    city.goto(tracker_path(app, pledge_id))
+    offers = city.locator("#offers")
+    expect(offers).to_contain_text(OFFER_ANSWERS["organisation"])
+    expect(offers).to_contain_text("Technical assistance")
+    if javascript:
+        assert axe_violations(city) == []
+    offers.get_by_role("button", name=re.compile("^Yes, introduce us")).click()
+    expect(city.locator("#main .notice")).to_contain_text("a coordinator will now introduce you")
+    expect(city.locator("#offers")).to_have_count(0)
+    assert the_offer(app).city_consented_at is not None

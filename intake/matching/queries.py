@@ -56,7 +56,8 @@ class KindNeeds:
 
     @property
     def count(self):
-        return sum(len(area.pledges) for area in self.areas)
+        """How many pledges seek it (a pledge listed under two areas counts once)."""
+        return len({pledge.id for area in self.areas for pledge in area.pledges})
 
 
 def seeking_pledges(kind=None, area=None):
