@@ -4,12 +4,14 @@ other, in its own language, only once the city agreed on its status page."""
 import re
 from html import unescape
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import event, select
 
 from intake.extensions import db
+from intake.matching import states
 from intake.matching.queries import partners_found
 from intake.models import AuditEntry, OutboxEmail, Pledge, SupportOffer, SupportOfferMove
 
@@ -250,6 +252,40 @@ def test_partners_cannot_handle_matches(app, make_coordinator):
     assert the_offer(app).state == "proposed"
 
 
+AGREED = states.Match("proposed", city_asked=True, city_agreed=True)
+
+
+@pytest.mark.parametrize("match, target, reason", [
+    (states.Match("proposed"), "introduced", "Ask the city first"),
+    (states.Match("proposed", city_asked=True), "introduced", "has not agreed yet"),
+    (states.Match("proposed", city_asked=True, city_declined=True), "introduced",
+     "has not agreed yet"),
+    (states.Match("proposed", city_asked=True, city_agreed=True, pledge_published=False),
+     "introduced", "no longer in the public register"),
+    (states.Match("proposed", city_asked=True, city_agreed=True, city_reachable=False),
+     "introduced", "contact details were erased"),
+    (states.Match("proposed"), "agreed", "cannot be moved to “Agreed”"),
+    (states.Match("introduced"), "proposed", "cannot be moved to “Proposed”"),
+    (states.Match("closed"), "closed", "cannot be moved to “Closed”"),
+    (states.Match("agreed"), "introduced", "cannot be moved to “Introduced”"),
+    (states.Match("proposed"), "won", "is not a state of a match"),
+])
+def test_the_rules_refuse_each_move_they_do_not_allow_with_its_reason(app, match, target,
+                                                                      reason):
+    with app.test_request_context():
+        with pytest.raises(states.MoveRefused) as refused:
+            states.check_move(match, target)
+        assert reason in str(refused.value)
+
+
+@pytest.mark.parametrize("match, target", [
+    (AGREED, "introduced"), (states.Match("proposed"), "closed"),
+    (states.Match("introduced"), "agreed"), (states.Match("introduced"), "closed"),
+    (states.Match("agreed"), "closed")])
+def test_the_rules_allow_the_moves_of_a_match(match, target):
+    assert states.check_move(match, target) is None  # no MoveRefused
+
+
 # --- the offer form ---------------------------------------------------------------------------
 
 
@@ -485,6 +521,22 @@ def test_an_introduction_waits_while_the_pledge_left_the_register(app, make_coor
     assert response.status_code == 422
     assert "no longer in the public register" in unescape(maria.text)
     assert outbox_rows(app) == []
+
+
+def test_a_pledge_withdrawn_meanwhile_asks_the_city_nothing_more(app, make_coordinator,
+                                                                 mailbox):
+    pledge_id, reference = published(app, mailbox)
+    offer = offered(app, reference)
+    coordinator_browser(app, make_coordinator).ask_city(offer.id)
+    path = tracker_path(app, pledge_id)
+    city = PartnerBrowser(app.test_client())
+    city.get(path)
+    assert "Yes, introduce us" in city.text
+    city.post(path + "/withdraw", {"confirm": "y"})
+    city.get(path)
+    assert "Offers of support" not in city.text
+    city.post(f"{path}/offers/{offer.id}", {"answer": "yes"})
+    assert the_offer(app).city_consented_at is None
 
 
 def test_the_city_answers_only_the_offers_put_to_it_and_only_once(

@@ -10,7 +10,7 @@ from ..catalogue.compacts import ACTION_AREAS
 from ..catalogue.vocabularies import SUPPORT_TYPES
 from ..extensions import db
 from ..models import Pledge, PledgeActionArea, SupportOffer, SupportOfferMove
-from .published import published_condition
+from .published import is_published, published_condition
 from .states import STATES
 
 SUPPORT_KINDS = tuple(code for code, _label in SUPPORT_TYPES)
@@ -142,7 +142,10 @@ def partner_matches(account):
 
 
 def awaiting_city(pledge):
-    """The offers the city was asked about and has not answered yet."""
+    """The offers the city was asked about and has not answered yet, while its pledge is in
+    the register."""
+    if not is_published(pledge):
+        return []
     return db.session.scalars(select(SupportOffer).where(
         SupportOffer.pledge_id == pledge.id, SupportOffer.state == "proposed",
         SupportOffer.city_asked_at.is_not(None), SupportOffer.city_consented_at.is_(None),

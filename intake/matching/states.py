@@ -98,6 +98,6 @@ def check_asking_city(match):
 
 def check_city_answer(match):
     """The city answers on its status page: only an offer it was asked about and has not
-    answered yet."""
-    if not match.awaiting_city or match.state != "proposed":
+    answered yet, while its pledge is in the register."""
+    if not match.awaiting_city or match.state != "proposed" or not match.pledge_published:
         raise MoveRefused(_l("This offer is not waiting for your answer any more."))
