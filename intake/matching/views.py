@@ -74,6 +74,9 @@ def offer_support(reference):
         moves.offer_support(pledge, {name: form[name].data for name in ANSWERS},
                             partner=signed_in_partner())
         db.session.commit()
+    except moves.OfferRefused:  # the pledge left the register meanwhile
+        db.session.rollback()
+        abort(404)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("Could not save an offer of support for %s", reference)
