@@ -397,6 +397,18 @@ def test_one_address_gets_only_its_budget_of_acknowledgements(app, mailbox):
     assert len(mailbox.to(COORDINATORS)) == 5  # every offer is still in the Matches view
 
 
+def test_an_offer_sent_with_an_expired_session_comes_back_with_what_was_typed(app):
+    _pledge_id, reference = published_pledge(app)
+    partner = PartnerBrowser(app.test_client())
+    partner.get(offer_path(reference))
+    response = partner.post(offer_path(reference), OFFER_ANSWERS, token=False)
+    assert response.status_code == 400
+    assert "Your session had expired, so your offer was not sent yet." in partner.text
+    assert OFFER_ANSWERS["offer"] in partner.text and 'name="csrf_token"' in partner.text
+    assert the_offer(app) is None
+    assert partner.post(offer_path(reference), OFFER_ANSWERS).status_code == 303
+
+
 def test_an_offer_sent_twice_is_one_offer(app):
     _pledge_id, reference = published_pledge(app)
     partner = PartnerBrowser(app.test_client())
