@@ -11,9 +11,12 @@ from .accounts import views as accounts_views
 from .email import outbox
 from .email import pages as email_pages
 from .email_problems import views as email_problems_views
+from .matching import bp as matching_bp
+from .matching import views as matching_views
 from .pledge_form import views as pledge_form_views
 from .pledges.links import TokenProblem
 from .privacy import views as privacy_views
+from .tracker import offer_views as _tracker_offer_views  # noqa: F401  (routes on tracker's bp)
 from .tracker import report_views as tracker_report_views
 from .tracker import views as tracker_views
 from .triage import bp as triage_bp
@@ -62,22 +65,25 @@ def register_extensions(app):
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
                       triage_bp, email_problems_views.bp, accounts_views.bp,
-                      privacy_views.bp):
+                      privacy_views.bp, matching_bp):
         app.register_blueprint(blueprint)
 
 
 # Pages about one pledge or one person: never stored by a browser or a proxy (pages whose
 # address holds a token are private wherever they are).
-PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts", "privacy", "email_problems")
+PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts", "privacy", "email_problems",
+                 "matching.offer_support", "matching.matches", "matching.partner_page")
 
 
 def register_web(app):
-    web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,),
+    web.register(app, csrf_rescuers=(pledge_form_views.rerender_after_csrf_failure,
+                                     matching_views.rerender_after_csrf_failure),
                  link_problems=(TokenProblem,), private=PRIVATE_PAGES,
                  rate_limit_rescuers=(pledge_form_views.rerender_when_too_many,
                                       accounts_views.rerender_when_too_many,
                                       tracker_report_views.rerender_when_too_many,
-                                      tracker_views.rerender_when_too_many))
+                                      tracker_views.rerender_when_too_many,
+                                      matching_views.rerender_when_too_many))
 
 
 def register_commands(app):

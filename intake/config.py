@@ -113,10 +113,19 @@ def from_environment(instance_path):
         "RATE_LIMIT_SIGN_IN": env.get("RATE_LIMIT_SIGN_IN") or "20 per minute; 200 per hour",
         "RATE_LIMIT_TOKEN_PAGES": (env.get("RATE_LIMIT_TOKEN_PAGES")
                                    or "60 per minute; 600 per hour"),
+        # Every post of a pledge's public "offer support" form (intake/matching).
+        "RATE_LIMIT_SUPPORT_OFFER": (env.get("RATE_LIMIT_SUPPORT_OFFER")
+                                     or "5 per minute; 30 per hour"),
         # Per recipient, whatever route asked, in the outbox itself (a rolling 24 hours).
         "EMAIL_LINK_BUDGET_PER_DAY": int(env.get("EMAIL_LINK_BUDGET_PER_DAY") or 3),
         "EMAIL_REMINDER_BUDGET_PER_DAY": int(env.get("EMAIL_REMINDER_BUDGET_PER_DAY") or 2),
-        # Step 1 posted sooner than this after the page was shown is a robot's (0: no check).
+        # A partner's acknowledgement of its offer of support, and each coordinator's notice
+        # of a new offer.
+        "EMAIL_OFFER_BUDGET_PER_DAY": int(env.get("EMAIL_OFFER_BUDGET_PER_DAY") or 3),
+        "EMAIL_OFFER_NOTICE_BUDGET_PER_DAY": int(env.get("EMAIL_OFFER_NOTICE_BUDGET_PER_DAY")
+                                                 or 50),
+        # Step 1 (and an offer of support) posted sooner than this after it was shown is a
+        # robot's (0: no check).
         "FORM_MIN_FILL_SECONDS": float(env.get("FORM_MIN_FILL_SECONDS") or 3),
     }
 

@@ -433,6 +433,11 @@ class SupportOffer(db.Model):
     # A partner account this match belongs to (it sees the matches it is in).
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("coordinator.id", ondelete="SET NULL"), index=True)
+    # The city's consent to share its contact with this partner, asked on its private status
+    # page (intake/matching): when it was asked, and when it agreed or declined.
+    city_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    city_consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    city_declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)

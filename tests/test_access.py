@@ -18,13 +18,18 @@ PUBLIC = {
     "tracker.withdraw", "tracker.withdrawal", "tracker.report", "tracker.stop_other_links",
     "emails.unsubscribe",
     "emails.unsubscribe_now", "accounts.login", "accounts.logout",
+    "matching.offer_support", "matching.offer_thanks", "matching.support_sought",
+    "tracker.answer_offer",
 }
 DEVELOPMENT_ONLY = {"emails.dev_mailbox", "emails.dev_message"}  # 404 unless configured
 SIGNED_IN_READ = {"triage.queue", "triage.pledge", "triage.export_csv", "triage.export_xlsx",
-                  "email_problems.overview"}
+                  "email_problems.overview", "matching.partner_page"}
 COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.request_information", "triage.add_note", "triage.change_stage",
-                       "triage.merge", "triage.comment_report", "triage.ask_about_report"}
+                       "triage.merge", "triage.comment_report", "triage.ask_about_report",
+                       "matching.move", "matching.ask_city"}
+# Pages of coordinators that partners may not read (other partners' offers and contacts).
+COORDINATORS_ONLY = {"matching.matches"}
 ADMIN_ONLY_PREFIX = "/admin/"
 ADMIN_ONLY = {"privacy.contact", "privacy.find", "privacy.export", "privacy.confirm_erase",
               "privacy.erase"}  # personal data: under ADMIN_ONLY_PREFIX as well
@@ -42,7 +47,8 @@ def is_admin_route(rule):
 
 
 def test_every_route_is_classified(app):
-    known = PUBLIC | DEVELOPMENT_ONLY | SIGNED_IN_READ | COORDINATORS_CHANGE | ADMIN_ONLY
+    known = (PUBLIC | DEVELOPMENT_ONLY | SIGNED_IN_READ | COORDINATORS_CHANGE | COORDINATORS_ONLY
+             | ADMIN_ONLY)
     unclassified = {rule.endpoint for rule, _method in routes(app)
                     if rule.endpoint not in known and not is_admin_route(rule)}
     assert unclassified == set()
@@ -96,7 +102,7 @@ def expected(rule, method, role):
         return "login"
     if is_admin_route(rule):
         return "ok" if role == "admin" else 403
-    if endpoint in COORDINATORS_CHANGE:
+    if endpoint in COORDINATORS_CHANGE | COORDINATORS_ONLY:
         return 403 if role == "partner" else "ok"
     return "ok"
 

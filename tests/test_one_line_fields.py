@@ -21,6 +21,7 @@ from intake.models import Coordinator, InformationRequest, Note, OutboxEmail, Pl
 from intake.web.fields import plain_text, single_line, single_line_problem
 
 from .support.client import CITY_ANSWERS, PLEDGE_ANSWERS, ContactBrowser, step_url
+from .support.matching import OFFER_ANSWERS, PartnerBrowser, offer_path, published_pledge
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 
 LINE_BREAK = "Use a single line, without line breaks."
@@ -97,6 +98,10 @@ OWN_RULES = {
     ("CityStepForm", "shown_at"): "a signed moment, else the page counts as sent too fast: "
                                   "test_a_step_one_sent_too_fast_is_refused_calmly_then_goes_"
                                   "through",
+    ("OfferForm", "website"): "the honeypot of the offer of support: "
+                              "test_a_filled_in_honeypot_or_a_post_too_fast_is_refused_calmly",
+    ("OfferForm", "shown_at"): "a signed moment, else the offer counts as sent too fast: "
+                               "test_a_filled_in_honeypot_or_a_post_too_fast_is_refused_calmly",
     ("LiftForm", "address"): "must name a suppression that exists and may be lifted, else "
                              "nothing changes: test_an_unsubscribe_is_not_lifted_by_an_admin",
     ("LiftForm", "scope"): "one of the liftable scopes, else nothing changes: "
@@ -145,6 +150,13 @@ def email_my_link(app, make_coordinator, sign_in):
     contact = ContactBrowser(app.test_client())
     contact.get("/pledge/email-my-link")
     return contact, "/pledge/email-my-link", {"email": "ana.souza@prefeitura.example"}
+
+
+def support_offer(app, make_coordinator, sign_in):
+    _pledge_id, reference = published_pledge(app)
+    partner = PartnerBrowser(app.test_client())
+    partner.get(offer_path(reference))
+    return partner, offer_path(reference), dict(OFFER_ANSWERS)
 
 
 def admin_browser(app, make_coordinator, sign_in, url):
@@ -209,6 +221,7 @@ STORIES = {
     "CityStepForm": city_step,
     "PledgeStepForm": pledge_step,
     "EmailLinkForm": email_my_link,
+    "OfferForm": support_offer,
     "SignInForm": sign_in_page,
     "NewAccountForm": new_account,
     "PasswordResetForm": password_reset,

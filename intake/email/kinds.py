@@ -17,6 +17,13 @@ SUBJECTS = {
     "information_request": _l("Questions about your pledge %(reference)s"),
     "information_answered": _l("The city answered: %(reference)s"),
     "progress_report_received": _l("Progress report received: %(reference)s (%(city)s)"),
+    "offer_received": _l("Thank you for your offer of support to %(city)s"),
+    "offer_new": _l("New offer of support for %(reference)s (%(city)s)"),
+    "offer_to_city": _l("An offer of support for your pledge %(reference)s"),
+    "offer_city_answered": _l("The city answered an offer of support: %(reference)s"),
+    "offer_introduced_city": _l("Introducing a partner for your pledge %(reference)s"),
+    "offer_introduced_partner": _l("Introducing %(city)s: your offer of support"),
+    "offer_declined": _l("Your offer of support to %(city)s"),
 }
 # What the coordinators' email problems page calls each kind.
 KIND_LABELS = {
@@ -31,15 +38,25 @@ KIND_LABELS = {
     "information_request": _l("Request for information"),
     "information_answered": _l("The city's answer, to the coordinators"),
     "progress_report_received": _l("A city's progress report, to the coordinators"),
+    "offer_received": _l("Acknowledgement of an offer of support, to the partner"),
+    "offer_new": _l("New offer of support, to the coordinators"),
+    "offer_to_city": _l("An offer of support put to the city"),
+    "offer_city_answered": _l("The city's answer to an offer, to the coordinators"),
+    "offer_introduced_city": _l("Introduction of a partner, to the city"),
+    "offer_introduced_partner": _l("Introduction of the city, to the partner"),
+    "offer_declined": _l("An offer not taken forward, to the partner"),
 }
 # Emails to the city contact: each carries a fresh private link to the pledge.
 CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
-              "reminder_update", "status_changed", "information_request")
+              "reminder_update", "status_changed", "information_request", "offer_to_city")
 # Private links, which share one budget per address (intake/email/outbox.py): a new draft's
 # link, and the answer to "email me my link", which lists every draft of the address.
 LINK_KINDS = ("resume_link", "resume_links")
 # Emails to the city whose private link opens the progress report form (an accepted pledge's).
 REPORT_FORM_KINDS = ("reminder_update",)
+# Support offers (intake/matching): each carries its offer, read fresh when it is sent.
+OFFER_KINDS = ("offer_received", "offer_new", "offer_to_city", "offer_city_answered",
+               "offer_introduced_city", "offer_introduced_partner", "offer_declined")
 # Emails to coordinators that link to the pledge's page.
 COORDINATOR_PAGE_KINDS = ("information_answered", "progress_report_received")
 

@@ -10,11 +10,18 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Pledge, ProgressReport
+from ..models import Pledge, ProgressReport, SupportOffer
 from ..pledges.links import issue_access_token
 from ..pledges.status import REPORT_PROGRESS_FROM, review_label
 from ..web.sealed import seal, unseal
-from .kinds import CITY_KINDS, COORDINATOR_PAGE_KINDS, REPORT_FORM_KINDS, SUBJECTS, is_reminder
+from .kinds import (
+    CITY_KINDS,
+    COORDINATOR_PAGE_KINDS,
+    OFFER_KINDS,
+    REPORT_FORM_KINDS,
+    SUBJECTS,
+    is_reminder,
+)
 
 HEADER_VALUE_MAX_LENGTH = 250  # far within a header line's 998 characters (RFC 5322)
 # Whitespace runs (tabs and newlines included), the other control characters (C0, DEL, C1) and
@@ -118,6 +125,10 @@ def email_context(email):
             context["pledge_page"] = absolute_url("triage.pledge", pledge_id=pledge.id)
     if "report_id" in context:
         context["report"] = db.session.get(ProgressReport, context["report_id"])
+    if email.kind in OFFER_KINDS:
+        context.update(offer=db.session.get(SupportOffer, context.get("offer_id")),
+                       matches_page=absolute_url("matching.matches"),
+                       support_sought_page=absolute_url("matching.support_sought"))
     if email.kind == "resume_links":
         context["drafts"] = draft_links(context.get("pledge_ids") or [])
     if is_reminder(email.kind):

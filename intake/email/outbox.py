@@ -60,12 +60,17 @@ def suppress(address, scope, reason):
 
 # However often a page is posted, and from however many places, one address gets at most so many
 # emails of a kind of email in a rolling day: private links (a draft's own, "email me my link")
-# and reminders each have their budget. An email over it is still written, with the status
-# "over_budget" and the reason in last_error, and never sent: its idempotency key stays taken
-# (asking again adds nothing), coordinators see it in the pledge's timeline, and it is logged.
+# and reminders each have their budget, as do the emails of a public offer of support. An email
+# over it is still written, with the status "over_budget" and the reason in last_error, and
+# never sent: its idempotency key stays taken (asking again adds nothing), coordinators see it
+# in the pledge's timeline, and it is logged.
 BUDGETS = {
     **{kind: ("EMAIL_LINK_BUDGET_PER_DAY", LINK_KINDS) for kind in LINK_KINDS},
     **{kind: ("EMAIL_REMINDER_BUDGET_PER_DAY", REMINDER_KINDS) for kind in REMINDER_KINDS},
+    # The public "offer support" form: the partner's acknowledgement, and the coordinators'
+    # notice of each new offer (past it, the offers are still in the Matches view).
+    "offer_received": ("EMAIL_OFFER_BUDGET_PER_DAY", ("offer_received",)),
+    "offer_new": ("EMAIL_OFFER_NOTICE_BUDGET_PER_DAY", ("offer_new",)),
 }
 BUDGET_WINDOW = timedelta(days=1)
 NOT_SENT = ("over_budget", "suppressed")  # they take nothing from the budget
