@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from html import unescape
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import event
 
 from intake.extensions import db
@@ -18,7 +19,8 @@ from intake.models import Pledge, PledgeActionArea
 from intake.pledges.update_states import UpdateFacts, UpdateRules, update_state
 from intake.triage import queue_rows
 
-from .support.accounts import create_coordinator, signed_in_client
+from .support.accounts import PASSWORD, create_coordinator, signed_in_client
+from .support.axe import axe_violations
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -347,3 +349,66 @@ def test_a_search_matching_very_many_counts_no_update_tab_unless_one_is_chosen(
     assert tabs_of(maria, "/triage/?q=language") == expected
     assert tabs_of(maria, "/triage/?q=language&update=never") == expected
     assert tabs_of(maria, "/triage/?q=language&state=submitted") == dict.fromkeys(expected, "0")
+
+
+# --- in a browser ---------------------------------------------------------------------------
+
+
+def silent_queue_in_a_browser(app, contact_factory, make_coordinator, javascript):
+    store(app, {"Quiet": SILENCES["Quiet"], "Reporting": SILENCES["Reporting"],
+                "Lapsed": SILENCES["Lapsed"],
+                "Silent": {**SILENCES["Silent"], "country": "SN", "region": "Africa"}},
+          first_number=600)
+    make_coordinator(email="maria@uclg.example", name="Maria")
+    contact = contact_factory(javascript=javascript)
+    page = contact.page
+    page.goto("/login")
+    page.fill("#email", "maria@uclg.example")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state()
+    page.goto("/triage/")
+    return contact
+
+
+def shown_cities(page):
+    return sorted(page.locator("#queue-table tbody td:nth-child(3)").all_inner_texts())
+
+
+@pytest.mark.browser
+def test_with_javascript_a_coordinator_lists_the_overdue_in_place(
+        app, contact_factory, live_server, make_coordinator, travel):
+    contact = silent_queue_in_a_browser(app, contact_factory, make_coordinator, True)
+    page = contact.page
+    assert axe_violations(page) == []
+    page.evaluate("window.__noReload = true")
+
+    page.get_by_role("link", name=re.compile("^Update overdue")).click()
+    expect(page.locator("#queue-summary")).to_have_text(re.compile("^2 pledges"))
+    assert shown_cities(page) == ["Lapsed", "Silent"]
+    page.wait_for_url(re.compile(r"/triage/\?update=overdue$"))
+    assert page.input_value("#update") == "overdue"  # the form follows the tab
+    expect(page.locator("#queue-update-tabs a[aria-current=true]")).to_have_text(
+        "Update overdue 2")
+
+    page.select_option("#region", "Africa")  # the update filter stays
+    expect(page.locator("#queue-summary")).to_have_text(re.compile("^1 pledge"))
+    assert shown_cities(page) == ["Silent"]
+    page.wait_for_url(re.compile(r"/triage/\?region=Africa&update=overdue$"))
+    expect(page.locator("#queue-update-tabs a").nth(1)).to_have_text("Update due 1")
+    assert axe_violations(page) == []
+    assert page.evaluate("window.__noReload === true"), "a full page load happened"
+
+
+@pytest.mark.browser
+def test_without_javascript_the_update_filter_is_a_form_choice(
+        app, contact_factory, live_server, make_coordinator, travel):
+    contact = silent_queue_in_a_browser(app, contact_factory, make_coordinator, False)
+    page = contact.page
+    page.select_option("#update", label="No update ever received")
+    page.get_by_role("button", name="Show the pledges").click()
+    page.wait_for_url(re.compile(r"update=never"))
+    assert shown_cities(page) == ["Quiet", "Silent"]
+    page.get_by_role("link", name=re.compile("^Update due")).click()
+    page.wait_for_url(re.compile(r"update=due$"))
+    assert shown_cities(page) == ["Lapsed", "Quiet", "Silent"]
