@@ -201,6 +201,18 @@ def test_an_update_value_not_understood_is_said_so_and_left_out(silences, travel
     _response, html = page_of(silences.maria_signed_in(), "/triage/?update=sometimes")
     assert "There is no update state “sometimes”: that filter was left out." in html
     assert silences.cities_in(html) == set(SILENCES)
+    _response, html = page_of(silences.maria_signed_in(), "/triage/?update=Never")
+    assert silences.cities_in(html) == NEVER and "no update state" not in html
+
+
+@pytest.mark.parametrize("query", ["update=", "update=%00", "update=DUE", "update=never%0A",
+                                   "update=due&update=never", "update=" + "x" * 5000,
+                                   "update=due&q=%22", "update=overdue&page=99"])
+def test_odd_update_values_are_never_an_error(silences, travel, query):
+    maria = silences.maria_signed_in()
+    for url in (f"/triage/?{query}", f"/triage/export.csv?{query}"):
+        assert maria.get(url).status_code == 200, url
+    assert maria.get(f"/triage/?{query}", headers={"HX-Request": "true"}).status_code == 200
 
 
 # --- time travels -------------------------------------------------------------------------

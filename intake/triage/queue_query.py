@@ -205,7 +205,7 @@ def parse_filters(args):
         assignee=parse_assignee(args.get("assignee"), problems),
         mine=is_ticked(args.get("mine")),
         overdue=is_ticked(args.get("overdue")),
-        update=pick("update", update_states.FILTERS),
+        update=pick("update", update_states.FILTERS, (args.get("update") or "").strip().lower()),
         q=search_text(args.get("q")),
         sort=sort,
         dir=pick("dir", DIRECTIONS) or SORTS[sort][0],
