@@ -30,8 +30,7 @@ class QueueFilterForm(Form):
     assignee = SelectField(_l("Assigned to"), validate_choice=False)
     mine = BooleanField(_l("Only pledges assigned to me"))
     overdue = BooleanField(_l("Only pledges waiting too long"))
-    update = SelectField(_l("Progress updates"), validate_choice=False,
-                         description=_l("Accepted pledges whose city owes a progress report."))
+    update = SelectField(_l("Progress updates"), validate_choice=False)
     sort = SelectField(_l("Sort by"), validate_choice=False)
     dir = SelectField(_l("Order"), validate_choice=False)
     state = HiddenField()
