@@ -4,8 +4,10 @@
    1,000, 10,000 and 100,000 submitted pledges stored (plus a draft for every ten, which the
    queue leaves out): without filters, with filters (region + action area + state tab), with a
    search term (a rare word and a common one; past TRIAGE_SEARCH_COUNT_LIMIT, 1,000, matches
-   the queue lists the first 1,000 in order and says "more than"), on the last page, and
-   sorted by city;
+   the queue lists the first 1,000 in order and says "more than"), on the last page,
+   sorted by city, and listing the accepted pledges whose update is overdue, or was never
+   received (in one region); an accepted pledge was accepted a few weeks after it was sent, and
+   three in five of them have sent a progress report since (last_report_at);
 2. the SQL queries each request runs (a `before_cursor_execute` listener), which must not
    grow with the rows shown: the same page at 10 and at 50 rows per page.
 
@@ -70,6 +72,8 @@ SCENARIOS = (  # (label, URL); LAST and MIDDLE are page numbers found at run tim
     ("assigned to me", "/triage/?mine=1"),
     ("waiting too long", "/triage/?overdue=1&sort=waiting"),
     ("sorted by city", "/triage/?sort=city&dir=asc"),
+    ("update overdue", "/triage/?update=overdue"),
+    ("no update ever received, one region", "/triage/?update=never&region=Europe"),
     ("last page, no filters", "/triage/?page=LAST"),
     ("middle page, no filters", "/triage/?page=MIDDLE"),
 )
@@ -115,12 +119,25 @@ def marker_words(i):
                                            (COMMON_WORD, COMMON_EVERY, 1)) if i % every == rest]
 
 
+def update_dates(i, state, sent):
+    """(accepted_at, last_report_at): accepted 3 to 59 days after it was sent (and by NOW);
+    three in five reported since, at some moment between then and NOW. Not drawn from rng, so
+    the other columns are those the benchmark had before these."""
+    if state != "accepted":
+        return None, None
+    accepted = min(sent + timedelta(days=3 + i % 57), NOW)
+    if i % 5 >= 3:
+        return accepted, None
+    return accepted, accepted + (NOW - accepted) * ((i * 7919) % 100 / 100)
+
+
 def pledge_row(i, rng, assignees):
     """Pledge number i; one in ten more is a draft (not in the queue)."""
     draft = i % 11 == 0
     state = "draft" if draft else pick_state(rng)
     sent = NOW - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
     country = rng.choice(COUNTRIES)
+    accepted_at, last_report_at = update_dates(i, state, sent)
     return {
         "id": i,
         "reference": None if draft else f"CTA-{sent.year}-{i:06d}",
@@ -128,6 +145,7 @@ def pledge_row(i, rng, assignees):
         "furthest_step": 2 if draft else 5,
         "created_at": sent - timedelta(days=2), "updated_at": sent, "last_activity_at": sent,
         "submitted_at": None if draft else sent,
+        "accepted_at": accepted_at, "last_report_at": last_report_at,
         "reminders_sent": 0,
         "city": f"{rng.choice(CITY_PREFIXES)} {rng.choice(WORDS).title()} {i % 997}",
         "country_code": country,

@@ -89,6 +89,9 @@ def from_environment(instance_path):
         "REMINDER_DRAFT_DAYS": _numbers(env.get("REMINDER_DRAFT_DAYS"), (3, 10)),
         "REMINDER_INFORMATION_DAYS": _numbers(env.get("REMINDER_INFORMATION_DAYS"), (7,)),
         "REMINDER_UPDATE_EVERY_DAYS": int(env.get("REMINDER_UPDATE_EVERY_DAYS") or 182),
+        # An accepted pledge's update is overdue this many days after it fell due (due: one
+        # REMINDER_UPDATE_EVERY_DAYS after the last progress report, or the acceptance).
+        "UPDATE_GRACE_DAYS": max(0, int(env.get("UPDATE_GRACE_DAYS") or 30)),
         "REMINDER_MILESTONE_LEAD_DAYS": int(env.get("REMINDER_MILESTONE_LEAD_DAYS") or 30),
         "REMINDER_MAX_PER_PLEDGE": int(env.get("REMINDER_MAX_PER_PLEDGE") or 6),
         "REVIEW_MILESTONES": _milestones(env.get("REVIEW_MILESTONES")),

@@ -19,6 +19,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .clock import utcnow
 from .extensions import db
 
+# The queue's order within a review state, and the columns its update states read
+# (pledges/update_states.py): the ends of the queue's indexes (see Pledge.__table_args__).
+QUEUE_ORDER = ("review_state", "submitted_at", "id")
+UPDATE_COLUMNS = ("last_report_at", "accepted_at", "implementation_stage")
+
 
 class Pledge(db.Model):
     __tablename__ = "pledge"
@@ -104,12 +109,14 @@ class Pledge(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     # The queue filters by one column and shows pages by state and date: each filter's index
-    # ends with the state, the date and the id, so counting and paging read the index alone.
+    # ends with the state, the date and the id, so counting and paging read the index alone;
+    # then with what the update states read (UPDATE_COLUMNS, migration 0012), so that their
+    # counts do too (after the unique id, they leave the order as it was).
     __table_args__ = (
-        db.Index("ix_pledge_review_state_submitted_at", "review_state", "submitted_at", "id"),
-        db.Index("ix_pledge_region", "region", "review_state", "submitted_at", "id"),
-        db.Index("ix_pledge_assignee_id", "assignee_id", "review_state", "submitted_at", "id"),
-        db.Index("ix_pledge_country_code", "country_code", "review_state", "submitted_at", "id"),
+        db.Index("ix_pledge_review_state_submitted_at", *QUEUE_ORDER, *UPDATE_COLUMNS),
+        db.Index("ix_pledge_region", "region", *QUEUE_ORDER, *UPDATE_COLUMNS),
+        db.Index("ix_pledge_assignee_id", "assignee_id", *QUEUE_ORDER, *UPDATE_COLUMNS),
+        db.Index("ix_pledge_country_code", "country_code", *QUEUE_ORDER, *UPDATE_COLUMNS),
         db.Index("ix_pledge_city_lower", func.lower(text("city")), "id"),
         db.Index("ix_pledge_submitted_at", "submitted_at", "id", "review_state",
                  postgresql_where=text("review_state != 'draft'"),

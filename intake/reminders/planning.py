@@ -1,5 +1,6 @@
 """When a pledge's next reminder falls due: the rules built from config (at the edge), the
-facts read from the pledge, and the bookkeeping after anything its people do."""
+facts read from the pledge, and the bookkeeping after anything its people do. The update
+reminders' period is also when an accepted pledge's update falls due (update_rules)."""
 from datetime import timedelta
 
 from flask import current_app
@@ -9,7 +10,20 @@ from ..clock import as_utc
 from ..email.outbox import is_suppressed
 from ..extensions import db
 from ..models import InformationRequest
+from ..pledges import update_states
 from . import rules
+
+
+def update_period():
+    """REMINDER_UPDATE_EVERY_DAYS: how often an accepted pledge is asked for an update."""
+    return timedelta(days=current_app.config["REMINDER_UPDATE_EVERY_DAYS"])
+
+
+def update_rules():
+    """When an accepted pledge's update is due (one update period after its last report or its
+    acceptance, as the reminder asks for it), and overdue (UPDATE_GRACE_DAYS later)."""
+    return update_states.UpdateRules(
+        period=update_period(), grace=timedelta(days=current_app.config["UPDATE_GRACE_DAYS"]))
 
 
 def reminder_rules():
@@ -17,7 +31,7 @@ def reminder_rules():
     return rules.ReminderRules(
         draft_after=tuple(timedelta(days=d) for d in config["REMINDER_DRAFT_DAYS"]),
         information_after=tuple(timedelta(days=d) for d in config["REMINDER_INFORMATION_DAYS"]),
-        update_every=timedelta(days=config["REMINDER_UPDATE_EVERY_DAYS"]),
+        update_every=update_period(),
         milestones=tuple(rules.Milestone(name, day)
                          for name, day in config["REVIEW_MILESTONES"]),
         milestone_lead=timedelta(days=config["REMINDER_MILESTONE_LEAD_DAYS"]),

@@ -19,13 +19,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def export_header():
     return [_("Reference"), _("City"), _("Country"), _("Region"), _("Action areas"), _("Title"),
             _("Review state"), _("Implementation stage"), _("Assigned to"), _("Date sent"),
-            _("Days waiting"), _("GCM objectives"), _("GCR objectives")]
+            _("Days waiting"), _("GCM objectives"), _("GCR objectives"), _("Last report"),
+            _("Update state")]
 
 
 def export_cells(row):
     return [row.reference, row.city, row.country, row.region, "; ".join(row.areas), row.title,
             row.state, row.stage, row.assignee, row.submitted,
-            "" if row.days_waiting is None else row.days_waiting, row.gcm, row.gcr]
+            "" if row.days_waiting is None else row.days_waiting, row.gcm, row.gcr,
+            row.last_report_date, "; ".join(label for _key, label in row.update_badges)]
 
 
 def neutralised(value):

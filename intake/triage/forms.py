@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from ..catalogue import countries
 from ..catalogue.compacts import ACTION_AREAS
 from ..catalogue.regions import REGIONS
+from ..pledges import update_states
 from ..web import fields
 from ..web.fields import long_list, long_select, options
 from ..web.i18n import current_language
@@ -29,6 +30,7 @@ class QueueFilterForm(Form):
     assignee = SelectField(_l("Assigned to"), validate_choice=False)
     mine = BooleanField(_l("Only pledges assigned to me"))
     overdue = BooleanField(_l("Only pledges waiting too long"))
+    update = SelectField(_l("Progress updates"), validate_choice=False)
     sort = SelectField(_l("Sort by"), validate_choice=False)
     dir = SelectField(_l("Order"), validate_choice=False)
     state = HiddenField()
@@ -38,13 +40,14 @@ def filter_form(filters, coordinators, target_days):
     form = QueueFilterForm(formdata=None, data={
         "q": filters.q, "area": filters.area, "region": filters.region,
         "country": filters.country, "assignee": filters.assignee, "mine": filters.mine,
-        "overdue": filters.overdue, "sort": filters.sort, "dir": filters.dir,
-        "state": filters.state})
+        "overdue": filters.overdue, "update": filters.update, "sort": filters.sort,
+        "dir": filters.dir, "state": filters.state})
     anyone = [("", _("Any"))]
     long_list(form.country, ("country-or-any", current_language()),
               options(anyone + list(countries.country_choices())))
     form.area.choices = options(anyone + [(area.slug, area.title) for area in ACTION_AREAS])
     form.region.choices = options(anyone + list(REGIONS.items()))
+    form.update.choices = options(anyone + list(update_states.FILTERS.items()))
     form.assignee.choices = options(
         anyone + [(UNASSIGNED, _("Nobody (not assigned)"))]
         + [(str(c.id), c.display_name) for c in coordinators])

@@ -11,6 +11,13 @@ and its matches are collected then sorted (few_matches_ids). Past it, a common w
 and sorting every match is what would make the page slow: the queue says "more than" the
 limit, lists the first ones in the chosen order, read from an index in that order with each
 pledge checked against the search (walked_ids), and the downloads hold every match.
+
+Update states (pledges/update_states.py: update due, overdue, no update ever received) are SQL
+conditions on the pledge's own columns (queue_updates.py). Their tabs are counted under every
+filter but the update one, in the statement that counts the state tabs: an arm of its own
+(UNION ALL) over the accepted pledges, read from the end of the same indexes; a search counts
+them among the pledges its count reads (but with an update filter chosen: those are the
+filter's pledges alone, so they get the arm). No query of their own.
 """
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -27,8 +34,9 @@ from ..catalogue.regions import REGIONS
 from ..clock import as_utc, midnight
 from ..extensions import db
 from ..models import Pledge, PledgeActionArea
-from ..pledges import status
+from ..pledges import status, update_states
 from ..web.fields import FORBIDDEN_CHARACTERS
+from .queue_updates import UPDATE_FILTERS, tallies, update_arm, update_columns, update_condition
 
 EXPORT_BATCH = 500
 WALK_ROWS = 10_000  # pledges read in order for a page of a search, at most (see walk)
@@ -63,7 +71,8 @@ POSTGRESQL_SEARCH = ("pledge.pledge_search_document @@ "
 LISTED_COLUMNS = (Pledge.reference, Pledge.review_state, Pledge.submitted_at, Pledge.city,
                   Pledge.country_code, Pledge.title, Pledge.implementation_stage,
                   Pledge.region, Pledge.assignee_id, Pledge.gcm_objectives,
-                  Pledge.gcr_objectives, Pledge.version)
+                  Pledge.gcr_objectives, Pledge.version, Pledge.accepted_at,
+                  Pledge.last_report_at)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class QueueFilters:
     assignee: str = ""  # a coordinator's id, or UNASSIGNED
     mine: bool = False
     overdue: bool = False
+    update: str = ""  # update_states.DUE, OVERDUE or NEVER
     q: str = ""
     sort: str = DEFAULT_SORT
     dir: str = SORTS[DEFAULT_SORT][0]
@@ -105,18 +115,25 @@ class QueueFilters:
 
 @dataclass(frozen=True)
 class QueueContext:
-    """Who looks, and when: "mine" and "waiting too long" depend on them."""
+    """Who looks, and when: "mine", "waiting too long" and the update states depend on them."""
 
     me: int | None
     now: datetime
     target_days: int
+    update_rules: update_states.UpdateRules = update_states.UpdateRules()
+
+    @property
+    def update_thresholds(self):
+        return update_states.thresholds(self.update_rules, self.now)
 
 
 @dataclass
 class QueuePage:
     """A page of the queue. counts: pledges per review state, None where a search that matches
     too many was not counted. capped: more than `total` match (a search; only `total` are
-    listed)."""
+    listed). updates: pledges per update filter (update_states.FILTERS), under every filter but
+    that one; updates_capped: a search with more than the count limit due, so each of them is
+    "at least"."""
 
     pledges: list
     number: int
@@ -125,6 +142,8 @@ class QueuePage:
     counts: dict = field(default_factory=dict)
     capped: bool = False
     more_than: int | None = None  # a search matching more pledges than this: tabs not counted
+    updates: dict = field(default_factory=dict)
+    updates_capped: bool = False
 
     @property
     def last(self):
@@ -153,6 +172,7 @@ PROBLEMS = {
     "area": _l("There is no action area “%(value)s”: that filter was left out."),
     "region": _l("There is no region “%(value)s”: that filter was left out."),
     "country": _l("There is no country “%(value)s”: that filter was left out."),
+    "update": _l("There is no update state “%(value)s”: that filter was left out."),
     "assignee": _l("“%(value)s” is not a coordinator: that filter was left out."),
     "sort": _l("Pledges cannot be sorted by “%(value)s”: they are sorted by the date sent."),
     "dir": _l("“%(value)s” is not an order: the usual one is used."),
@@ -185,6 +205,7 @@ def parse_filters(args):
         assignee=parse_assignee(args.get("assignee"), problems),
         mine=is_ticked(args.get("mine")),
         overdue=is_ticked(args.get("overdue")),
+        update=pick("update", update_states.FILTERS, (args.get("update") or "").strip().lower()),
         q=search_text(args.get("q")),
         sort=sort,
         dir=pick("dir", DIRECTIONS) or SORTS[sort][0],
@@ -312,6 +333,8 @@ def conditions(filters, context, with_state=True, reads_in_order=False):
         found.append(Pledge.review_state.in_(WAITING_STATES))
         found.append(Pledge.submitted_at < waiting_too_long_before(context.now,
                                                                    context.target_days))
+    if filters.update:
+        found.append(update_condition(filters.update, context.update_thresholds))
     searched = search_condition(filters.q, dialect_name()) if filters.q else None
     if searched is not None:
         found.append(searched)
@@ -364,22 +387,30 @@ def counts_per_state(rows):
 
 
 def state_counts(filters, context):
-    """Pledges per review state under every filter but the state tab: one grouped COUNT."""
+    """(pledges per review state under every filter but the state tab, pledges per update
+    filter under every filter but that one): one grouped COUNT, with the update tabs' arm."""
+    others = replace(filters, update="")
     state = Pledge.review_state
-    if has_narrowing_filters(filters) and dialect_name() == "sqlite":
+    if has_narrowing_filters(others) and dialect_name() == "sqlite":
         # Grouped by the column, SQLite (which has no statistics: the app runs no ANALYZE)
         # walks the state index to skip a sort, and fetches every row from it at random.
         state = func.coalesce(Pledge.review_state, "")
-    rows = db.session.execute(
-        select(state, func.count())
-        .where(*conditions(filters, context, with_state=False))
-        .group_by(state))
-    return counts_per_state(rows)
+    by_state = (select(state, func.count(), *[literal(0)] * len(UPDATE_FILTERS))
+                .where(*conditions(filters, context, with_state=False))
+                .group_by(state))
+    arm = update_arm(counting_conditions(others, context), context.update_thresholds)
+    return counted(db.session.execute(union_all(by_state, arm)), filters.state)
+
+
+def counted(rows, tab):
+    """(pledges per review state, pledges per update filter) from the rows of a count."""
+    per_state, updates = tallies(rows, tab)
+    return counts_per_state(per_state), updates
 
 
 def has_narrowing_filters(filters):
     return bool(filters.area or filters.region or filters.country or filters.assignee
-                or filters.mine or filters.q)
+                or filters.mine or filters.update or filters.q)
 
 
 def listed(statement):
@@ -468,18 +499,23 @@ def page_ids(filters, context, counts, total, number, size):
 
 def search_counts(filters, context, limit):
     """A word search's counts per tab, the counting stopped past `limit` matches:
-    (counts, total, capped, dense). dense: the search matches more than `limit` pledges in
-    all, so the tabs are not counted (None) and its pages are read in order (walked_ids)."""
-    counts = grouped_counts(filters, context, with_state=False, stop_after=limit + 1)
+    (counts, total, capped, dense, updates). dense: the search matches more than `limit`
+    pledges in all, so the tabs are not counted (None) and its pages are read in order
+    (walked_ids). updates: pledges per update filter (see grouped_counts), not counted either
+    for a dense search without an update filter."""
+    counts, updates = grouped_counts(filters, context, with_state=False, stop_after=limit + 1)
     matched = sum(counts.values())
     if matched <= limit:
-        return counts, counts[filters.state] if filters.state else matched, False, False
+        total = counts[filters.state] if filters.state else matched
+        return counts, total, False, False, updates
     uncounted = dict.fromkeys(QUEUE_STATES)
+    if not filters.update:
+        updates = dict.fromkeys(UPDATE_FILTERS)
     if not filters.state:
-        return uncounted, limit, True, True
-    in_tab = grouped_counts(filters, context, stop_after=limit + 1).get(filters.state, 0)
+        return uncounted, limit, True, True, updates
+    in_tab = grouped_counts(filters, context, stop_after=limit + 1)[0].get(filters.state, 0)
     uncounted[filters.state] = min(in_tab, limit)
-    return uncounted, min(in_tab, limit), in_tab > limit, True
+    return uncounted, min(in_tab, limit), in_tab > limit, True, updates
 
 
 def grouped_counts(filters, context, with_state=True, stop_after=None):
@@ -487,14 +523,34 @@ def grouped_counts(filters, context, with_state=True, stop_after=None):
 
     The search finds the pledges; an action area is checked on each of them (a CASE, which
     PostgreSQL cannot turn into a join: guessing few matches, it would collect every match
-    to join them with the area's pledges, and only then stop)."""
+    to join them with the area's pledges, and only then stop).
+
+    Returns (counts per state, pledges per update filter): the update filters are counted
+    among the same pledges (at most `stop_after` read), unless one of them is chosen (these
+    are then its pledges alone): they are then counted on their own, up to `stop_after` due
+    pledges, in an arm of the same statement."""
+    limits = context.update_thresholds
+    matching = (select(Pledge.review_state, Pledge.implementation_stage, Pledge.last_report_at,
+                       Pledge.accepted_at)
+                .where(*counting_conditions(filters, context, with_state))
+                .limit(stop_after).subquery())
+    statement = (select(matching.c.review_state, func.count(),
+                        *update_columns(limits, matching.c))
+                 .group_by(matching.c.review_state))
+    if filters.update:
+        others = counting_conditions(replace(filters, update=""), context)
+        statement = union_all(statement, update_arm(others, limits, stop_after))
+    return counted(db.session.execute(statement), filters.state)
+
+
+def counting_conditions(filters, context, with_state=True):
+    """The filters' conditions with the action area checked on each pledge (see
+    grouped_counts)."""
     found = conditions(replace(filters, area=""), context, with_state=with_state)
     if filters.area:
         found.append(case((area_condition(filters.area, pledge_by_pledge=True), True),
                           else_=False))
-    matching = select(Pledge.review_state).where(*found).limit(stop_after).subquery()
-    return counts_per_state(db.session.execute(select(matching.c.review_state, func.count())
-                                               .group_by(matching.c.review_state)))
+    return found
 
 
 def walked_ids(filters, context, offset, limit):
@@ -585,11 +641,14 @@ def page_of_pledges(filters, context, page_size, search_limit):
     an index), then only those pledges are read in full, with their areas and assignee."""
     searching, dense = is_word_search(filters.q), False
     if searching:
-        counts, total, capped, dense = search_counts(filters, context, search_limit)
+        counts, total, capped, dense, updates = search_counts(filters, context, search_limit)
     else:
-        counts, capped = state_counts(filters, context), False
+        (counts, updates), capped = state_counts(filters, context), False
         total = counts[filters.state] if filters.state else sum(counts.values())
-    page = QueuePage([], 1, page_size, total, counts, capped, search_limit if dense else None)
+    page = QueuePage([], 1, page_size, total, counts, capped, search_limit if dense else None,
+                     updates)
+    # Past the count limit, a search's update arm stopped counting: each number is "at least".
+    page.updates_capped = searching and (updates[UPDATE_FILTERS[0]] or 0) > search_limit
     page.number = min(filters.page, page.last)
     if not total:
         return page

@@ -1,14 +1,17 @@
 """What a row of the queue shows, for the page and the downloads alike."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..catalogue import countries
 from ..catalogue.compacts import ACTION_AREAS
 from ..catalogue.regions import REGIONS
-from ..clock import utcnow
-from ..pledges import status
+from ..clock import as_utc, utcnow
+from ..pledges import status, update_states
+from ..reminders.planning import update_rules
 from . import queue_query
 from .queue_query import QueueContext
 
@@ -32,6 +35,10 @@ class QueueRow:
     version: int
     gcm: str
     gcr: str
+    last_report: str  # how long ago, or "never" for an accepted pledge; "" for the others
+    last_report_date: str
+    update: str | None  # update_states.UP_TO_DATE, DUE, OVERDUE; None: no update state
+    update_badges: list = field(default_factory=list)  # (key, label) pairs
 
 
 class Labels:
@@ -42,6 +49,8 @@ class Labels:
         self.stages = {key: str(label) for key, label in status.IMPLEMENTATION_STAGES.items()}
         self.regions = {key: str(label) for key, label in REGIONS.items()}
         self.areas = {area.slug: str(area.title) for area in ACTION_AREAS}
+        self.updates = {key: str(label) for key, label in update_states.LABELS.items()}
+        self.never = _("Never")
         self.countries = {}
 
     def country(self, code):
@@ -50,8 +59,18 @@ class Labels:
         return self.countries[code]
 
 
+def last_report_age(pledge, now, labels):
+    """ "3 months ago", in the page's language; "Never" for an accepted pledge never reported."""
+    if pledge.last_report_at is not None:
+        return format_timedelta(as_utc(pledge.last_report_at) - now, granularity="day",
+                                add_direction=True)
+    return labels.never if pledge.review_state == update_states.ACCEPTED else ""
+
+
 def queue_row(pledge, context, labels):
     days = queue_query.days_waiting(pledge, context.now)
+    update = update_states.update_state(update_states.UpdateFacts.of(pledge),
+                                        context.update_rules, context.now)
     return QueueRow(
         id=pledge.id,
         reference=pledge.reference or "",
@@ -70,10 +89,16 @@ def queue_row(pledge, context, labels):
         version=pledge.version,
         gcm=", ".join(str(number) for number in pledge.gcm_objectives or []),
         gcr=", ".join(str(number) for number in pledge.gcr_objectives or []),
+        last_report=last_report_age(pledge, context.now, labels),
+        last_report_date=(as_utc(pledge.last_report_at).date().isoformat()
+                          if pledge.last_report_at else ""),
+        update=update.key if update else None,
+        update_badges=[(key, labels.updates[key]) for key in update.keys] if update else [],
     )
 
 
 def queue_context():
     return QueueContext(
         me=current_user.id, now=utcnow(),
-        target_days=current_app.config["FIRST_RESPONSE_WORKING_DAYS"])
+        target_days=current_app.config["FIRST_RESPONSE_WORKING_DAYS"],
+        update_rules=update_rules())

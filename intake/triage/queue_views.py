@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.access import may_change, signed_in
 from ..extensions import db
 from ..models import Coordinator, Pledge
-from ..pledges import actions, status
+from ..pledges import actions, status, update_states
 from ..pledges.audit import coordinator_actor
 from ..web.htmx import redirect_after_post, render
 from . import bp, queue_query
@@ -71,6 +71,24 @@ def tabs(filters, page):
                 for state in queue_query.QUEUE_STATES]]
 
 
+def update_numbers(page):
+    """{update filter: the number its tab shows, or None}: a search matching many pledges does
+    not count them; past its count limit, a search with an update filter says "at least"."""
+    if page.updates_capped:
+        limit = current_app.config["TRIAGE_SEARCH_COUNT_LIMIT"]
+        return {key: more_than(min(count, limit)) for key, count in page.updates.items()}
+    return {key: None if count is None else str(count) for key, count in page.updates.items()}
+
+
+def update_tabs(filters, page):
+    """"Any", then a tab per update filter with its count, each keeping the other filters."""
+    numbers = update_numbers(page)
+    return [{"label": label, "count": numbers.get(key),
+             "url": url_for("triage.queue", **filters.as_args(update=key, page=1)),
+             "current": key == filters.update}
+            for key, label in [("", _("Any")), *update_states.FILTERS.items()]]
+
+
 def page_links(filters, page):
     def link(number):
         return url_for("triage.queue", **filters.as_args(page=number))
@@ -101,9 +119,10 @@ def queue():
         push_url=url_for("triage.queue", **filters.as_args()),
         filters=filters, problems=problems, page=page,
         rows=[queue_row(pledge, context, labels) for pledge in page.pledges],
-        tabs=tabs(filters, page), pages=page_links(filters, page),
+        tabs=tabs(filters, page), update_tabs=update_tabs(filters, page),
+        pages=page_links(filters, page),
         form=filter_form(filters, coordinators, context.target_days),
-        target_days=context.target_days,
+        target_days=context.target_days, update_rules=context.update_rules,
         assignable=[c for c in coordinators if may_be_assigned(c)],
         bulk_states=bulk_states(), can_change=current_user.can_change,
         return_to=queue_query_string(filters),
