@@ -5,7 +5,6 @@ done), never a server error, and nothing is done twice.
 "At the same moment" is made certain, not left to chance: both requests are held just before
 they change anything, once both have read the pledge, then let go together."""
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -14,59 +13,10 @@ from intake.extensions import db
 from intake.models import InformationRequest, OutboxEmail, Pledge, ReferenceCounter, StatusChange
 from intake.pledges import actions, answers, submission
 
+from .support.browser import csrf_token_in
 from .support.client import PLEDGE_ANSWERS, ContactBrowser, step_url
+from .support.concurrency import at_once, held_together, post_with, same_browser
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
-
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def same_browser(app, browser):
-    """A second client holding the same session cookie: the same browser's next request."""
-    twin = ContactBrowser(app.test_client())
-    twin.client.set_cookie("session", browser.client.get_cookie("session").value)
-    twin.page = browser.page
-    return twin
-
-
-def held_together(monkeypatch, owner, name, parties=2):
-    """Replace owner.name by the same function that first waits until every party has called
-    it once (each thread waits once: a retry after a lost race goes straight through)."""
-    original = getattr(owner, name)
-    barrier = threading.Barrier(parties, timeout=15)
-    waited = threading.local()
-
-    def held(*args, **kwargs):
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, held)
-
-
-def at_once(*requests):
-    """Run each request (a function of no arguments) in its own thread; their responses."""
-    responses, failures = [None] * len(requests), []
-
-    def run(index, request):
-        try:
-            responses[index] = request()
-        except Exception as error:  # a server error propagates in tests: keep it to report
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not failures, failures
-    return responses
-
-
-def post_with(browser, url, data, headers=None):
-    token = browser.csrf_token()
-    return lambda: browser.client.post(url, data={**data, "csrf_token": token},
-                                       headers=headers)
 
 
 def count(app, *where, model=OutboxEmail):
@@ -230,7 +180,7 @@ def coordinator_twins(app, make_coordinator, sign_in, pledge_id):
 
 def triage_post(browser, pledge_id, action, data):
     version = re.search(r'name="version" type="hidden" value="(\d+)"', browser.text).group(1)
-    token = CSRF.search(browser.text).group(1)
+    token = csrf_token_in(browser.text)
     return lambda: browser.client.post(f"/triage/pledges/{pledge_id}/{action}",
                                        data={"csrf_token": token, "version": version, **data})
 

@@ -18,8 +18,8 @@ from intake.pledges import progress
 from intake.reminders import planning
 
 from .support.client import PLEDGE_ANSWERS, ContactBrowser, drain_queue, outbox_rows
+from .support.concurrency import at_once, held_together, post_with, same_browser
 from .support.triage import CoordinatorBrowser, load, sent_pledge, tracker_path
-from .test_double_submit import at_once, held_together, post_with, same_browser
 
 CONTACT = "ana.souza@prefeitura.example"
 COORDINATORS = "coordinators@mayorsmechanism.example"
