@@ -14,6 +14,8 @@ from .email_problems import views as email_problems_views
 from .pledge_form import views as pledge_form_views
 from .pledges.links import TokenProblem
 from .privacy import views as privacy_views
+from .register import bp as register_bp
+from .tracker import publication_views  # noqa: F401  (its routes join the tracker's)
 from .tracker import views as tracker_views
 from .triage import bp as triage_bp
 from .web import views as public_views
@@ -61,7 +63,7 @@ def register_extensions(app):
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
                       triage_bp, email_problems_views.bp, accounts_views.bp,
-                      privacy_views.bp):
+                      privacy_views.bp, register_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,222 @@
+"""The public register as queries, with no HTTP: the filters read from a query string, one page
+of published pledges, one pledge by its reference, its sent progress reports, the newest
+entries for the feed and every published pledge in batches for the downloads.
+
+What is published is decided by pledges/publication.py alone; every query here starts from
+its conditions. A page costs the same few queries whatever its size: the count, the page's
+pledges, their action areas (one query for the page)."""
+from dataclasses import dataclass, fields, replace
+from math import ceil
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import load_only, selectinload
+
+from ..catalogue.compacts import ACTION_AREAS_BY_SLUG, GCM_OBJECTIVES, GCR_OBJECTIVES
+from ..catalogue.countries import COUNTRY_CODES
+from ..catalogue.regions import REGIONS
+from ..catalogue.vocabularies import SUPPORT_TYPES
+from ..extensions import db
+from ..models import Pledge, PledgeActionArea, ProgressReport
+from ..pledges.publication import published_conditions
+from ..pledges.status import IMPLEMENTATION_STAGES
+from ..triage.queue_query import dialect_name, is_number, search_condition, search_text
+
+BATCH = 500  # published pledges read at a time for a download
+SORTS = {
+    "newest": _l("Newest first"),
+    "city": _l("City, A to Z"),
+    "reported": _l("Most recently reported"),
+}
+DEFAULT_SORT = "newest"
+OBJECTIVES = {**{f"gcm-{number}": ("gcm", number) for number in GCM_OBJECTIVES},
+              **{f"gcr-{number}": ("gcr", number) for number in GCR_OBJECTIVES}}
+SUPPORT_CODES = {code for code, _label in SUPPORT_TYPES}
+# What a row of the register's list shows (the rest of a pledge is not read for it).
+LISTED_COLUMNS = (Pledge.reference, Pledge.city, Pledge.country_code, Pledge.region,
+                  Pledge.title, Pledge.summary, Pledge.implementation_stage, Pledge.language,
+                  Pledge.support_sought, Pledge.accepted_at, Pledge.last_report_at)
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    """What the visitor asked for; every value already checked (see parse_filters)."""
+
+    q: str = ""
+    area: str = ""
+    region: str = ""
+    country: str = ""
+    stage: str = ""
+    support: str = ""
+    objective: str = ""  # "gcm-15" or "gcr-2"
+    sort: str = DEFAULT_SORT
+    page: int = 1
+
+    def as_args(self, **changes):
+        """The query string of this view (defaults left out), with some values changed."""
+        changed = replace(self, **changes)
+        return {item.name: getattr(changed, item.name) for item in fields(changed)
+                if getattr(changed, item.name) not in (item.default, "")}
+
+    @property
+    def narrowed(self):
+        return any(getattr(self, name) for name in ("q", "area", "region", "country", "stage",
+                                                    "support", "objective"))
+
+
+@dataclass
+class RegisterPage:
+    pledges: list
+    number: int
+    size: int
+    total: int
+
+    @property
+    def last(self):
+        return max(1, ceil(self.total / self.size))
+
+    @property
+    def first_shown(self):
+        return (self.number - 1) * self.size + 1 if self.pledges else 0
+
+    @property
+    def last_shown(self):
+        return self.first_shown + len(self.pledges) - 1 if self.pledges else 0
+
+
+def parse_filters(args):
+    """RegisterFilters from a query string: a value that is not one the register knows is
+    left out (the form then shows "Any" for it)."""
+
+    def pick(name, allowed, value=None):
+        value = (args.get(name) or "").strip() if value is None else value
+        return value if value in allowed else ""
+
+    page = (args.get("page") or "").strip()
+    return RegisterFilters(
+        q=search_text(args.get("q")),
+        area=pick("area", ACTION_AREAS_BY_SLUG),
+        region=pick("region", REGIONS),
+        country=pick("country", COUNTRY_CODES, (args.get("country") or "").strip().upper()),
+        stage=pick("stage", IMPLEMENTATION_STAGES),
+        support=pick("support", SUPPORT_CODES),
+        objective=pick("objective", OBJECTIVES),
+        sort=pick("sort", SORTS) or DEFAULT_SORT,
+        page=int(page) if is_number(page) and int(page) > 0 else 1,
+    )
+
+
+# --- conditions -----------------------------------------------------------------------------
+
+
+def list_holds(column, value):
+    """A JSON list column holds this value (support sought, Compact objectives)."""
+    if dialect_name() == "postgresql":
+        element = func.json_array_elements_text(column).table_valued("value")
+        return exists(select(1).select_from(element).where(element.c.value == str(value)))
+    element = func.json_each(column).table_valued("value")
+    return exists(select(1).select_from(element).where(element.c.value == value))
+
+
+def conditions(filters):
+    found = published_conditions()
+    if filters.area:
+        found.append(Pledge.id.in_(select(PledgeActionArea.pledge_id)
+                                   .where(PledgeActionArea.area == filters.area)))
+    for name, column in (("region", Pledge.region), ("country", Pledge.country_code),
+                         ("stage", Pledge.implementation_stage)):
+        if getattr(filters, name):
+            found.append(column == getattr(filters, name))
+    if filters.support:
+        found.append(list_holds(Pledge.support_sought, filters.support))
+    if filters.objective:
+        compact, number = OBJECTIVES[filters.objective]
+        column = Pledge.gcm_objectives if compact == "gcm" else Pledge.gcr_objectives
+        found.append(list_holds(column, number))
+    searched = search_condition(filters.q, dialect_name()) if filters.q else None
+    if searched is not None:
+        found.append(searched)
+    return found
+
+
+def ordering(sort):
+    if sort == "city":
+        return [func.lower(Pledge.city).asc(), Pledge.id.asc()]
+    if sort == "reported":
+        return [Pledge.last_report_at.desc().nulls_last(), Pledge.accepted_at.desc(),
+                Pledge.id.desc()]
+    return [Pledge.accepted_at.desc(), Pledge.id.desc()]
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def page_of_pledges(filters, size):
+    """The count and the page asked for (the last one if it asked for more), with the
+    pledges' action areas loaded in one query for the page."""
+    found = conditions(filters)
+    total = db.session.scalar(select(func.count()).select_from(Pledge).where(*found))
+    page = RegisterPage([], 1, size, total)
+    page.number = min(filters.page, page.last)
+    if total:
+        page.pledges = db.session.scalars(
+            select(Pledge).where(*found).order_by(*ordering(filters.sort))
+            .options(load_only(*LISTED_COLUMNS), selectinload(Pledge.action_areas))
+            .limit(size).offset((page.number - 1) * size)).all()
+    return page
+
+
+def published_pledge(reference):
+    """The published pledge with this reference, or None (unknown and unpublished alike)."""
+    return db.session.scalars(
+        select(Pledge).where(Pledge.reference == (reference or "").strip().upper(),
+                             *published_conditions())
+        .options(selectinload(Pledge.action_areas),
+                 selectinload(Pledge.co_pledging_cities))).first()
+
+
+def sent_reports(pledge_ids):
+    """{pledge id: its sent progress reports, newest first}, in one query."""
+    found = {pledge_id: [] for pledge_id in pledge_ids}
+    if not found:
+        return found
+    for report in db.session.scalars(
+            select(ProgressReport).where(ProgressReport.pledge_id.in_(list(found)),
+                                         ProgressReport.state == "sent")
+            .order_by(ProgressReport.sent_at.desc(), ProgressReport.id.desc())):
+        found[report.pledge_id].append(report)
+    return found
+
+
+def newest_pledges(limit):
+    return db.session.scalars(
+        select(Pledge).where(*published_conditions())
+        .order_by(Pledge.accepted_at.desc(), Pledge.id.desc())
+        .options(selectinload(Pledge.action_areas)).limit(limit)).all()
+
+
+def newest_reports(limit):
+    """(report, its pledge) for the newest sent reports of published pledges."""
+    return db.session.execute(
+        select(ProgressReport, Pledge).join(Pledge, Pledge.id == ProgressReport.pledge_id)
+        .where(ProgressReport.state == "sent", *published_conditions())
+        .order_by(ProgressReport.sent_at.desc(), ProgressReport.id.desc())
+        .limit(limit)).all()
+
+
+def published_batches(batch=BATCH):
+    """Every published pledge, in batches of `batch` by id (keyset paging: each batch is a
+    query of its own, so nothing holds a cursor open while a slow client reads), each pledge
+    with its sent reports: [(pledge, reports)]. Memory stays that of one batch."""
+    last_id = 0
+    while True:
+        pledges = db.session.scalars(
+            select(Pledge).where(*published_conditions(), Pledge.id > last_id)
+            .order_by(Pledge.id).limit(batch)
+            .options(selectinload(Pledge.action_areas),
+                     selectinload(Pledge.co_pledging_cities))).all()
+        if not pledges:
+            return
+        reports = sent_reports([pledge.id for pledge in pledges])
+        yield [(pledge, reports[pledge.id]) for pledge in pledges]
+        last_id = pledges[-1].id

@@ -1,0 +1,35 @@
+"""the public register's indexes
+
+Revision ID: 0012
+Revises: 0011
+
+The register lists published pledges (accepted, with the city's consent: pledges/publication.py)
+newest accepted first, by city, or by their last report; each index starts with the two columns
+of that rule, so counting and paging read the index alone. The feed reads the newest sent
+progress reports.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0012'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index("ix_pledge_published_accepted_at", "pledge",
+                    ["review_state", "consent_publish", "accepted_at", "id"])
+    op.create_index("ix_pledge_published_city", "pledge",
+                    ["review_state", "consent_publish", sa.text("lower(city)"), "id"])
+    op.create_index("ix_pledge_published_last_report_at", "pledge",
+                    ["review_state", "consent_publish", "last_report_at", "id"])
+    op.create_index("ix_progress_report_state_sent_at", "progress_report",
+                    ["state", "sent_at", "id"])
+
+
+def downgrade():
+    op.drop_index("ix_progress_report_state_sent_at", table_name="progress_report")
+    op.drop_index("ix_pledge_published_last_report_at", table_name="pledge")
+    op.drop_index("ix_pledge_published_city", table_name="pledge")
+    op.drop_index("ix_pledge_published_accepted_at", table_name="pledge")
