@@ -204,11 +204,11 @@ def newest_reports(limit):
         .limit(limit)).all()
 
 
-def published_batches(batch=BATCH):
+def published_batches(batch=None):
     """Every published pledge, in batches of `batch` by id (keyset paging: each batch is a
     query of its own, so nothing holds a cursor open while a slow client reads), each pledge
     with its sent reports: [(pledge, reports)]. Memory stays that of one batch."""
-    last_id = 0
+    batch, last_id = batch or BATCH, 0
     while True:
         pledges = db.session.scalars(
             select(Pledge).where(*published_conditions(), Pledge.id > last_id)
