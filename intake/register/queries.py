@@ -6,7 +6,6 @@ What is published is decided by pledges/publication.py alone; every query here s
 its conditions. A page costs the same few queries whatever its size: the count, the page's
 pledges, their action areas (one query for the page)."""
 from dataclasses import dataclass, fields, replace
-from math import ceil
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
@@ -20,7 +19,7 @@ from ..extensions import db
 from ..models import Pledge, PledgeActionArea, ProgressReport
 from ..pledges.publication import published_conditions
 from ..pledges.status import IMPLEMENTATION_STAGES
-from ..triage.queue_query import dialect_name, is_number, search_condition, search_text
+from ..triage.queue_query import QueuePage, dialect_name, is_number, search_condition, search_text
 
 BATCH = 500  # published pledges read at a time for a download
 SORTS = {
@@ -62,26 +61,6 @@ class RegisterFilters:
     def narrowed(self):
         return any(getattr(self, name) for name in ("q", "area", "region", "country", "stage",
                                                     "support", "objective"))
-
-
-@dataclass
-class RegisterPage:
-    pledges: list
-    number: int
-    size: int
-    total: int
-
-    @property
-    def last(self):
-        return max(1, ceil(self.total / self.size))
-
-    @property
-    def first_shown(self):
-        return (self.number - 1) * self.size + 1 if self.pledges else 0
-
-    @property
-    def last_shown(self):
-        return self.first_shown + len(self.pledges) - 1 if self.pledges else 0
 
 
 def parse_filters(args):
@@ -156,7 +135,7 @@ def page_of_pledges(filters, size):
     pledges' action areas loaded in one query for the page."""
     found = conditions(filters)
     total = db.session.scalar(select(func.count()).select_from(Pledge).where(*found))
-    page = RegisterPage([], 1, size, total)
+    page = QueuePage([], 1, size, total)
     page.number = min(filters.page, page.last)
     if total:
         page.pledges = db.session.scalars(

@@ -10,6 +10,7 @@ from dataclasses import replace
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
 
 from ..clock import utcnow
+from ..triage.queue_views import page_links
 from ..web.htmx import render
 from . import bp, queries
 from .feed import atom_feed
@@ -32,16 +33,6 @@ def register_globals():
     return {"licence": licence()}
 
 
-def page_links(filters, page):
-    def link(number):
-        return url_for("register.index", **filters.as_args(page=number))
-
-    return {"first": link(1) if page.number > 2 else None,
-            "previous": link(page.number - 1) if page.number > 1 else None,
-            "next": link(page.number + 1) if page.number < page.last else None,
-            "last": link(page.last) if page.number < page.last - 1 else None}
-
-
 @bp.get("")
 def index():
     filters = queries.parse_filters(request.args)
@@ -49,7 +40,7 @@ def index():
     filters = replace(filters, page=page.number)  # a page past the end shows the last
     return render("register/index.html", "register/_results.html",
                   push_url=url_for("register.index", **filters.as_args()),
-                  filters=filters, page=page, pages=page_links(filters, page),
+                  filters=filters, page=page, pages=page_links(filters, page, "register.index"),
                   form=filter_form(filters))
 
 

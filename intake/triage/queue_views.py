@@ -71,9 +71,10 @@ def tabs(filters, page):
                 for state in queue_query.QUEUE_STATES]]
 
 
-def page_links(filters, page):
+def page_links(filters, page, endpoint="triage.queue"):
+    """First, previous, next and last page of a paged view (the register's too)."""
     def link(number):
-        return url_for("triage.queue", **filters.as_args(page=number))
+        return url_for(endpoint, **filters.as_args(page=number))
 
     return {"first": link(1) if page.number > 2 else None,
             "previous": link(page.number - 1) if page.number > 1 else None,
