@@ -20,9 +20,10 @@ CONSENT_CHANGES_IN = {"submitted", "in_review", "information_requested", "accept
 
 
 def published_conditions():
-    """The WHERE conditions of a published pledge (for any query on Pledge)."""
-    return [Pledge.review_state == PUBLISHED_STATE, Pledge.consent_publish.is_(True),
-            Pledge.reference.is_not(None)]
+    """The WHERE conditions of a published pledge (for any query on Pledge). An accepted
+    pledge always has its reference (given when it was sent); both columns are the first of
+    the register's indexes (migration 0012), so a count reads the index alone."""
+    return [Pledge.review_state == PUBLISHED_STATE, Pledge.consent_publish.is_(True)]
 
 
 def is_published(pledge):

@@ -9,7 +9,9 @@ from dataclasses import replace
 
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
 
+from ..catalogue.vocabularies import SUPPORT_TYPES
 from ..clock import utcnow
+from ..triage.queue_rows import Labels
 from ..triage.queue_views import page_links
 from ..web.htmx import render
 from . import bp, queries
@@ -41,7 +43,15 @@ def index():
     return render("register/index.html", "register/_results.html",
                   push_url=url_for("register.index", **filters.as_args()),
                   filters=filters, page=page, pages=page_links(filters, page, "register.index"),
-                  form=filter_form(filters))
+                  form=filter_form(filters), labels=ListLabels())
+
+
+class ListLabels(Labels):
+    """The names the list's rows show, translated once per request (not once per row)."""
+
+    def __init__(self):
+        super().__init__()
+        self.support = {code: str(label) for code, label in SUPPORT_TYPES}
 
 
 def not_found():
