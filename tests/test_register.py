@@ -5,9 +5,13 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import event
 
 from intake.extensions import db
+from intake.triage.queue_query import search_text
 
 from .support.register import references_listed, sent_report, stored_pledge
 
@@ -206,3 +210,31 @@ def test_register_answers_must_be_revalidated_by_any_cache(client, three_cities)
     for path in ("/register", f"/register/{three_cities['Lyon']}", "/register/data",
                  "/register/feed.atom"):
         assert client.get(path).headers["Cache-Control"] == "no-cache"
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=250), area=st.text(max_size=30), country=st.text(max_size=4),
+       objective=st.text(max_size=8), sort=st.text(max_size=10), page=st.text(max_size=12))
+def test_any_query_string_gets_the_register_never_a_server_error(client, three_cities, q, area,
+                                                                 country, objective, sort,
+                                                                 page):
+    response = client.get("/register", query_string={
+        "q": q, "area": area, "country": country, "objective": objective, "sort": sort,
+        "page": page})
+    assert response.status_code == 200
+    kept = search_text(q)
+    if kept and str(escape(kept)) == kept:  # shown back in the search box, escaped
+        assert f'value="{kept}"' in response.get_data(as_text=True)
+
+
+def test_what_a_city_typed_is_shown_escaped_and_evidence_links_open_only_the_web(app, client):
+    attack = '<script>alert("x")</script><b onmouseover="x">'
+    reference = stored_pledge(app, city="Lyon", title=attack, summary=attack)
+    sent_report(app, reference, evidence_links=["javascript:alert(1)", "https://ok.example/r"])
+    for path in ("/register", f"/register/{reference}"):
+        page = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in page and "<b onmouseover" not in page
+        assert str(escape('<script>alert("x")</script>')) in page
+    page = client.get(f"/register/{reference}").get_data(as_text=True)
+    assert 'href="javascript:' not in page and 'href="https://ok.example/r"' in page
