@@ -201,6 +201,9 @@ DEFAULTS = {
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
     # The public register
     "REGISTER_PAGE_SIZE": 20,
+    # A filtered register is counted up to this many matches; past it the page says "more
+    # than" and lists that many (the downloads hold every published pledge).
+    "REGISTER_COUNT_LIMIT": 1000,
     # Sign-in (accounts/lockout.py): a guesser is one address from one IP.
     "LOGIN_SLOWDOWN_AFTER": 3,  # a guesser's failures before each attempt must wait
     "LOGIN_SLOWDOWN_SECONDS": 2,  # doubling, up to the maximum

@@ -238,3 +238,14 @@ def test_what_a_city_typed_is_shown_escaped_and_evidence_links_open_only_the_web
         assert str(escape('<script>alert("x")</script>')) in page
     page = client.get(f"/register/{reference}").get_data(as_text=True)
     assert 'href="javascript:' not in page and 'href="https://ok.example/r"' in page
+
+
+def test_a_filter_matching_very_many_pledges_is_counted_up_to_a_limit(app, client):
+    app.config.update(REGISTER_COUNT_LIMIT=3, REGISTER_PAGE_SIZE=2)
+    for n in range(5):
+        stored_pledge(app, city=f"Dakar {n}", country="SN")
+    page = client.get("/register?country=SN").get_data(as_text=True)
+    assert "More than 3 published pledges match these filters" in page
+    assert "Page 1 of 2" in page
+    assert len(listed(client, "?country=SN") + listed(client, "?country=SN&page=2")) == 3
+    assert "5 published pledges;" in client.get("/register").get_data(as_text=True)

@@ -130,18 +130,32 @@ def ordering(sort):
 # --- reading --------------------------------------------------------------------------------
 
 
-def page_of_pledges(filters, size):
+def counted(found, limit):
+    """(how many pledges match, capped): counted up to `limit` + 1 matches when a limit is
+    given (counting every match of a common filter is what would make a page slow)."""
+    matching = select(Pledge.id).where(*found)
+    if limit is None:
+        return db.session.scalar(select(func.count()).select_from(matching.subquery())), False
+    total = db.session.scalar(select(func.count()).select_from(
+        matching.limit(limit + 1).subquery()))
+    return min(total, limit), total > limit
+
+
+def page_of_pledges(filters, size, count_limit=None):
     """The count and the page asked for (the last one if it asked for more), with the
-    pledges' action areas loaded in one query for the page."""
+    pledges' action areas loaded in one query for the page. A filtered view is counted up to
+    count_limit matches (page.capped past it: only that many are listed); the whole register
+    is counted from its index."""
     found = conditions(filters)
-    total = db.session.scalar(select(func.count()).select_from(Pledge).where(*found))
-    page = QueuePage([], 1, size, total)
+    total, capped = counted(found, count_limit if filters.narrowed else None)
+    page = QueuePage([], 1, size, total, capped=capped)
     page.number = min(filters.page, page.last)
     if total:
         page.pledges = db.session.scalars(
             select(Pledge).where(*found).order_by(*ordering(filters.sort))
             .options(load_only(*LISTED_COLUMNS), selectinload(Pledge.action_areas))
-            .limit(size).offset((page.number - 1) * size)).all()
+            .limit(min(size, total - (page.number - 1) * size))
+            .offset((page.number - 1) * size)).all()
     return page
 
 

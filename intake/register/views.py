@@ -38,7 +38,8 @@ def register_globals():
 @bp.get("")
 def index():
     filters = queries.parse_filters(request.args)
-    page = queries.page_of_pledges(filters, page_size())
+    page = queries.page_of_pledges(filters, page_size(),
+                                   current_app.config["REGISTER_COUNT_LIMIT"])
     filters = replace(filters, page=page.number)  # a page past the end shows the last
     return render("register/index.html", "register/_results.html",
                   push_url=url_for("register.index", **filters.as_args()),
