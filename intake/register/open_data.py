@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, url_for
@@ -45,6 +46,11 @@ def day(moment):
     if moment is None:
         return None
     return moment.date().isoformat() if hasattr(moment, "date") else moment.isoformat()
+
+
+@lru_cache(maxsize=512)
+def english_country_name(code):
+    return country_name(code, "en")
 
 
 def register_url(reference):
@@ -87,7 +93,7 @@ COLUMNS = (
     Column("country", _l("The city's country, as an ISO 3166-1 alpha-2 code."), TEXT, "BR",
            lambda pledge, reports: pledge.country_code),
     Column("country_name", _l("The country's name in English."), TEXT, "Brazil",
-           lambda pledge, reports: country_name(pledge.country_code, "en")),
+           lambda pledge, reports: english_country_name(pledge.country_code)),
     Column("region", _l("The UN region of the country (M49): Africa, Americas, Asia, Europe "
                         "or Oceania."), TEXT, "Americas", lambda pledge, reports: pledge.region),
     Column("co_pledging_cities", _l("Other cities that joined the pledge, each as City (country "
