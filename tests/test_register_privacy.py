@@ -179,6 +179,10 @@ def test_a_withdrawn_pledge_leaves_the_register_at_once(app, client, world):
     assert appears_anywhere(app, client, dakar["reference"]) == set()
     city.get(city.path)
     assert "Publish my pledge" not in city.text  # a withdrawn pledge is not published again
+    city.post(f"{city.path}/publication", {"choice": "publish"})  # a page left open before
+    city.get(city.path)
+    assert "The publication of this pledge can no longer be changed." in city.text
+    assert appears_anywhere(app, client, dakar["reference"]) == set()
 
 
 def test_a_feed_reader_asking_with_its_old_etag_gets_the_feed_without_the_pledge(

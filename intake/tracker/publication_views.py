@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -14,6 +15,14 @@ from wtforms.validators import AnyOf
 from ..extensions import db, token_page_limit
 from ..pledges import links, publication, status
 from .views import bp
+
+# What the city is told, by (publish, whether that changed anything: not on a second click).
+DONE = {
+    (True, True): _l("Your pledge may be published in the public register."),
+    (True, False): _l("Your pledge was already allowed in the public register."),
+    (False, True): _l("Your pledge is no longer published in the public register."),
+    (False, False): _l("Your pledge was already not published in the public register."),
+}
 
 
 class PublicationForm(FlaskForm):
@@ -52,16 +61,16 @@ def publication_choice(token):
     try:
         changed = publication.set_publication_consent(pledge, publish)
         db.session.commit()
-    except (status.TransitionRefused, StaleDataError) as refused:
+    except status.TransitionRefused as refused:  # withdrawn, declined or merged meanwhile
         db.session.rollback()
-        flash(str(refused) if isinstance(refused, status.TransitionRefused) else
-              _("The pledge changed meanwhile, so nothing was changed: check the page as it "
-                "is now, then try again."))
-        return redirect(url_for("tracker.track", token=token), code=303)
-    if publish:
-        flash(_("Your pledge may be published in the public register.") if changed else
-              _("Your pledge was already allowed in the public register."))
-    else:
-        flash(_("Your pledge is no longer published in the public register.") if changed else
-              _("Your pledge was already not published in the public register."))
+        return back_to_tracker(token, str(refused))
+    except StaleDataError:  # a coordinator changed the pledge at the same moment
+        db.session.rollback()
+        return back_to_tracker(token, _("The pledge changed meanwhile, so nothing was changed: "
+                                        "check the page as it is now, then try again."))
+    return back_to_tracker(token, str(DONE[publish, changed]))
+
+
+def back_to_tracker(token, message):
+    flash(message)
     return redirect(url_for("tracker.track", token=token), code=303)
