@@ -22,8 +22,14 @@ def upgrade():
                     ["review_state", "consent_publish", "accepted_at", "id"])
     op.create_index("ix_pledge_published_city", "pledge",
                     ["review_state", "consent_publish", sa.text("lower(city)"), "id"])
+    # Most recently reported first, never reported last: PostgreSQL is told so; SQLite's
+    # NULLs come last when it reads an index backwards.
+    if op.get_bind().dialect.name == "postgresql":
+        reported = [sa.text("last_report_at DESC NULLS LAST"), sa.text("id DESC")]
+    else:
+        reported = ["last_report_at", "id"]
     op.create_index("ix_pledge_published_last_report_at", "pledge",
-                    ["review_state", "consent_publish", "last_report_at", "id"])
+                    ["review_state", "consent_publish", *reported])
     for column in ("region", "country_code", "implementation_stage"):  # the filters' columns
         op.create_index(f"ix_pledge_published_{column}", "pledge",
                         ["review_state", "consent_publish", column, "accepted_at", "id"])
