@@ -21,7 +21,6 @@ register's columns set: accepted, consent, a report for one pledge in three).
 """
 import argparse
 import random
-import statistics
 import time
 import tracemalloc
 from datetime import timedelta
@@ -33,14 +32,15 @@ from triage_queue import (
     REQUESTS,
     WARM_UP,
     QueryCounter,
-    ServerTimer,
     analyze,
     area_rows,
     fetch,
+    measure,
     pledge_row,
+    queries_per_page_size,
 )
 
-# _common first: it puts the project root on sys.path for the imports below.
+# triage_queue imports _common first, which puts the project root on sys.path for intake.
 from _common import benchmark_app, database_version, describe_python
 from intake.extensions import db
 from intake.models import Pledge, PledgeActionArea, ProgressReport
@@ -111,22 +111,6 @@ def rows_shown(html):
     return html.count('<span class="reference">')
 
 
-def measure(app, client, counter, url):
-    """(median ms, p95 ms, queries per request, rows shown) over REQUESTS requests."""
-    for _ in range(WARM_UP):
-        html = fetch(client, url)
-    timer = ServerTimer(app.wsgi_app)
-    app.wsgi_app = timer
-    counter.count = 0
-    try:
-        for _ in range(REQUESTS):
-            fetch(client, url)
-    finally:
-        app.wsgi_app = timer.wsgi_app
-    p95 = statistics.quantiles(timer.samples, n=20, method="inclusive")[-1]
-    return statistics.median(timer.samples), p95, counter.count / REQUESTS, rows_shown(html)
-
-
 def last_page(client):
     html = fetch(client, "/register")
     marker = "Page 1 of "
@@ -137,21 +121,9 @@ def last_page(client):
 def print_pages(app, client, counter, stored):
     for label, url in SCENARIOS:
         url = url.replace("LAST", str(last_page(client)))
-        median, p95, queries, rows = measure(app, client, counter, url)
+        median, p95, queries, rows = measure(app, client, counter, url, rows_shown)
         print(f"   {stored:>8,}  {label:<32}{median:>7.1f} ms{p95:>7.1f} ms"
               f"{queries:>9.0f}{rows:>6}   {median / TARGET_MS:.2f}x")
-
-
-def queries_per_page_size(app, client, counter):
-    found = {}
-    for size in (10, 50):
-        app.config["REGISTER_PAGE_SIZE"] = size
-        fetch(client, "/register")
-        counter.count = 0
-        html = fetch(client, "/register")
-        found[size] = (counter.count, rows_shown(html))
-    app.config["REGISTER_PAGE_SIZE"] = APP_CONFIG["REGISTER_PAGE_SIZE"]
-    return found
 
 
 def download(client):
@@ -203,7 +175,8 @@ def bench_database(kind):
             stored = size
             print_pages(app, client, counter, size)
             if size == SIZES[-1]:
-                per_size = queries_per_page_size(app, client, counter)
+                per_size = queries_per_page_size(app, client, counter, "REGISTER_PAGE_SIZE",
+                                                  "/register", rows_shown)
                 print("\n   Queries for the register page by rows shown (no filters, "
                       f"{stored:,} stored): " + ", ".join(
                           f"{rows} rows -> {count} queries" for count, rows in per_size.values()))
