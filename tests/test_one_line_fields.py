@@ -105,6 +105,11 @@ OWN_RULES = {
                                 "test_a_password_with_a_line_break_is_only_a_wrong_password",
     ("SignInForm", "next"): "a local path or nothing: "
                             "test_a_next_path_with_a_line_break_is_ignored",
+    ("RegisterFilterForm", "q"): "a search, folded to words as the queue's: "
+                                 "test_any_query_string_gets_the_register_never_a_server_error",
+    ("PublicationForm", "choice"): "stop or publish, else the post is refused: "
+                                   "test_a_publication_choice_the_tracker_does_not_offer_is_"
+                                   "refused",
     ("QueueFilterForm", "q"): "a search, folded to words: "
                               "test_a_search_with_control_characters_is_folded_into_words",
     ("QueueFilterForm", "state"): "one of the review states, else ignored: "

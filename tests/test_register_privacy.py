@@ -195,3 +195,10 @@ def test_a_feed_reader_asking_with_its_old_etag_gets_the_feed_without_the_pledge
     again = client.get("/register/feed.atom", headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["ETag"] != etag
     assert lyon["reference"] not in again.get_data(as_text=True)
+
+
+def test_a_publication_choice_the_tracker_does_not_offer_is_refused(app, client, world):
+    city = CityBrowser(app.test_client(), tracker_path(app, world["Lyon"]["id"]))
+    city.get(city.path)
+    assert city.post(f"{city.path}/publication", {"choice": "stop\r\nBcc: x"}).status_code == 400
+    assert appears_anywhere(app, client, world["Lyon"]["reference"]) == EVERYWHERE
