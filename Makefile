@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/reminder_sweep.py
 	$(BIN)/python bench/email_throughput.py
 	$(BIN)/python bench/triage_queue.py
+	$(BIN)/python bench/register_page.py
 	$(BIN)/python bench/limiter_overhead.py
 
 # After changing user-facing text: refresh the catalogues, then translate the new entries.

@@ -249,7 +249,7 @@ def rows_shown(html):
     return html.count('name="pledge_ids"')
 
 
-def measure(app, client, counter, url):
+def measure(app, client, counter, url, count_rows=rows_shown):
     """(median ms, p95 ms, queries per request, rows shown) over REQUESTS requests."""
     for _ in range(WARM_UP):
         html = fetch(client, url)
@@ -262,7 +262,7 @@ def measure(app, client, counter, url):
     finally:
         app.wsgi_app = timer.wsgi_app
     p95 = statistics.quantiles(timer.samples, n=20, method="inclusive")[-1]
-    return statistics.median(timer.samples), p95, counter.count / REQUESTS, rows_shown(html)
+    return statistics.median(timer.samples), p95, counter.count / REQUESTS, count_rows(html)
 
 
 def page_count(client):
@@ -287,16 +287,17 @@ def print_scenarios(app, client, counter, stored):
               f"{queries:>9.0f}{rows:>6}   {median / TARGET_MS:.2f}x")
 
 
-def queries_per_page_size(app, client, counter):
+def queries_per_page_size(app, client, counter, setting="TRIAGE_QUEUE_PAGE_SIZE",
+                          url="/triage/", count_rows=rows_shown):
     """The same page at 10 and at 50 rows: the number of queries must not change."""
-    found = {}
+    found, kept = {}, app.config[setting]
     for size in (10, 50):
-        app.config["TRIAGE_QUEUE_PAGE_SIZE"] = size
-        fetch(client, "/triage/")
+        app.config[setting] = size
+        fetch(client, url)
         counter.count = 0
-        html = fetch(client, "/triage/")
-        found[size] = (counter.count, rows_shown(html))
-    app.config["TRIAGE_QUEUE_PAGE_SIZE"] = 50
+        html = fetch(client, url)
+        found[size] = (counter.count, count_rows(html))
+    app.config[setting] = kept
     return found
 
 

@@ -16,7 +16,9 @@ from .matching import views as matching_views
 from .pledge_form import views as pledge_form_views
 from .pledges.links import TokenProblem
 from .privacy import views as privacy_views
+from .register import bp as register_bp
 from .tracker import offer_views as _tracker_offer_views  # noqa: F401  (routes on tracker's bp)
+from .tracker import publication_views  # noqa: F401  (its routes join the tracker's)
 from .tracker import report_views as tracker_report_views
 from .tracker import views as tracker_views
 from .triage import bp as triage_bp
@@ -65,7 +67,7 @@ def register_extensions(app):
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
                       triage_bp, email_problems_views.bp, accounts_views.bp,
-                      privacy_views.bp, matching_bp):
+                      privacy_views.bp, register_bp, matching_bp):
         app.register_blueprint(blueprint)
 
 

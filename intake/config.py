@@ -130,6 +130,11 @@ def from_environment(instance_path):
         # Step 1 (and an offer of support) posted sooner than this after it was shown is a
         # robot's (0: no check).
         "FORM_MIN_FILL_SECONDS": float(env.get("FORM_MIN_FILL_SECONDS") or 3),
+        # The licence of the public register's open data (shown on the register, the data
+        # dictionary page and in the JSON's metadata), and the address of its text.
+        "REGISTER_LICENCE": env.get("REGISTER_LICENCE") or "CC BY 4.0",
+        "REGISTER_LICENCE_URL": (env.get("REGISTER_LICENCE_URL")
+                                 or "https://creativecommons.org/licenses/by/4.0/"),
     }
 
 
@@ -206,6 +211,11 @@ DEFAULTS = {
     "RETENTION_JOB_BUDGET_SECONDS": 30,  # then the job stops between batches (below its timeout)
     # Coordinators
     "TRIAGE_QUEUE_PAGE_SIZE": 50,
+    # The public register
+    "REGISTER_PAGE_SIZE": 20,
+    # A filtered register is counted up to this many matches; past it the page says "more
+    # than" and lists that many (the downloads hold every published pledge).
+    "REGISTER_COUNT_LIMIT": 1000,
     # Sign-in (accounts/lockout.py): a guesser is one address from one IP.
     "LOGIN_SLOWDOWN_AFTER": 3,  # a guesser's failures before each attempt must wait
     "LOGIN_SLOWDOWN_SECONDS": 2,  # doubling, up to the maximum

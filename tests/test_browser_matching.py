@@ -13,7 +13,14 @@ from intake.pledges import audit
 
 from .support.axe import axe_violations
 from .support.chromium import TIMEOUT_MS
-from .support.matching import OFFER_ANSWERS, offer_path, published_pledge, the_offer
+from .support.matching import (
+    OFFER_ANSWERS,
+    fill_offer,
+    offer_path,
+    published_pledge,
+    send_offer,
+    the_offer,
+)
 from .support.triage import tracker_path
 
 JS_OR_NOT = pytest.mark.parametrize("javascript", [True, False],
@@ -38,17 +45,6 @@ def partner_page(chromium, live_server):
         context.close()
 
 
-def fill_offer(page, answers=OFFER_ANSWERS):
-    for field in ("organisation", "offer", "contact_name", "contact_email"):
-        page.fill(f"#{field}", answers[field])
-    page.check(f'input[name="kind"][value="{answers["kind"]}"]')
-    page.check(f'input[name="language"][value="{answers["language"]}"]')
-
-
-def send(page):
-    page.locator("#offer-form button[type=submit]").click()
-
-
 @pytest.mark.browser
 @JS_OR_NOT
 def test_a_partner_offers_support_and_sees_what_happens_next(app, partner_page, javascript):
@@ -62,7 +58,7 @@ def test_a_partner_offers_support_and_sees_what_happens_next(app, partner_page, 
     if javascript:  # a marker that survives only if htmx swaps the form in place
         page.evaluate("window.__noReload = true")
     fill_offer(page, {**OFFER_ANSWERS, "contact_email": "lucia@"})
-    send(page)
+    send_offer(page)
     expect(page.locator("#error-summary")).to_be_visible()
     if javascript:
         assert page.evaluate("window.__noReload === true"), "a full page load happened"
@@ -72,7 +68,7 @@ def test_a_partner_offers_support_and_sees_what_happens_next(app, partner_page, 
     assert page.input_value("#organisation") == OFFER_ANSWERS["organisation"]
 
     page.fill("#contact_email", OFFER_ANSWERS["contact_email"])
-    send(page)
+    send_offer(page)
     page.wait_for_url(f"**{offer_path(reference)}/thank-you")
     expect(page.locator("#main h1")).to_have_text(THANKS)
     expect(page.locator("#main")).to_contain_text("What happens next")
@@ -91,11 +87,11 @@ def test_the_offer_thank_you_and_support_sought_pages_have_no_axe_violations(
     assert axe_violations(page) == []
     page.goto(offer_path(reference))
     assert axe_violations(page) == []
-    send(page)  # nothing filled in: the errors, swapped in place
+    send_offer(page)  # nothing filled in: the errors, swapped in place
     expect(page.locator("#error-summary")).to_be_visible()
     assert axe_violations(page) == []
     fill_offer(page)
-    send(page)
+    send_offer(page)
     page.wait_for_url(f"**{offer_path(reference)}/thank-you")
     assert axe_violations(page) == []
 
@@ -107,7 +103,7 @@ def test_the_city_agrees_to_an_offer_on_its_status_page(app, partner_page, javas
     partner = partner_page()
     partner.goto(offer_path(reference))
     fill_offer(partner)
-    send(partner)
+    send_offer(partner)
     partner.wait_for_url(f"**{offer_path(reference)}/thank-you")
     with app.app_context():
         offer = db.session.get(SupportOffer, the_offer(app).id)

@@ -114,6 +114,11 @@ OWN_RULES = {
                                 "new one), so that a second click sends once: "
                                 "test_send_clicked_twice_sends_once, test_a_forged_form_key_is_"
                                 "replaced",
+    ("RegisterFilterForm", "q"): "a search, folded to words as the queue's: "
+                                 "test_any_query_string_gets_the_register_never_a_server_error",
+    ("PublicationForm", "choice"): "stop or publish, else the post is refused: "
+                                   "test_a_publication_choice_the_tracker_does_not_offer_is_"
+                                   "refused",
     ("QueueFilterForm", "q"): "a search, folded to words: "
                               "test_a_search_with_control_characters_is_folded_into_words",
     ("QueueFilterForm", "state"): "one of the review states, else ignored: "

@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from html import unescape
 
+import feedparser
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -154,6 +155,17 @@ def test_a_city_reports_progress_from_the_reminders_link_and_the_coordinators_se
     assert '<strong id="stage">In progress</strong>' in maria.text
     assert 'href="http://news.example/opening" rel="nofollow noopener"' in timeline
     assert "City contact: implementation Planning → In progress" in unescape(timeline)
+
+    # The public register shows the report, dated, on the pledge's page and in its feed.
+    visitor = app.test_client()
+    register_page = visitor.get(f"/register/{pledge.reference}").get_data(as_text=True)
+    reports = register_page.split('id="reports"', 1)[1]
+    assert f"Progress report of {today}" in reports
+    assert "The centre opened in March; 4 advisers hired." in reports
+    assert "In progress" in reports
+    feed = feedparser.parse(visitor.get("/register/feed.atom").get_data())
+    assert any("The centre opened in March" in (entry.get("summary") or "")
+               for entry in feed.entries), [entry.get("summary") for entry in feed.entries]
 
 
 def test_the_report_reaches_the_assignee_when_there_is_one(app, make_coordinator, sign_in):
@@ -574,9 +586,9 @@ def test_sent_reports_are_read_newest_first_and_drafts_never(app, make_coordinat
     with app.app_context():
         newest, oldest = progress.sent_reports(pledge_id)
         assert (newest.stage, oldest.id) == ("fulfilled", first.id)
-        assert list(progress.sent_reports_of([pledge_id, 999])) == [pledge_id]
-        assert [r.id for r in progress.sent_reports_of([pledge_id])[pledge_id]] == \
-            [newest.id, oldest.id]
+        many = progress.sent_reports_of([pledge_id, 999])
+        assert [r.id for r in many[pledge_id]] == [newest.id, oldest.id]
+        assert many[999] == []  # a pledge without a sent report (or none at all)
         assert progress.open_draft(db.session.get(Pledge, pledge_id)).done == \
             "A draft, not sent."
 

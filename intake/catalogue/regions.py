@@ -67,3 +67,7 @@ REGION_OF_COUNTRY = {
 
 def region_of(country_code):
     return REGION_OF_COUNTRY.get(country_code)
+
+
+def region_label(key):
+    return REGIONS.get(key, key or "")

@@ -7,8 +7,8 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import SupportOffer, SupportOfferMove
 from ..pledges import audit
+from ..pledges.publication import is_published
 from . import emails, states
-from .published import is_published
 
 
 class OfferRefused(Exception):

@@ -10,7 +10,7 @@ from ..catalogue.compacts import ACTION_AREAS
 from ..catalogue.vocabularies import SUPPORT_TYPES
 from ..extensions import db
 from ..models import Pledge, PledgeActionArea, SupportOffer, SupportOfferMove
-from .published import is_published, published_condition
+from ..pledges.publication import is_published, published_conditions
 from .states import STATES
 
 SUPPORT_KINDS = tuple(code for code, _label in SUPPORT_TYPES)
@@ -35,7 +35,7 @@ def partners_found(pledge_ids):
 def published_pledge(reference):
     """The pledge of the register with that reference, or None."""
     return db.session.scalar(select(Pledge).where(Pledge.reference == reference,
-                                                  published_condition()))
+                                                  *published_conditions()))
 
 
 # --- open needs ------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ class KindNeeds:
 def seeking_pledges(kind=None, area=None):
     """Published pledges that seek support (of that kind, in that action area)."""
     sought = cast(Pledge.support_sought, String)
-    query = (select(Pledge).where(published_condition(), sought != "[]")
+    query = (select(Pledge).where(*published_conditions(), sought != "[]")
              .options(selectinload(Pledge.action_areas))
              .order_by(Pledge.city, Pledge.id))
     if kind in SUPPORT_KINDS:  # a known code: no wildcard reaches the pattern

@@ -115,14 +115,14 @@ def sent_reports(pledge_id):
 
 def sent_reports_of(pledge_ids):
     """{pledge id: its sent reports, newest first} for many pledges in one query (a page of the
-    register, a download); a pledge without any is left out."""
-    found = {}
-    if not pledge_ids:
+    register, a download); a pledge without any has an empty list."""
+    found = {pledge_id: [] for pledge_id in pledge_ids}
+    if not found:
         return found
     for report in db.session.scalars(select(ProgressReport).where(
             ProgressReport.pledge_id.in_(list(pledge_ids)), ProgressReport.state == "sent")
             .order_by(ProgressReport.sent_at.desc(), ProgressReport.id.desc())):
-        found.setdefault(report.pledge_id, []).append(report)
+        found[report.pledge_id].append(report)
     return found
 
 

@@ -89,9 +89,10 @@ def update_tabs(filters, page):
             for key, label in [("", _("Any")), *update_states.FILTERS.items()]]
 
 
-def page_links(filters, page):
+def page_links(filters, page, endpoint="triage.queue"):
+    """First, previous, next and last page of a paged view (the register's too)."""
     def link(number):
-        return url_for("triage.queue", **filters.as_args(page=number))
+        return url_for(endpoint, **filters.as_args(page=number))
 
     return {"first": link(1) if page.number > 2 else None,
             "previous": link(page.number - 1) if page.number > 1 else None,

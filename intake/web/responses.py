@@ -47,6 +47,7 @@ def compress(response):
     if (response.mimetype not in COMPRESSIBLE
             or "gzip" not in request.headers.get("Accept-Encoding", "")
             or response.status_code not in (200, 422, 400, 404, 429, 503)
+            or response.is_streamed  # a download streamed in batches: never held whole
             or "Content-Range" in response.headers
             or "Content-Encoding" in response.headers):
         return response

@@ -2,7 +2,7 @@
 template), and the helpers that tie every input to its label, hint and error."""
 from flask import current_app
 
-from ..catalogue import compacts, countries, vocabularies
+from ..catalogue import compacts, countries, regions, vocabularies
 from ..email import faults, kinds, problems
 from ..pledges import status
 from .i18n import LANGUAGE_NAMES, current_language
@@ -44,6 +44,7 @@ FILTERS = {
     "gcm_objective": compacts.GCM_OBJECTIVES.get,
     "gcr_objective": compacts.GCR_OBJECTIVES.get,
     "country_name": countries.country_name,
+    "region_label": regions.region_label,
     "vocabulary_label": vocabularies.label_of,
     "review_label": status.review_label,
     "stage_label": status.stage_label,

@@ -78,3 +78,15 @@ class MatchesBrowser(Browser):
 
     def move(self, offer_id, target, **kwargs):
         return self.press(offer_id, "move", {"target": target}, **kwargs)
+
+
+def fill_offer(page, answers=OFFER_ANSWERS):
+    """The offer form, filled in a real browser (a Playwright page)."""
+    for field in ("organisation", "offer", "contact_name", "contact_email"):
+        page.fill(f"#{field}", answers[field])
+    page.check(f'input[name="kind"][value="{answers["kind"]}"]')
+    page.check(f'input[name="language"][value="{answers["language"]}"]')
+
+
+def send_offer(page):
+    page.locator("#offer-form button[type=submit]").click()
