@@ -200,7 +200,7 @@ def test_a_city_that_declines_is_not_introduced_and_the_partner_is_told_politely
     assert the_offer(app).state == "closed"
     drain_queue(app)
     [told] = mailbox.to(PARTNER)
-    assert "will not be taken forward" in text_of(told)
+    assert "Esta vez no seguirá adelante." in text_of(told)  # in the partner's language
     assert CITY not in text_of(told) and "Ana Souza" not in text_of(told)
     # The page shows no button for a closed match: a post made all the same is refused.
     refused = maria.move(offer.id, "introduced", version=str(the_offer(app).version))
