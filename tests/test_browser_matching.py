@@ -11,6 +11,7 @@ from intake.matching import moves
 from intake.models import SupportOffer
 from intake.pledges import audit
 
+from .support.accounts import PASSWORD
 from .support.axe import axe_violations
 from .support.chromium import TIMEOUT_MS
 from .support.matching import (
@@ -121,3 +122,38 @@ def test_the_city_agrees_to_an_offer_on_its_status_page(app, partner_page, javas
     expect(city.locator("#main .notice")).to_contain_text("a coordinator will now introduce you")
     expect(city.locator("#offers")).to_have_count(0)
     assert the_offer(app).city_consented_at is not None
+
+
+def sign_in(page, email):
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("#main form[action=\"/login\"] button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR", "es-ES"])
+def test_the_matches_view_and_a_partners_page_have_no_axe_violations(
+        app, partner_page, make_coordinator, locale):
+    _pledge_id, reference = published_pledge(app)
+    partner = partner_page()
+    partner.goto(offer_path(reference))
+    fill_offer(partner)
+    send_offer(partner)
+    partner.wait_for_url(f"**{offer_path(reference)}/thank-you")
+    make_coordinator(email="maria@uclg.example", name="Maria")
+    make_coordinator(email=OFFER_ANSWERS["contact_email"].lower(), role="partner",
+                     name="Lucía")
+
+    coordinator = partner_page(locale=locale)
+    sign_in(coordinator, "maria@uclg.example")
+    coordinator.goto("/triage/matches")
+    expect(coordinator.locator("#main")).to_contain_text(OFFER_ANSWERS["organisation"])
+    assert axe_violations(coordinator) == []
+
+    partner_account = partner_page(locale=locale)
+    sign_in(partner_account, OFFER_ANSWERS["contact_email"].lower())
+    partner_account.goto("/partner")
+    expect(partner_account.locator("#main")).to_contain_text(reference)  # the match it is in
+    assert axe_violations(partner_account) == []

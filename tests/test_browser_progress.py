@@ -1,6 +1,6 @@
 """A city reports progress on its accepted pledge in a real browser (Debian's Chromium), with and
 without JavaScript; the report form and the withdrawal page have no accessibility violation in
-English, French or Spanish."""
+English, French or Spanish, nor the coordinators' timeline that shows a report."""
 import re
 
 import pytest
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Pledge, ProgressReport
 
+from .support.accounts import PASSWORD
 from .support.axe import axe_violations
 from .support.client import PLEDGE_ANSWERS
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
@@ -112,3 +113,27 @@ def test_the_report_form_and_the_withdrawal_page_have_no_accessibility_violation
     page.locator("form.withdraw-form button[type=submit]").click()  # not confirmed
     expect(page.locator("#error-summary")).to_be_visible()
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_coordinators_timeline_with_a_report_has_no_accessibility_violation(
+        app, contact_factory, live_server, make_coordinator, sign_in, language):
+    pledge_id, tracker = accepted_pledge_link(app, make_coordinator, sign_in, live_server)
+    page = contact_factory(javascript=True).page
+    page.goto(tracker + "/report")
+    page.check('input[name="stage"][value="in-progress"]')
+    page.fill("#done", "The centre opened in March.")
+    page.locator('button[name="action"][value="send"]:not(.visually-hidden)').click()
+    expect(page).to_have_url(tracker)
+    assert len(sent_reports(app)) == 1
+
+    coordinator = contact_factory(javascript=True).page
+    coordinator.goto(live_server + "/login")
+    switch_language(coordinator, language)
+    coordinator.fill("#email", "maria@uclg.example")
+    coordinator.fill("#password", PASSWORD)
+    coordinator.locator('#main form[action="/login"] button[type=submit]').click()
+    coordinator.wait_for_load_state()
+    coordinator.goto(f"{live_server}/triage/pledges/{pledge_id}")
+    expect(coordinator.locator("#timeline")).to_contain_text("The centre opened in March.")
+    assert axe_violations(coordinator) == []
