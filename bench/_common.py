@@ -5,6 +5,7 @@ Importing this module puts the project root on sys.path, so the scripts can impo
 and `tests` after it. Apart from that, importing it only defines things: email_throughput.py's
 SMTP child process (multiprocessing "spawn") imports the script, and with it this module, again.
 """
+import argparse
 import contextlib
 import io
 import platform
@@ -26,6 +27,16 @@ from intake import create_app  # noqa: E402
 from intake.extensions import close_redis, db, get_redis, stop_embedded_redis  # noqa: E402
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def run_on_each_database(bench_database, doc):
+    """`--database sqlite|postgresql|both` (both by default): bench_database(kind) for each."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args()
+    print(describe_python())
+    for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+        bench_database(kind)
 
 
 def describe_python():

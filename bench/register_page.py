@@ -19,7 +19,6 @@ Run from the project root:
 and the stored pledges are made as bench/triage_queue.py makes them (its rows, with the
 register's columns set: accepted, consent, a report for one pledge in three).
 """
-import argparse
 import random
 import time
 import tracemalloc
@@ -41,7 +40,7 @@ from triage_queue import (
 )
 
 # triage_queue imports _common first, which puts the project root on sys.path for intake.
-from _common import benchmark_app, database_version, describe_python
+from _common import benchmark_app, database_version, run_on_each_database
 from intake.extensions import db
 from intake.models import Pledge, PledgeActionArea, ProgressReport
 
@@ -189,13 +188,7 @@ def bench_database(kind):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    args = parser.parse_args()
-    print(describe_python())
-    kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    for kind in kinds:
-        bench_database(kind)
+    run_on_each_database(bench_database, __doc__)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ database (dropped at the end). The schema is built by the real migrations; pledg
 bulk-inserted with SQLAlchemy Core in chunks (the search index is kept by the migration's
 triggers on SQLite, by its GIN index on PostgreSQL).
 """
-import argparse
 import random
 import statistics
 import time
@@ -30,7 +29,7 @@ from flask_login.utils import _create_identifier
 from sqlalchemy import event, insert, text
 
 # _common first: it puts the project root on sys.path for the imports below.
-from _common import benchmark_app, call_timed, database_version, describe_python
+from _common import benchmark_app, call_timed, database_version, run_on_each_database
 from intake.accounts.coordinators import new_coordinator
 from intake.catalogue.compacts import ACTION_AREAS
 from intake.catalogue.regions import region_of
@@ -332,13 +331,7 @@ def bench_database(kind):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    args = parser.parse_args()
-    print(describe_python())
-    kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    for kind in kinds:
-        bench_database(kind)
+    run_on_each_database(bench_database, __doc__)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,8 @@ from intake.matching import moves
 from intake.models import SupportOffer
 from intake.pledges import audit
 
-from .support.accounts import PASSWORD
 from .support.axe import axe_violations
-from .support.chromium import TIMEOUT_MS
+from .support.chromium import TIMEOUT_MS, sign_in_with_the_form
 from .support.matching import (
     OFFER_ANSWERS,
     fill_offer,
@@ -124,14 +123,6 @@ def test_the_city_agrees_to_an_offer_on_its_status_page(app, partner_page, javas
     assert the_offer(app).city_consented_at is not None
 
 
-def sign_in(page, email):
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("#main form[action=\"/login\"] button[type=submit]").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("locale", ["en-GB", "fr-FR", "es-ES"])
 def test_the_matches_view_and_a_partners_page_have_no_axe_violations(
@@ -147,13 +138,15 @@ def test_the_matches_view_and_a_partners_page_have_no_axe_violations(
                      name="Lucía")
 
     coordinator = partner_page(locale=locale)
-    sign_in(coordinator, "maria@uclg.example")
+    coordinator.goto("/login")
+    sign_in_with_the_form(coordinator, "maria@uclg.example")
     coordinator.goto("/triage/matches")
     expect(coordinator.locator("#main")).to_contain_text(OFFER_ANSWERS["organisation"])
     assert axe_violations(coordinator) == []
 
     partner_account = partner_page(locale=locale)
-    sign_in(partner_account, OFFER_ANSWERS["contact_email"].lower())
+    partner_account.goto("/login")
+    sign_in_with_the_form(partner_account, OFFER_ANSWERS["contact_email"].lower())
     partner_account.goto("/partner")
     expect(partner_account.locator("#main")).to_contain_text(reference)  # the match it is in
     assert axe_violations(partner_account) == []

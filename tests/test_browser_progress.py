@@ -10,8 +10,8 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Pledge, ProgressReport
 
-from .support.accounts import PASSWORD
 from .support.axe import axe_violations
+from .support.chromium import sign_in_with_the_form
 from .support.client import PLEDGE_ANSWERS
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 
@@ -130,10 +130,7 @@ def test_the_coordinators_timeline_with_a_report_has_no_accessibility_violation(
     coordinator = contact_factory(javascript=True).page
     coordinator.goto(live_server + "/login")
     switch_language(coordinator, language)
-    coordinator.fill("#email", "maria@uclg.example")
-    coordinator.fill("#password", PASSWORD)
-    coordinator.locator('#main form[action="/login"] button[type=submit]').click()
-    coordinator.wait_for_load_state()
+    sign_in_with_the_form(coordinator, "maria@uclg.example")
     coordinator.goto(f"{live_server}/triage/pledges/{pledge_id}")
     expect(coordinator.locator("#timeline")).to_contain_text("The centre opened in March.")
     assert axe_violations(coordinator) == []

@@ -25,6 +25,7 @@ from intake.pledges import actions
 from intake.triage import queue_query
 
 from .support.accounts import create_coordinator, signed_in_client
+from .support.chromium import sign_in_with_the_form
 from .support.client import ContactBrowser
 from .support.triage import CoordinatorBrowser, sent_pledge
 
@@ -945,10 +946,7 @@ def signed_in_browser(contact_factory, make_coordinator, javascript):
     contact = contact_factory(javascript=javascript)
     page = contact.page
     page.goto("/login")
-    page.fill("#email", "maria@uclg.example")
-    page.fill("#password", "correct horse battery staple")
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_load_state()
+    sign_in_with_the_form(page, "maria@uclg.example")
     page.goto("/triage/")
     return contact
 

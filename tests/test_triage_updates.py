@@ -19,8 +19,9 @@ from intake.models import Pledge, PledgeActionArea
 from intake.pledges.update_states import UpdateFacts, UpdateRules, update_state
 from intake.triage import queue_rows
 
-from .support.accounts import PASSWORD, create_coordinator, signed_in_client
+from .support.accounts import create_coordinator, signed_in_client
 from .support.axe import axe_violations
+from .support.chromium import sign_in_with_the_form
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -375,10 +376,7 @@ def silent_queue_in_a_browser(app, contact_factory, make_coordinator, javascript
     contact = contact_factory(javascript=javascript)
     page = contact.page
     page.goto("/login")
-    page.fill("#email", "maria@uclg.example")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_load_state()
+    sign_in_with_the_form(page, "maria@uclg.example")
     page.goto("/triage/")
     return contact
 

@@ -13,7 +13,7 @@ from ..web.errors import error_summary
 from ..web.htmx import redirect_after_post, render
 from ..web.i18n import current_language
 from .forms import ReportForm, report_form_data
-from .views import bp
+from .views import bp, posted_pledge
 
 SAVE = "save"
 
@@ -132,11 +132,8 @@ def send(token, pledge, form):
 
 def rerender_when_too_many(problem):
     """A report refused by the rate limit: the form again, with everything typed."""
-    if request.endpoint != "tracker.report" or request.method != "POST":
+    posted = posted_pledge(endpoints={"tracker.report"})
+    if posted is None:
         return None
-    token = request.view_args["token"]
-    try:
-        pledge = links.pledge_for_token(token)
-    except links.TokenProblem:
-        return None
+    token, pledge = posted
     return render_report(token, pledge, ReportForm(), code=429, problem=problem)

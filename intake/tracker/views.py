@@ -160,16 +160,27 @@ def stop_other_links(token):
     return redirect(url_for("tracker.track", token=token), code=303)
 
 
-def rerender_when_too_many(problem):
-    """An answer or a withdrawal refused by the rate limit: the tracker again, with what was
-    typed in the form that was sent."""
+def posted_pledge(endpoints=None):
+    """(token, pledge) of a POST to the tracker (to one of these endpoints, if given), or None
+    (another request, or a link that does not work): for what answers such a post refused."""
     if request.blueprint != "tracker" or request.method != "POST":
+        return None
+    if endpoints is not None and request.endpoint not in endpoints:
         return None
     token = request.view_args["token"]
     try:
-        pledge = links.pledge_for_token(token)
+        return token, links.pledge_for_token(token)
     except links.TokenProblem:
         return None
+
+
+def rerender_when_too_many(problem):
+    """An answer or a withdrawal refused by the rate limit: the tracker again, with what was
+    typed in the form that was sent."""
+    posted = posted_pledge()
+    if posted is None:
+        return None
+    token, pledge = posted
     flash(problem)
     if request.endpoint == "tracker.answer":
         prefix = f"q{request.view_args['request_id']}"

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
+from .accounts import PASSWORD
 from .client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,6 +39,15 @@ HEADINGS = {
 # A city written in a non-Latin script, to follow it all the way to the review page.
 CAIRO = {**CITY_ANSWERS, "city": "القاهرة", "country": "EG", "leader_name": "إبراهيم صابر",
          "leader_title": "Governor", "focal_email": "focal.point@cairo.example"}
+
+
+def sign_in_with_the_form(page, email, password=PASSWORD):
+    """A coordinator (or partner) signs in on the sign-in page the page shows, in whatever
+    language it is in (its form's own button, never the language switch's)."""
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.locator('#main form[action="/login"] button[type=submit]').click()
+    page.wait_for_load_state()
 
 
 # --- fixtures ----------------------------------------------------------------
