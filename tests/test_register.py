@@ -115,6 +115,24 @@ def test_pages_of_the_register_hold_every_pledge_once(app, client):
     assert listed(client, "?page=99") == listed(client, "?page=3")  # past the end: the last
 
 
+@pytest.mark.parametrize("sort", ["", "city", "reported"])
+def test_every_page_follows_the_one_before_in_every_order_ties_included(app, client, sort):
+    """The back half of the register is read from the other end of its index: the pages
+    still follow each other, each pledge once, with ties (same day, same city, never
+    reported) broken the same way on every page."""
+    app.config["REGISTER_PAGE_SIZE"] = 2
+    references = [stored_pledge(app, city=("Accra", "Lima")[n % 2], accepted_at=day(1 + n % 3))
+                  for n in range(7)]
+    for reference in references[:3]:
+        sent_report(app, reference, sent_at=day(4))
+    query = f"?sort={sort}&" if sort else "?"
+    whole = listed(client, f"{query}page=1") + listed(client, f"{query}page=2") + \
+        listed(client, f"{query}page=3") + listed(client, f"{query}page=4")
+    assert sorted(whole) == sorted(references)
+    app.config["REGISTER_PAGE_SIZE"] = 7  # one page, read from the front
+    assert listed(client, query.rstrip("?&")) == whole
+
+
 def test_the_filters_live_in_the_page_links(app, client):
     app.config["REGISTER_PAGE_SIZE"] = 1
     for n in range(3):

@@ -127,7 +127,28 @@ def ordering(sort):
     return [Pledge.accepted_at.desc(), Pledge.id.desc()]
 
 
+def reversed_ordering(sort):
+    """ordering(sort) backwards, to the last tie: the same index read from its other end."""
+    if sort == "city":
+        return [func.lower(Pledge.city).desc(), Pledge.id.desc()]
+    if sort == "reported":
+        return [Pledge.last_report_at.asc().nulls_first(), Pledge.id.asc()]
+    return [Pledge.accepted_at.asc(), Pledge.id.asc()]
+
+
 # --- reading --------------------------------------------------------------------------------
+
+
+def page_ids(found, sort, offset, limit, total, capped):
+    """The ids of one page, read from an index alone. A page in the back half of an exactly
+    counted view is read from the index's other end, so that the last page skips as few
+    entries as the first (the page's rows are put in order when they are read)."""
+    query = select(Pledge.id).where(*found)
+    if not capped and offset > total // 2:
+        query = query.order_by(*reversed_ordering(sort)).offset(total - offset - limit)
+    else:
+        query = query.order_by(*ordering(sort)).offset(offset)
+    return query.limit(limit).subquery("page_ids")
 
 
 def counted(found, limit):
@@ -153,9 +174,8 @@ def page_of_pledges(filters, size, count_limit=None):
     if total:
         # The page's ids first, from an index alone (a deep page skips index entries, not
         # rows), then only those pledges are read.
-        ids = (select(Pledge.id).where(*found).order_by(*ordering(filters.sort))
-               .limit(min(size, total - (page.number - 1) * size))
-               .offset((page.number - 1) * size).subquery("page_ids"))
+        ids = page_ids(found, filters.sort, (page.number - 1) * size,
+                       min(size, total - (page.number - 1) * size), total, capped)
         page.pledges = db.session.scalars(
             select(Pledge).join(ids, Pledge.id == ids.c.id).order_by(*ordering(filters.sort))
             .options(load_only(*LISTED_COLUMNS), selectinload(Pledge.action_areas))).all()
