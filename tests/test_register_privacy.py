@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import AuditEntry, InformationRequest, Pledge
+from intake.models import AuditEntry, InformationRequest, Pledge, SupportOffer
 from intake.pledges import actions
 from intake.pledges.audit import Actor
 
@@ -31,6 +31,10 @@ CONTACTS = [
 COORDINATOR = "Quentin Marbleworth"
 NOTE = "Internal: the deputy mayor prefers we wait for the budget vote (zebra-nimbus)."
 QUESTION = "Internal question about the marmalade-quokka procurement?"
+PARTNER_OFFER = {"organisation": "Fondation Orme", "kind": "funding",
+                 "offer": "A grant (offer text kept private: walrus-lantern).",
+                 "contact_name": "Ottoline Vexbridge", "contact_email": "o.vexbridge@orme.example",
+                 "language": "fr"}
 
 
 class CityBrowser(Browser):
@@ -71,11 +75,15 @@ def world(app, make_coordinator):
         pledges[contact["city"]] = {"id": pledge_id,
                                     "reference": accept(app, pledge_id, coordinator.id)}
     sent_report(app, pledges["Lyon"]["reference"], done="Opened the centre.")
+    with app.app_context():  # a partner's offer: its contact is never public either
+        db.session.add(SupportOffer(pledge_id=pledges["Dakar"]["id"], **PARTNER_OFFER))
+        db.session.commit()
     return pledges
 
 
 def forbidden_strings():
-    found = [COORDINATOR, NOTE, QUESTION, "zebra-nimbus", "marmalade-quokka", "Welcome aboard"]
+    found = [COORDINATOR, NOTE, QUESTION, "zebra-nimbus", "marmalade-quokka", "Welcome aboard",
+             "walrus-lantern", PARTNER_OFFER["contact_name"], PARTNER_OFFER["contact_email"]]
     for contact in CONTACTS:
         found += [contact["focal_name"], contact["focal_role"], contact["focal_email"],
                   contact["focal_phone"], contact["focal_phone"].replace(" ", "")]
@@ -85,7 +93,8 @@ def forbidden_strings():
 
 def every_register_answer(app, client):
     """{what: text} of every list page (one pledge a page), each pledge page linked from the
-    list, the data page, the feed and both downloads."""
+    list and its offer page, the support sought, the data page, the feed and both
+    downloads."""
     app.config["REGISTER_PAGE_SIZE"] = 1
     answers, url = {}, "/register"
     while url:
@@ -96,10 +105,12 @@ def every_register_answer(app, client):
     linked = re.findall(r'href="/register/(CTA-\d{4}-\d{4})"', " ".join(answers.values()))
     for reference in set(linked):
         answers[reference] = client.get(f"/register/{reference}").get_data(as_text=True)
+        offer_page = f"/register/{reference}/offer-support"
+        answers[offer_page] = client.get(offer_page).get_data(as_text=True)
     answers["htmx"] = client.get("/register", headers={"HX-Request": "true"}).get_data(
         as_text=True)
-    for path in ("/register/data", "/register/feed.atom", "/register/pledges.csv",
-                 "/register/pledges.json"):
+    for path in ("/register/support-sought", "/register/data", "/register/feed.atom",
+                 "/register/pledges.csv", "/register/pledges.json"):
         answers[path] = client.get(path).get_data(as_text=True)
     return answers
 
@@ -127,14 +138,15 @@ def appears_anywhere(app, client, reference):
     places = {"list": client.get("/register").get_data(as_text=True),
               "feed": client.get("/register/feed.atom").get_data(as_text=True),
               "csv": client.get("/register/pledges.csv").get_data(as_text=True),
-              "json": client.get("/register/pledges.json").get_data(as_text=True)}
+              "json": client.get("/register/pledges.json").get_data(as_text=True),
+              "support sought": client.get("/register/support-sought").get_data(as_text=True)}
     shown = {place for place, text in places.items() if reference in text}
     if client.get(f"/register/{reference}").status_code == 200:
         shown.add("page")
     return shown
 
 
-EVERYWHERE = {"list", "feed", "csv", "json", "page"}
+EVERYWHERE = {"list", "feed", "csv", "json", "page", "support sought"}
 
 
 def test_a_city_that_stops_publishing_its_pledge_leaves_the_register_at_once_and_may_return(
