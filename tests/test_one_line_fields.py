@@ -5,8 +5,6 @@ keep their newlines.
 
 The forms are found by walking every form class of the app, so a new form cannot be missed:
 a form with a one-line field needs a story below that posts it."""
-import importlib
-import pkgutil
 import re
 from html import unescape
 
@@ -15,12 +13,12 @@ import wtforms
 from markupsafe import escape
 from sqlalchemy import String, select
 
-import intake
 from intake.extensions import db
 from intake.models import Coordinator, InformationRequest, Note, OutboxEmail, Pledge
 from intake.web.fields import plain_text, single_line, single_line_problem
 
 from .support.client import CITY_ANSWERS, PLEDGE_ANSWERS, ContactBrowser, step_url
+from .support.forms import fields_of, intake_form_classes
 from .support.matching import OFFER_ANSWERS, PartnerBrowser, offer_path, published_pledge
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 
@@ -46,33 +44,6 @@ PASSWORD = "correct horse battery staple"
 
 
 # --- finding every form and its one-line fields -------------------------------------------------
-
-
-def intake_form_classes():
-    for module in pkgutil.walk_packages(intake.__path__, "intake."):
-        importlib.import_module(module.name)
-    found, pending = set(), [wtforms.Form]
-    while pending:
-        for subclass in pending.pop().__subclasses__():
-            pending.append(subclass)
-            if subclass.__module__.startswith("intake."):
-                found.add(subclass)
-    return sorted(found, key=lambda cls: cls.__name__)
-
-
-def fields_of(form):
-    """Every field of a form instance, rows of a FieldList included (one row is added to an
-    empty list so that its fields are seen)."""
-    for field in form:
-        if field.type == "FieldList":
-            if not field.entries:
-                field.append_entry()
-            for entry in field:
-                yield from fields_of(entry.form)
-        elif field.type == "FormField":
-            yield from fields_of(field.form)
-        else:
-            yield field
 
 
 def is_one_line(field):

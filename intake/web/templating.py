@@ -1,6 +1,9 @@
 """What templates read: labels through filters and globals (never a Python module passed into a
 template), and the helpers that tie every input to its label, hint and error."""
+from typing import NamedTuple
+
 from flask import current_app
+from markupsafe import Markup, escape
 
 from ..catalogue import compacts, countries, regions, vocabularies
 from ..email import faults, kinds, problems
@@ -25,9 +28,33 @@ def input_attrs(field, first_error=None, **extra):
     return attrs
 
 
-def option_attrs(group, option, first_error=None):
-    """An option of a radio or checkbox group (its fieldset carries the hint and the error)."""
-    return {"autofocus": True} if first_error and first_error == option.id else {}
+class ChoiceOption(NamedTuple):
+    id: str
+    data: str
+    label: str
+    html: Markup  # its input
+
+
+def choice_options(group, first_error=None):
+    """The options of a radio or checkbox group (its fieldset carries the hint and the error),
+    each with its input's HTML, made from the group's choices at once: the same HTML as
+    WTForms' own options give, without the field WTForms builds for each (with them, a long
+    group was a tenth of a step page's time)."""
+    input_type = group.option_widget.input_type
+    required = bool(group.flags.required) and "required" in group.option_widget.validation_attrs
+    name = escape(group.name)
+    for index, choice in enumerate(group.iter_choices()):
+        option_id = f"{group.id}-{index}"
+        if choice.render_kw:  # attributes of its own: WTForms renders it
+            html = list(group)[index](**({"autofocus": True} if first_error == option_id
+                                         else {}))
+        else:
+            html = Markup(
+                f"<input{' autofocus' if first_error and first_error == option_id else ''}"
+                f"{' checked' if choice.selected else ''} id=\"{escape(option_id)}\" "
+                f"name=\"{name}\"{' required' if required else ''} type=\"{input_type}\" "
+                f"value=\"{escape(choice.value)}\">")
+        yield ChoiceOption(option_id, str(choice.value), choice.label, html)
 
 
 def page_globals():
@@ -54,7 +81,7 @@ FILTERS = {
 }
 GLOBALS = {
     "input_attrs": input_attrs,
-    "option_attrs": option_attrs,
+    "choice_options": choice_options,
 }
 
 
