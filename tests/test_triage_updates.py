@@ -150,6 +150,20 @@ def test_a_coordinator_sees_which_accepted_pledges_went_silent(silences, travel)
     assert "and overdue 30 days later" in html
 
 
+def test_a_pledges_own_page_says_what_its_queue_row_says_of_its_updates(silences, travel):
+    maria = silences.maria_signed_in()
+    pages = {city: page_of(maria, f"/triage/pledges/{silences.ids[city]}")[1]
+             for city in ("Quiet", "Lapsed", "Reporting", "Waiting")}
+    assert '<strong id="last-report">Never</strong>' in pages["Quiet"]
+    assert re.findall(r'update--(\w+)">([^<]+)<', pages["Quiet"]) == [
+        ("due", "Update due"), ("never", "No update ever received")]
+    assert '<strong id="last-report">8 months ago</strong>' in pages["Lapsed"]
+    assert re.findall(r'update--(\w+)">([^<]+)<', pages["Lapsed"]) == [
+        ("overdue", "Update overdue")]
+    assert re.findall(r'update--(\w+)">', pages["Reporting"]) == ["up_to_date"]
+    assert 'id="last-report"' not in pages["Waiting"]  # not accepted: no update expected
+
+
 def test_the_update_filters_list_them_and_their_tabs_count_them(silences, travel):
     maria = silences.maria_signed_in()
     _response, html = page_of(maria, "/triage/")

@@ -35,6 +35,7 @@ from .forms import (
     StateForm,
     report_form_prefix,
 )
+from .queue_rows import pledge_update
 
 SIMILAR_TITLE = 0.6
 
@@ -136,8 +137,10 @@ def render_page(pledge, forms=None, code=200, problem=None):
     reports = progress.sent_reports(pledge.id)
     shown = build_forms(pledge, reports=reports)
     shown.update(forms or {})  # the form that was posted, as it was
+    last_report, update_badges = pledge_update(pledge)
     return render_template(
         "triage/pledge.html", pledge=pledge, forms=shown, events=timeline(pledge, reports),
+        last_report=last_report, update_badges=update_badges,
         reports_by_id={report.id: report for report in reports},
         report_form_name=report_form_name, duplicates=duplicates_of(pledge), problem=problem,
         may_request_information=status.may_ask_city(pledge.review_state),

@@ -67,6 +67,20 @@ def last_report_age(pledge, now, labels):
     return labels.never if pledge.review_state == update_states.ACCEPTED else ""
 
 
+def badges_of(update, labels):
+    """(key, label) of each badge an update state shows (none for no update state)."""
+    return [(key, labels.updates[key]) for key in update.keys] if update else []
+
+
+def pledge_update(pledge):
+    """What a pledge's own page says of its updates, as its queue row does: (the last report's
+    age, its badges)."""
+    labels, now = Labels(), utcnow()
+    update = update_states.update_state(update_states.UpdateFacts.of(pledge), update_rules(),
+                                        now)
+    return last_report_age(pledge, now, labels), badges_of(update, labels)
+
+
 def queue_row(pledge, context, labels):
     days = queue_query.days_waiting(pledge, context.now)
     update = update_states.update_state(update_states.UpdateFacts.of(pledge),
@@ -93,7 +107,7 @@ def queue_row(pledge, context, labels):
         last_report_date=(as_utc(pledge.last_report_at).date().isoformat()
                           if pledge.last_report_at else ""),
         update=update.key if update else None,
-        update_badges=[(key, labels.updates[key]) for key in update.keys] if update else [],
+        update_badges=badges_of(update, labels),
     )
 
 
