@@ -25,7 +25,7 @@ from intake.pledges import actions
 from intake.triage import queue_query
 
 from .support.accounts import create_coordinator, signed_in_client
-from .support.chromium import sign_in_with_the_form
+from .support.chromium import coordinator_at_the_queue, shown_cities
 from .support.client import ContactBrowser
 from .support.triage import CoordinatorBrowser, sent_pledge
 
@@ -941,27 +941,13 @@ def test_a_control_character_cannot_hide_a_formula_in_the_spreadsheet(app, make_
 # --- in a real browser ----------------------------------------------------------------------
 
 
-def signed_in_browser(contact_factory, make_coordinator, javascript):
-    make_coordinator(email="maria@uclg.example", name="Maria")
-    contact = contact_factory(javascript=javascript)
-    page = contact.page
-    page.goto("/login")
-    sign_in_with_the_form(page, "maria@uclg.example")
-    page.goto("/triage/")
-    return contact
-
-
-def shown_cities(page):
-    return sorted(page.locator("#queue-table tbody td:nth-child(3)").all_inner_texts())
-
-
 @pytest.mark.browser
 def test_with_javascript_filters_update_the_results_in_place(app, contact_factory, live_server,
                                                              make_coordinator):
     add_pledges(app, {"city": "Dakar", "country_code": "SN"},
                 {"city": "Accra", "country_code": "GH", "review_state": "accepted"},
                 {"city": "Lyon", "country_code": "FR", "summary": "Accueil des réfugiés"})
-    contact = signed_in_browser(contact_factory, make_coordinator, javascript=True)
+    contact = coordinator_at_the_queue(contact_factory, make_coordinator, javascript=True)
     page = contact.page
     page.evaluate("window.__noReload = true")
 
@@ -994,7 +980,7 @@ def test_without_javascript_the_form_and_the_bulk_actions_work(app, contact_fact
     dakar, accra = add_pledges(app, {"city": "Dakar", "country_code": "SN"},
                                {"city": "Accra", "country_code": "GH"})
     add_pledges(app, {"city": "Lyon", "country_code": "FR"})
-    contact = signed_in_browser(contact_factory, make_coordinator, javascript=False)
+    contact = coordinator_at_the_queue(contact_factory, make_coordinator, javascript=False)
     page = contact.page
 
     page.select_option("#region", "Africa")

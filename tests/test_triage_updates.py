@@ -21,7 +21,7 @@ from intake.triage import queue_rows
 
 from .support.accounts import create_coordinator, signed_in_client
 from .support.axe import axe_violations
-from .support.chromium import sign_in_with_the_form
+from .support.chromium import coordinator_at_the_queue, shown_cities
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -386,17 +386,7 @@ def silent_queue_in_a_browser(app, contact_factory, make_coordinator, javascript
                 "Lapsed": SILENCES["Lapsed"],
                 "Silent": {**SILENCES["Silent"], "country": "SN", "region": "Africa"}},
           first_number=600)
-    make_coordinator(email="maria@uclg.example", name="Maria")
-    contact = contact_factory(javascript=javascript)
-    page = contact.page
-    page.goto("/login")
-    sign_in_with_the_form(page, "maria@uclg.example")
-    page.goto("/triage/")
-    return contact
-
-
-def shown_cities(page):
-    return sorted(page.locator("#queue-table tbody td:nth-child(3)").all_inner_texts())
+    return coordinator_at_the_queue(contact_factory, make_coordinator, javascript)
 
 
 @pytest.mark.browser

@@ -50,6 +50,21 @@ def sign_in_with_the_form(page, email, password=PASSWORD):
     page.wait_for_load_state()
 
 
+def coordinator_at_the_queue(contact_factory, make_coordinator, javascript=True):
+    """Maria, a coordinator, signed in through the form in a browser of her own, on the queue."""
+    make_coordinator(email="maria@uclg.example", name="Maria")
+    contact = contact_factory(javascript=javascript)
+    contact.page.goto("/login")
+    sign_in_with_the_form(contact.page, "maria@uclg.example")
+    contact.page.goto("/triage/")
+    return contact
+
+
+def shown_cities(page):
+    """The cities of the queue's rows on the page, sorted."""
+    return sorted(page.locator("#queue-table tbody td:nth-child(3)").all_inner_texts())
+
+
 # --- fixtures ----------------------------------------------------------------
 
 
