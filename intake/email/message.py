@@ -3,7 +3,7 @@ subject and headers. The only module that knows which pages an email links to.""
 import re
 from datetime import date
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from flask_mail import Message
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Pledge, ProgressReport, SupportOffer
 from ..pledges.links import issue_access_token
 from ..pledges.status import REPORT_PROGRESS_FROM, review_label
+from ..web.paths import public_url
 from ..web.sealed import seal, unseal
 from .kinds import (
     CITY_KINDS,
@@ -55,7 +56,7 @@ def absolute_url(endpoint, **values):
     """Links in emails use BASE_URL: the worker has no request to take a host from."""
     app = current_app._get_current_object()
     with app.test_request_context("/"):
-        return app.config["BASE_URL"] + url_for(endpoint, **values)
+        return public_url(endpoint, **values)
 
 
 UNSUBSCRIBE = "unsubscribe-reminders"

@@ -34,6 +34,7 @@ from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.human_check import HumanCheck
 from ..web.i18n import current_language
+from ..web.paths import public_url
 from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
 
@@ -73,7 +74,7 @@ def forget_pledge():
 
 
 def resume_url(raw_token):
-    return current_app.config["BASE_URL"] + url_for("intake.resume", token=raw_token)
+    return public_url("intake.resume", token=raw_token)
 
 
 def step_url(step):

@@ -2,19 +2,16 @@
 newest first. Each entry's id is the pledge's register address (a report's: that address and
 the report's anchor), absolute from BASE_URL: stable, whatever the feed shows around it."""
 from feedgen.feed import FeedGenerator
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..clock import as_utc, utcnow
+from ..web.paths import public_url
 from . import queries
 from .open_data import register_url
 
 FEED_ENTRIES = 50
 EPOCH_FOR_AN_EMPTY_FEED = "2026-01-01T00:00:00+00:00"
-
-
-def absolute(endpoint, **values):
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def pledge_entry(pledge):
@@ -44,13 +41,13 @@ def atom_feed():
     """The feed as bytes (Atom 1.0)."""
     entries = newest_entries()
     feed = FeedGenerator()
-    feed.id(absolute("register.feed"))
+    feed.id(public_url("register.feed"))
     feed.title(_("Call to Local Action on Migration: new pledges and progress reports"))
     feed.subtitle(_("Pledges accepted by the Mayors Mechanism and published with their city's "
                     "consent, and the cities' progress reports."))
     feed.author({"name": _("Mayors Mechanism: UCLG, the Mayors Migration Council and IOM")})
-    feed.link(href=absolute("register.feed"), rel="self", type="application/atom+xml")
-    feed.link(href=absolute("register.index"), rel="alternate", type="text/html")
+    feed.link(href=public_url("register.feed"), rel="self", type="application/atom+xml")
+    feed.link(href=public_url("register.index"), rel="alternate", type="text/html")
     feed.rights(current_app.config["REGISTER_LICENCE"])
     feed.updated(entries[0]["at"] if entries else EPOCH_FOR_AN_EMPTY_FEED)
     for entry in reversed(entries):  # feedgen puts each added entry first

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from ..catalogue.countries import country_name
 from ..clock import utcnow
 from ..triage.exports import neutralised
+from ..web.paths import public_url
 from . import queries
 
 
@@ -54,7 +55,7 @@ def english_country_name(code):
 
 
 def register_url(reference):
-    return current_app.config["BASE_URL"] + url_for("register.pledge", reference=reference)
+    return public_url("register.pledge", reference=reference)
 
 
 REPORT_FIELDS = (

@@ -1,5 +1,8 @@
-"""The one guard for a `next` address: a path on this site, or nothing (never another site)."""
+"""The one guard for a `next` address: a path on this site, or nothing (never another site);
+and the site's absolute addresses, from BASE_URL."""
 from urllib.parse import urlsplit
+
+from flask import current_app, url_for
 
 MAX_LENGTH = 2000
 
@@ -16,3 +19,9 @@ def local_path(target):
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def public_url(endpoint, **values):
+    """An absolute address of this site, from BASE_URL (never the host a request came in on):
+    for links that leave the page, in emails, the feed and the open data."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
