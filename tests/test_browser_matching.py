@@ -16,6 +16,7 @@ from .support.chromium import TIMEOUT_MS, sign_in_with_the_form
 from .support.matching import (
     OFFER_ANSWERS,
     fill_offer,
+    offer_in_full,
     offer_path,
     published_pledge,
     send_offer,
@@ -100,11 +101,7 @@ def test_the_offer_thank_you_and_support_sought_pages_have_no_axe_violations(
 @JS_OR_NOT
 def test_the_city_agrees_to_an_offer_on_its_status_page(app, partner_page, javascript):
     pledge_id, reference = published_pledge(app)
-    partner = partner_page()
-    partner.goto(offer_path(reference))
-    fill_offer(partner)
-    send_offer(partner)
-    partner.wait_for_url(f"**{offer_path(reference)}/thank-you")
+    offer_in_full(partner_page(), reference)
     with app.app_context():
         offer = db.session.get(SupportOffer, the_offer(app).id)
         moves.ask_city(offer, audit.SYSTEM)
@@ -128,11 +125,7 @@ def test_the_city_agrees_to_an_offer_on_its_status_page(app, partner_page, javas
 def test_the_matches_view_and_a_partners_page_have_no_axe_violations(
         app, partner_page, make_coordinator, locale):
     _pledge_id, reference = published_pledge(app)
-    partner = partner_page()
-    partner.goto(offer_path(reference))
-    fill_offer(partner)
-    send_offer(partner)
-    partner.wait_for_url(f"**{offer_path(reference)}/thank-you")
+    offer_in_full(partner_page(), reference)
     make_coordinator(email="maria@uclg.example", name="Maria")
     make_coordinator(email=OFFER_ANSWERS["contact_email"].lower(), role="partner",
                      name="Lucía")

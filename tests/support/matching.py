@@ -90,3 +90,11 @@ def fill_offer(page, answers=OFFER_ANSWERS):
 
 def send_offer(page):
     page.locator("#offer-form button[type=submit]").click()
+
+
+def offer_in_full(page, reference):
+    """A partner offers support for that pledge in a real browser, and sees the thank-you page."""
+    page.goto(offer_path(reference))
+    fill_offer(page)
+    send_offer(page)
+    page.wait_for_url(f"**{offer_path(reference)}/thank-you")
