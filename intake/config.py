@@ -82,6 +82,10 @@ def from_environment(instance_path):
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "pledges@localhost"),
+        # Where a city writes for help: every page's footer, every email, and the Reply-To of
+        # every email to a city. Falls back to the sender, so there is always an address.
+        "CONTACT_EMAIL": (env.get("CONTACT_EMAIL") or "").strip()
+        or env.get("MAIL_DEFAULT_SENDER", "pledges@localhost"),
         "BASE_URL": base_url,
         "MAIL_MESSAGE_ID_DOMAIN": urlsplit(base_url).hostname or "localhost",
         "COORDINATOR_EMAILS": _addresses(env.get("COORDINATOR_EMAILS")),

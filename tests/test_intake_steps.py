@@ -125,7 +125,7 @@ def test_the_review_shows_every_answer_with_a_change_link(contact):
     assert page.status_code == 200
     for answer in ("São Paulo", "Brazil", "Ricardo Nunes", "Ana Souza", "+55 11 3113-8000",
                    "Access to Essential Services", "Welcome centre for newcomers",
-                   "Refugees and asylum seekers", "2027-01-15", "BRL 250,000.00",
+                   "Refugees and asylum seekers", "Jan 15, 2027", "R$250,000.00",
                    "Partly secured", "Technical assistance", "16. ", "Enhance refugee"):
         assert answer in contact.text, answer
     for slug in ("city", "areas", "pledge", "alignment"):

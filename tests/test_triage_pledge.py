@@ -23,7 +23,7 @@ def test_a_coordinator_sees_every_answer_and_the_timeline(app, make_coordinator,
     page = maria.open(pledge_id)
     assert page.status_code == 200
     for answer in ("São Paulo", "Welcome centre for newcomers", "Ricardo Nunes",
-                   "Visits recorded by the centre", "BRL 250,000.00"):
+                   "Visits recorded by the centre", "R$250,000.00"):
         assert answer in maria.text
     assert "review state Draft → Submitted" in maria.text
     assert "Email “acknowledgement” to ana.souza@prefeitura.example" in maria.text

@@ -3,6 +3,7 @@ template), and the helpers that tie every input to its label, hint and error."""
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from markupsafe import Markup, escape
 
 from ..catalogue import compacts, countries, regions, vocabularies
@@ -62,10 +63,32 @@ def page_globals():
         "current_language": current_language(),
         "language_names": LANGUAGE_NAMES,
         "htmx_version": current_app.config["HTMX_VERSION"],
+        "contact_email": current_app.config.get("CONTACT_EMAIL"),
     }
 
 
+def day(moment):
+    """A day in the reader's language ("2 déc. 2026"); a datetime is read in UTC, the app's zone."""
+    if moment is None:
+        return ""
+    return format_date(moment, "medium")
+
+
+def day_and_time(moment):
+    return "" if moment is None else format_datetime(moment, "medium")
+
+
+def money(amount, currency):
+    """An amount with its currency, as the reader's language writes it ("150 000 000,00 XOF")."""
+    if amount is None:
+        return ""
+    return format_currency(amount, currency) if currency else format_decimal(amount)
+
+
 FILTERS = {
+    "day": day,
+    "day_and_time": day_and_time,
+    "number": format_decimal,
     "action_area_title": compacts.action_area_title,
     "action_area_summary": compacts.action_area_summary,
     "gcm_objective": compacts.GCM_OBJECTIVES.get,
@@ -80,6 +103,7 @@ FILTERS = {
     "suppression_scope_label": problems.scope_label,
 }
 GLOBALS = {
+    "money": money,
     "input_attrs": input_attrs,
     "choice_options": choice_options,
 }

@@ -77,6 +77,7 @@ def make_app(database_url, instance_path, **overrides):
         "MAIL_PORT": 1,  # nothing listens: tests that send mail use the smtp_server fixture
         "MAIL_TIMEOUT_SECONDS": 2,
         "COORDINATOR_EMAILS": ["coordinators@mayorsmechanism.example"],
+        "CONTACT_EMAIL": "help@mayorsmechanism.example",
         "EMAIL_RETRY_DELAYS": (0,),  # retried at once, within the same burst
         "TEST_PASSWORD_HASHES": PASSWORD_HASHES,
         "TEST_PASSWORD_METHOD": "scrypt:1024:8:1",  # scrypt at a test's cost (testing only)
