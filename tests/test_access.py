@@ -13,9 +13,10 @@ from .support.triage import sent_pledge, tracker_path
 PUBLIC = {
     "public.home", "public.healthz", "public.vendor_asset", "public.choose_language", "static",
     "intake.start", "intake.step", "intake.review", "intake.saved", "intake.confirmation",
-    "intake.new_pledge", "intake.new_link", "intake.email_my_link", "intake.resume",
-    "intake.continue_from_link", "tracker.track", "tracker.status", "tracker.answer",
-    "tracker.withdraw", "tracker.withdrawal", "tracker.report", "tracker.stop_other_links",
+    "intake.new_pledge", "intake.new_link", "intake.follow", "intake.email_my_link",
+    "intake.resume", "intake.continue_from_link", "tracker.track", "tracker.status",
+    "tracker.answer", "tracker.withdraw", "tracker.withdrawal", "tracker.report",
+    "tracker.stop_other_links", "tracker.answers",
     "emails.unsubscribe",
     "emails.unsubscribe_now", "accounts.login", "accounts.logout",
     "matching.offer_support", "matching.offer_thanks", "matching.support_sought",

@@ -388,7 +388,25 @@ def confirmation():
     pledge = current_pledge()
     if pledge is None or steps.is_editable(pledge):
         return redirect(url_for("intake.start"))
-    return render_template("pledge_form/confirmation.html", pledge=pledge)
+    return render_template("pledge_form/confirmation.html", pledge=pledge,
+                           review_days=current_app.config["REVIEW_TARGET_WORKING_DAYS"])
+
+
+# The pages of a sent pledge the confirmation links to, behind the pledge's private link.
+FOLLOW_PAGES = {"status": "tracker.track", "answers": "tracker.answers"}
+
+
+@bp.post("/pledge/confirmation/follow")
+def follow():
+    """From the confirmation to the pledge's status page (or its answers) through a fresh
+    private link: the session holds only the hash of its own link, never a link to show."""
+    pledge = current_pledge()
+    if pledge is None or steps.is_editable(pledge):
+        return redirect(url_for("intake.start"), code=303)
+    page = FOLLOW_PAGES.get(request.form.get("page"), FOLLOW_PAGES["status"])
+    raw_token = links.issue_access_token(pledge, current_app.config["RESUME_TOKEN_LIFETIME"])
+    db.session.commit()
+    return redirect(url_for(page, token=raw_token), code=303)
 
 
 @bp.route("/pledge/email-my-link", methods=["GET", "POST"])

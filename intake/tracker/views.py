@@ -62,6 +62,16 @@ def track(token):
     return render_tracker(token, pledge)
 
 
+@bp.get("/track/<token>/answers", endpoint="answers")
+@token_page_limit
+def answers_page(token):
+    """Every answer the city sent, to read again or print (reading only)."""
+    pledge = links.pledge_for_token(token)
+    if pledge.review_state == "draft":
+        return redirect(url_for("intake.resume", token=token))
+    return render_template("tracker/answers.html", token=token, pledge=pledge)
+
+
 @bp.get("/track/<token>/status", endpoint="status")
 @token_page_limit
 def status_panel(token):
