@@ -11,13 +11,13 @@ from intake.extensions import db
 from intake.models import Pledge, ProgressReport
 
 from .support.axe import axe_violations
-from .support.chromium import sign_in_with_the_form
+from .support.chromium import sign_in_with_the_form, switch_language
 from .support.client import PLEDGE_ANSWERS
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 
 pytestmark = pytest.mark.browser
 
-LANGUAGES = {"en": None, "fr": "Français", "es": "Español"}
+LANGUAGES = ("en", "fr", "es")
 
 
 def accepted_pledge_link(app, make_coordinator, sign_in, live_server):
@@ -81,12 +81,6 @@ def test_a_city_reports_progress_saves_it_comes_back_and_sends_it(
     assert (report.share_delivered, report.stage) == (40, "in-progress")
     with app.app_context():
         assert db.session.get(Pledge, pledge_id).implementation_stage == "in-progress"
-
-
-def switch_language(page, language):
-    if LANGUAGES[language]:
-        page.locator(".language-switch").get_by_role("button", name=LANGUAGES[language]).click()
-        expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

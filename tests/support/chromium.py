@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
+from intake.web.i18n import LANGUAGE_NAMES
+
 from .accounts import PASSWORD
 from .client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
 
@@ -39,6 +41,15 @@ HEADINGS = {
 # A city written in a non-Latin script, to follow it all the way to the review page.
 CAIRO = {**CITY_ANSWERS, "city": "القاهرة", "country": "EG", "leader_name": "إبراهيم صابر",
          "leader_title": "Governor", "focal_email": "focal.point@cairo.example"}
+
+
+def switch_language(page, language):
+    """The header's language switch, to that language (nothing to press when the page is in it
+    already); the page is then in that language."""
+    if page.locator("html").get_attribute("lang") != language:
+        page.locator(".language-switch").get_by_role(
+            "button", name=LANGUAGE_NAMES[language]).click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 def sign_in_with_the_form(page, email, password=PASSWORD):
@@ -211,6 +222,16 @@ class Contact:
         self.page.check("#consent_publish")
         self.press("Send the pledge")
         self.wait_for_path("/pledge/confirmation")
+
+    def send_a_whole_pledge(self):
+        """Every step answered with the usual answers, from the first, and the pledge sent: the
+        contact is on its confirmation page."""
+        self.page.goto("/pledge/step/city")
+        self.answer_step("city", CITY_ANSWERS, "/pledge/step/areas")
+        self.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
+        self.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
+        self.answer_step("alignment", ALIGNMENT_ANSWERS, "/pledge/review")
+        self.send_pledge()
 
     # --- checking saved answers ---------------------------------------------------
 
