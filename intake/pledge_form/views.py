@@ -397,6 +397,7 @@ FOLLOW_PAGES = {"status": "tracker.track", "answers": "tracker.answers"}
 
 
 @bp.post("/pledge/confirmation/follow")
+@token_page_limit
 def follow():
     """From the confirmation to the pledge's status page (or its answers) through a fresh
     private link: the session holds only the hash of its own link, never a link to show."""
