@@ -312,6 +312,11 @@ class Coordinator(db.Model):
     def display_name(self):
         return self.name or self.email
 
+    @property
+    def email_language(self):
+        """The language of the emails written to this person alone; English until chosen."""
+        return self.language or "en"
+
 
 class CoordinatorSession(db.Model):
     """One signed-in browser of a coordinator. Its random id travels in the signed session

@@ -38,20 +38,12 @@ def hash_password(password):
     return reused[password]
 
 
-EMAIL_LANGUAGE = "en"  # an account's emails, until its owner chooses
-
-
-def new_coordinator(email, password, role="coordinator", name="", language=EMAIL_LANGUAGE):
+def new_coordinator(email, password, role="coordinator", name="", language="en"):
     if role not in ROLE_NAMES:
         raise ValueError(f"unknown role {role!r}")
     return Coordinator(email=email.strip().lower(), name=name, role=role,
                        password_hash=hash_password(password), active=True,
-                       language=language or EMAIL_LANGUAGE)
-
-
-def email_language(account):
-    """The language of the emails written to this person alone (as a pledge's assignee)."""
-    return account.language or EMAIL_LANGUAGE
+                       language=language or "en")
 
 
 def password_matches(coordinator, password):
@@ -84,7 +76,7 @@ def is_locked(account, now=None):
 
 def account_facts(account):
     return {"email": account.email, "name": account.name, "role": account.role,
-            "active": account.active, "language": email_language(account)}
+            "active": account.active, "language": account.email_language}
 
 
 # --- what admins (and the command line) do to accounts, audited, in the caller's transaction
@@ -98,7 +90,7 @@ class RefusedOnSelf(Exception):
     """An admin may not change their own role or deactivate their own account."""
 
 
-def create_account(email, password, role, name, actor, language=EMAIL_LANGUAGE):
+def create_account(email, password, role, name, actor, language="en"):
     account = new_coordinator(email, password, role=role, name=name, language=language)
     db.session.add(account)
     try:
@@ -128,7 +120,7 @@ def change_language(account, language, actor):
     is already that one."""
     if language not in current_app.config["LANGUAGES"]:
         raise ValueError(f"unknown language {language!r}")
-    before = email_language(account)
+    before = account.email_language
     if language == before:
         return False
     account.language = language

@@ -178,7 +178,7 @@ def logout():
 def render_own_account(form=None, status=200):
     account = db.session.get(Coordinator, current_user.id)
     form = form or EmailLanguageForm(formdata=None,
-                                     data={"language": coordinators.email_language(account)})
+                                     data={"language": account.email_language})
     return render_template("accounts/own.html", account=account, form=form,
                            **error_summary(form)), status
 

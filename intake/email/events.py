@@ -21,7 +21,7 @@ def coordinator_recipients(pledge):
     pledge's assignee, in the language of her account; else every COORDINATOR_EMAILS address,
     in English."""
     if pledge.assignee:
-        return [(pledge.assignee.email, pledge.assignee.language or LIST_LANGUAGE)]
+        return [(pledge.assignee.email, pledge.assignee.email_language)]
     return [(address, LIST_LANGUAGE) for address in coordinator_addresses()]
 
 
