@@ -270,6 +270,9 @@ class Coordinator(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language of the emails written to this person alone (as a pledge's assignee);
+    # none chosen: English.
+    language: Mapped[str | None] = mapped_column(String(5), default="en")
 
     # The secret of the server-side session this object was signed in or loaded with (not a
     # column: the table keeps only its hash, in coordinator_session).
@@ -308,6 +311,11 @@ class Coordinator(db.Model):
     @property
     def display_name(self):
         return self.name or self.email
+
+    @property
+    def email_language(self):
+        """The language of the emails written to this person alone; English until chosen."""
+        return self.language or "en"
 
 
 class CoordinatorSession(db.Model):

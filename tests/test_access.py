@@ -27,6 +27,8 @@ PUBLIC = {
 DEVELOPMENT_ONLY = {"emails.dev_mailbox", "emails.dev_message"}  # 404 unless configured
 SIGNED_IN_READ = {"triage.queue", "triage.pledge", "triage.export_csv", "triage.export_xlsx",
                   "email_problems.overview", "matching.partner_page"}
+# Any role, on its own account only (the language of its emails).
+SIGNED_IN_OWN = {"accounts.own_account", "accounts.change_own_language"}
 COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.request_information", "triage.add_note", "triage.change_stage",
                        "triage.merge", "triage.comment_report", "triage.ask_about_report",
@@ -50,8 +52,8 @@ def is_admin_route(rule):
 
 
 def test_every_route_is_classified(app):
-    known = (PUBLIC | DEVELOPMENT_ONLY | SIGNED_IN_READ | COORDINATORS_CHANGE | COORDINATORS_ONLY
-             | ADMIN_ONLY)
+    known = (PUBLIC | DEVELOPMENT_ONLY | SIGNED_IN_READ | SIGNED_IN_OWN | COORDINATORS_CHANGE
+             | COORDINATORS_ONLY | ADMIN_ONLY)
     unclassified = {rule.endpoint for rule, _method in routes(app)
                     if rule.endpoint not in known and not is_admin_route(rule)}
     assert unclassified == set()

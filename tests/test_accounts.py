@@ -415,7 +415,7 @@ def test_an_admin_creates_an_account_that_can_sign_in(app, admin_browser):
     [entry] = audit(app, "account_created")
     assert entry.actor_label == "Ada Min"
     assert entry.after == {"email": "new.person@uclg.example", "name": "New Person",
-                           "role": "partner", "active": True}
+                           "role": "partner", "active": True, "language": "en"}
     assert SignInBrowser(app.test_client()).sign_in("new.person@uclg.example",
                                                     NEW_PASSWORD).status_code == 303
 

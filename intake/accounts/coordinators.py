@@ -38,11 +38,12 @@ def hash_password(password):
     return reused[password]
 
 
-def new_coordinator(email, password, role="coordinator", name=""):
+def new_coordinator(email, password, role="coordinator", name="", language="en"):
     if role not in ROLE_NAMES:
         raise ValueError(f"unknown role {role!r}")
     return Coordinator(email=email.strip().lower(), name=name, role=role,
-                       password_hash=hash_password(password), active=True)
+                       password_hash=hash_password(password), active=True,
+                       language=language or "en")
 
 
 def password_matches(coordinator, password):
@@ -75,7 +76,7 @@ def is_locked(account, now=None):
 
 def account_facts(account):
     return {"email": account.email, "name": account.name, "role": account.role,
-            "active": account.active}
+            "active": account.active, "language": account.email_language}
 
 
 # --- what admins (and the command line) do to accounts, audited, in the caller's transaction
@@ -89,8 +90,8 @@ class RefusedOnSelf(Exception):
     """An admin may not change their own role or deactivate their own account."""
 
 
-def create_account(email, password, role, name, actor):
-    account = new_coordinator(email, password, role=role, name=name)
+def create_account(email, password, role, name, actor, language="en"):
+    account = new_coordinator(email, password, role=role, name=name, language=language)
     db.session.add(account)
     try:
         db.session.flush()
@@ -111,6 +112,20 @@ def change_role(account, role, actor):
     account.role = role
     record(actor, "role_changed", coordinator_id=account.id, before={"role": before},
            after={"role": account.role})
+    return True
+
+
+def change_language(account, language, actor):
+    """The language of the account's emails (its owner's choice, or an admin's). False when it
+    is already that one."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValueError(f"unknown language {language!r}")
+    before = account.email_language
+    if language == before:
+        return False
+    account.language = language
+    record(actor, "email_language_changed", coordinator_id=account.id,
+           before={"language": before}, after={"language": language})
     return True
 
 

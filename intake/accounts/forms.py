@@ -6,7 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, StopValidation
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Optional, StopValidation
 
 from ..web.fields import (
     length_limit,
@@ -16,6 +16,7 @@ from ..web.fields import (
     strip,
     text,
 )
+from ..web.i18n import LANGUAGE_NAMES
 from .coordinators import MIN_PASSWORD_LENGTH, ROLE_NAMES, ROLES, coordinator_by_email
 
 EMAIL_MAX_LENGTH = 254
@@ -84,6 +85,15 @@ def role_choices():
     return options([(name, ROLES[name]) for name in ROLE_NAMES])
 
 
+def email_language_field():
+    return SelectField(
+        _l("Language of your emails"), choices=options(LANGUAGE_NAMES.items()), default="en",
+        validate_choice=True, validators=[InputRequired(message=_l("Choose a language."))],
+        description=_l("The emails written to you alone, such as those about the pledges "
+                       "assigned to you, come in this language. Emails to the shared "
+                       "coordinators' address stay in English."))
+
+
 def password_field(label, description=None):
     return PasswordField(label, validators=[single_line, new_password], description=description,
                          render_kw={"maxlength": PASSWORD_MAX_LENGTH})
@@ -125,6 +135,14 @@ class NewAccountForm(FlaskForm):
         description=_l("At least %(min)d characters. Give it to the person through a "
                        "separate, safe channel.", min=MIN_PASSWORD_LENGTH))
     confirm = confirmation_field()
+    language = SelectField(
+        _l("Language of the person's emails"), choices=options(LANGUAGE_NAMES.items()),
+        default="en", validate_choice=True, validators=[Optional()],
+        description=_l("They can change it on their own account page."))
+
+
+class EmailLanguageForm(FlaskForm):
+    language = email_language_field()
 
 
 class RoleForm(FlaskForm):

@@ -24,12 +24,20 @@ from ..extensions import db, limit_from_config
 from ..models import Coordinator
 from ..pledges.audit import coordinator_actor, record
 from ..web.errors import error_summary
+from ..web.i18n import LANGUAGE_NAMES
 from ..web.paths import local_path
 from . import coordinators, sessions
-from .access import admin_only
+from .access import admin_only, signed_in
 from .commands import coordinators_cli
 from .coordinators import ROLES, AccountExists, RefusedOnSelf
-from .forms import ConfirmForm, NewAccountForm, PasswordResetForm, RoleForm, SignInForm
+from .forms import (
+    ConfirmForm,
+    EmailLanguageForm,
+    NewAccountForm,
+    PasswordResetForm,
+    RoleForm,
+    SignInForm,
+)
 from .lockout import lockout_rules
 from .sign_in import attempt_sign_in
 
@@ -164,6 +172,40 @@ def logout():
     return redirect(url_for("public.home"), code=303)
 
 
+# --- a coordinator's own account -----------------------------------------------
+
+
+def render_own_account(form=None, status=200):
+    account = db.session.get(Coordinator, current_user.id)
+    form = form or EmailLanguageForm(formdata=None,
+                                     data={"language": account.email_language})
+    return render_template("accounts/own.html", account=account, form=form,
+                           **error_summary(form)), status
+
+
+@bp.get("/account")
+@signed_in
+def own_account():
+    return render_own_account()
+
+
+@bp.post("/account/language")
+@signed_in
+def change_own_language():
+    form = EmailLanguageForm()
+    if not form.validate():
+        return render_own_account(form, status=422)
+    account = db.session.get(Coordinator, current_user.id)
+    changed = coordinators.change_language(account, form.language.data, me())
+    db.session.commit()
+    if changed:
+        flash(_("Your emails will now come in %(language)s.",
+                language=LANGUAGE_NAMES[account.language]))
+    else:
+        flash(_("The language of your emails is unchanged."))
+    return redirect(url_for("accounts.own_account"), code=303)
+
+
 # --- the admins' account management --------------------------------------------
 
 
@@ -198,7 +240,8 @@ def create():
     if request.method == "POST" and form.validate():
         try:
             account = coordinators.create_account(form.email.data, form.password.data,
-                                                  form.role.data, form.name.data or "", me())
+                                                  form.role.data, form.name.data or "", me(),
+                                                  language=form.language.data)
         except AccountExists:
             form.email.errors.append(_("An account with this email address already exists."))
         else:

@@ -9,9 +9,26 @@ from ..extensions import db
 from ..models import OutboxEmail, Pledge
 from .outbox import lock_recipient, normalise_address, queue_email
 
+LIST_LANGUAGE = "en"  # the COORDINATOR_EMAILS list is read by many: in English
+
 
 def coordinator_addresses():
     return current_app.config["COORDINATOR_EMAILS"]
+
+
+def coordinator_recipients(pledge):
+    """Who is told of what the city does, each with the language to write to them in: the
+    pledge's assignee, in the language of her account; else every COORDINATOR_EMAILS address,
+    in English."""
+    if pledge.assignee:
+        return [(pledge.assignee.email, pledge.assignee.email_language)]
+    return [(address, LIST_LANGUAGE) for address in coordinator_addresses()]
+
+
+def _tell_coordinators(pledge, kind, key, context=None):
+    for address, language in coordinator_recipients(pledge):
+        queue_email(kind, address, language, f"{key}:{address}", pledge_id=pledge.id,
+                    context=context)
 
 
 def draft_started(pledge):
@@ -48,7 +65,7 @@ def pledge_submitted(pledge):
     if current_app.config["COORDINATOR_DIGEST"]:
         return  # the daily digest lists it
     for address in coordinator_addresses():
-        queue_email("coordinator_new_pledge", address, "en",
+        queue_email("coordinator_new_pledge", address, LIST_LANGUAGE,
                     f"coordinator-new:{pledge.id}:{address}", pledge_id=pledge.id)
 
 
@@ -63,10 +80,27 @@ def queue_coordinator_digest(now):
         .order_by(Pledge.submitted_at)).all()
     if not submitted:
         return 0
-    summary = [{"reference": p.reference, "city": p.city, "title": p.title} for p in submitted]
+    summary = [{"id": p.id, "reference": p.reference, "city": p.city, "title": p.title}
+               for p in submitted]
     queued = 0
     for address in coordinator_addresses():
-        row = queue_email("coordinator_digest", address, "en", f"digest:{day}:{address}",
+        row = queue_email("coordinator_digest", address, LIST_LANGUAGE, f"digest:{day}:{address}",
                           context={"day": day.isoformat(), "pledges": summary})
         queued += row is not None
     return queued
+
+
+def information_answered(pledge, request, answer):
+    _tell_coordinators(pledge, "information_answered", f"information-answered:{request.id}",
+                       {"questions": request.questions, "answer": answer})
+
+
+def progress_report_sent(pledge, report):
+    _tell_coordinators(pledge, "progress_report_received", f"progress-report:{report.id}",
+                       {"report_id": report.id})
+
+
+def pledge_withdrawn(pledge, reason):
+    """The city withdrew its pledge: its assignee (else the coordinators) is told, once."""
+    _tell_coordinators(pledge, "pledge_withdrawn", f"withdrawn:{pledge.id}",
+                       {"reason": reason or ""})

@@ -24,6 +24,7 @@ SUBJECTS = {
     "offer_introduced_city": _l("Introducing a partner for your pledge %(reference)s"),
     "offer_introduced_partner": _l("Introducing %(city)s: your offer of support"),
     "offer_declined": _l("Your offer of support to %(city)s"),
+    "pledge_withdrawn": _l("%(city)s withdrew its pledge %(reference)s"),
 }
 # What the coordinators' email problems page calls each kind.
 KIND_LABELS = {
@@ -45,6 +46,7 @@ KIND_LABELS = {
     "offer_introduced_city": _l("Introduction of a partner, to the city"),
     "offer_introduced_partner": _l("Introduction of the city, to the partner"),
     "offer_declined": _l("An offer not taken forward, to the partner"),
+    "pledge_withdrawn": _l("A city's withdrawal, to the coordinators"),
 }
 # Emails to the city contact: each carries a fresh private link to the pledge.
 CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
@@ -57,8 +59,33 @@ REPORT_FORM_KINDS = ("reminder_update",)
 # Support offers (intake/matching): each carries its offer, read fresh when it is sent.
 OFFER_KINDS = ("offer_received", "offer_new", "offer_to_city", "offer_city_answered",
                "offer_introduced_city", "offer_introduced_partner", "offer_declined")
-# Emails to coordinators that link to the pledge's page.
-COORDINATOR_PAGE_KINDS = ("information_answered", "progress_report_received")
+# Emails to coordinators: each links to the pledge's page (the digest, to each pledge's).
+COORDINATOR_KINDS = ("coordinator_new_pledge", "coordinator_digest", "information_answered",
+                     "progress_report_received", "offer_new", "offer_city_answered",
+                     "pledge_withdrawn")
+COORDINATOR_PAGE_KINDS = tuple(kind for kind in COORDINATOR_KINDS if kind != "coordinator_digest")
+# Emails to a partner who offered support.
+PARTNER_KINDS = ("offer_received", "offer_introduced_partner", "offer_declined")
+# Why the recipient gets the email, in every email's footer: by who they are to the pledge.
+REASONS = {
+    "city": _l("You get this email because this address was given as the contact for a "
+               "pledge to the Call to Local Action on Migration."),
+    "coordinator": _l("You get this email because you coordinate the pledges to the Call to "
+                      "Local Action on Migration."),
+    "partner": _l("You get this email because you offered support to a pledge to the Call to "
+                  "Local Action on Migration."),
+}
+
+
+def audience(kind):
+    """Who an email of this kind goes to: "coordinator", "partner" or "city"."""
+    if kind in COORDINATOR_KINDS:
+        return "coordinator"
+    return "partner" if kind in PARTNER_KINDS else "city"
+
+
+def reason(kind):
+    return REASONS[audience(kind)]
 
 
 def kind_label(kind):

@@ -4,11 +4,12 @@ import re
 from datetime import date
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_mail import Message
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Pledge, ProgressReport, SupportOffer
 from ..pledges.links import issue_access_token
@@ -22,6 +23,7 @@ from .kinds import (
     REPORT_FORM_KINDS,
     SUBJECTS,
     is_reminder,
+    reason,
 )
 
 HEADER_VALUE_MAX_LENGTH = 250  # far within a header line's 998 characters (RFC 5322)
@@ -57,6 +59,40 @@ def absolute_url(endpoint, **values):
     app = current_app._get_current_object()
     with app.test_request_context("/"):
         return public_url(endpoint, **values)
+
+
+def pledge_page(pledge_id):
+    """The pledge's page in the coordinators' triage, which every coordinator email links to."""
+    return absolute_url("triage.pledge", pledge_id=pledge_id)
+
+
+def reply_to(email):
+    """Where a reply to an email goes: the help contact (CONTACT_EMAIL), for every email. The
+    one place that decides it."""
+    return current_app.config["CONTACT_EMAIL"]
+
+
+RIGHT_TO_LEFT = ("ar", "fa", "he", "ur")
+
+
+def text_direction(language):
+    return "rtl" if (language or "").split("-")[0] in RIGHT_TO_LEFT else "ltr"
+
+
+def link_lifetime(links_count, now=None):
+    """How long the private links an email carries work, in words, in the current language
+    ("The link in this email works for 30 days, until 2 January 2027."): the lifetime
+    private_link gives them (RESUME_TOKEN_LIFETIME)."""
+    lifetime = current_app.config["RESUME_TOKEN_LIFETIME"]
+    until = format_date((now or utcnow()) + lifetime, "long")
+    days = max(1, lifetime.days)
+    if links_count > 1:
+        return ngettext("The links in this email work for %(num)d day, until %(date)s.",
+                        "The links in this email work for %(num)d days, until %(date)s.",
+                        days, date=until)
+    return ngettext("The link in this email works for %(num)d day, until %(date)s.",
+                    "The link in this email works for %(num)d days, until %(date)s.",
+                    days, date=until)
 
 
 UNSUBSCRIBE = "unsubscribe-reminders"
@@ -123,7 +159,7 @@ def email_context(email):
         if email.kind in CITY_KINDS:
             context["private_link"] = private_link(pledge, email.kind)
         if email.kind in COORDINATOR_PAGE_KINDS:
-            context["pledge_page"] = absolute_url("triage.pledge", pledge_id=pledge.id)
+            context["pledge_page"] = pledge_page(pledge.id)
     if "report_id" in context:
         context["report"] = db.session.get(ProgressReport, context["report_id"])
     if email.kind in OFFER_KINDS:
@@ -132,15 +168,24 @@ def email_context(email):
                        support_sought_page=absolute_url("matching.support_sought"))
     if email.kind == "resume_links":
         context["drafts"] = draft_links(context.get("pledge_ids") or [])
+    if email.kind == "coordinator_digest":  # a link to each pledge (rows written before: none)
+        context["pledges"] = [{**item, "page": pledge_page(item["id"]) if item.get("id") else ""}
+                              for item in context.get("pledges") or []]
+    links_count = len(context["drafts"]) if "drafts" in context else (
+        1 if "private_link" in context else 0)
     if is_reminder(email.kind):
         context["unsubscribe_url"] = unsubscribe_url(email.recipient)
     context.setdefault("day", "")
     with force_locale(email.language):
+        if links_count:
+            context["link_lifetime"] = link_lifetime(links_count)
+        context["footer_reason"] = str(reason(email.kind))
         if "state" in context:
             context["state_label"] = str(review_label(context["state"]))
         if context.get("milestone") and milestone_deadline(context):
             context["milestone_by"] = format_date(milestone_deadline(context), "long")
     context["base_url"] = current_app.config["BASE_URL"]
+    context["text_direction"] = text_direction(email.language)
     return context
 
 
@@ -151,7 +196,8 @@ def build_message(email, context):
         text = render_template(f"email/{email.kind}.txt", **context)
         html = render_template(f"email/{email.kind}.html", **context)
     message = Message(subject=subject, recipients=[email.recipient], body=text, html=html,
-                      sender=single_line_sender(current_app.config["MAIL_DEFAULT_SENDER"]))
+                      sender=single_line_sender(current_app.config["MAIL_DEFAULT_SENDER"]),
+                      reply_to=single_line(reply_to(email)))
     message.msgId = single_line(email.message_id)  # the same id on every attempt
     headers = {"Auto-Submitted": "auto-generated", "Content-Language": email.language}
     if is_reminder(email.kind):

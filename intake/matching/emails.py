@@ -1,16 +1,18 @@
 """Which emails each step of a match causes, queued in the step's transaction (the outbox sends
 each once: every key names the offer and the step). Each side is written to in its own
-language: the partner in the offer's, the city in its pledge's, the coordinators in English.
-What the templates show is read fresh when the email is sent (email/message.py)."""
+language: the partner in the offer's, the city in its pledge's, the coordinators (the
+COORDINATOR_EMAILS list) in English. What the templates show is read fresh when the email is
+sent (email/message.py)."""
 from flask import current_app
 
+from ..email.events import LIST_LANGUAGE
 from ..email.outbox import queue_email
 
 
 def _coordinators(kind, key, offer):
     for address in current_app.config["COORDINATOR_EMAILS"]:
-        queue_email(kind, address, "en", f"{key}:{offer.id}:{address}", pledge_id=offer.pledge_id,
-                    context={"offer_id": offer.id})
+        queue_email(kind, address, LIST_LANGUAGE, f"{key}:{offer.id}:{address}",
+                    pledge_id=offer.pledge_id, context={"offer_id": offer.id})
 
 
 def _partner(kind, key, offer):

@@ -1,9 +1,8 @@
 """What coordinators and cities do to a pledge after it is sent. Each action checks the rules
 (pledges/status.py), changes the pledge, and records its history, its audit entry and its emails
 in the caller's transaction: all of it commits together or not at all."""
-from flask import current_app
-
 from ..clock import utcnow
+from ..email import events
 from ..email.outbox import queue_email
 from ..extensions import db
 from ..models import InformationRequest, Note, StatusChange
@@ -87,14 +86,6 @@ def request_information(pledge, questions, actor, now=None, report=None):
     return request
 
 
-def coordinator_recipients(pledge):
-    """Who is told of what the city sent: the pledge's assignee, else every coordinator address
-    (COORDINATOR_EMAILS)."""
-    if pledge.assignee:
-        return [pledge.assignee.email]
-    return current_app.config["COORDINATOR_EMAILS"]
-
-
 def answer_information(pledge, request, answer, now=None):
     """The city answers: the pledge goes back to the coordinators, and its assignee is told."""
     now = now or utcnow()
@@ -112,10 +103,7 @@ def answer_information(pledge, request, answer, now=None):
         _move(pledge, status.CITY_ANSWER_RETURNS_TO, audit.CITY, None, now)
     else:
         plan_reminders(pledge)
-    for address in coordinator_recipients(pledge):
-        queue_email("information_answered", address, "en",
-                    f"information-answered:{request.id}:{address}", pledge_id=pledge.id,
-                    context={"questions": request.questions, "answer": answer})
+    events.information_answered(pledge, request, answer)
 
 
 def withdraw(pledge, reason, now=None):
@@ -126,6 +114,7 @@ def withdraw(pledge, reason, now=None):
                                                                   answered_at=None):
         request.answered_at = now  # nothing left to answer
     plan_reminders(pledge)
+    events.pledge_withdrawn(pledge, reason)
 
 
 def stop_other_links(pledge, kept_token, now=None):

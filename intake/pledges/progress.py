@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..clock import utcnow
-from ..email.outbox import queue_email
+from ..email import events
 from ..extensions import db
 from ..models import ProgressReport
 from ..reminders.planning import plan_reminders
@@ -213,8 +213,5 @@ def send_report(pledge, answers, form_key, language="en", now=None):
         "report_id": report.id, "stage": report.stage, "last_report_at": now,
         "share_delivered": report.share_delivered})
     plan_reminders(pledge)
-    for address in actions.coordinator_recipients(pledge):
-        queue_email("progress_report_received", address, "en",
-                    f"progress-report:{report.id}:{address}", pledge_id=pledge.id,
-                    context={"report_id": report.id})
+    events.progress_report_sent(pledge, report)
     return report
