@@ -1,4 +1,6 @@
 """The guided pledge form for city contacts: no account, a private link to come back."""
+from typing import NamedTuple
+
 from flask import (
     Blueprint,
     abort,
@@ -33,7 +35,7 @@ from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.human_check import HumanCheck
-from ..web.i18n import current_language
+from ..web.i18n import SWITCH_LANGUAGE, current_language, remember_language, switch_returns_to
 from ..web.paths import public_url
 from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
@@ -77,10 +79,10 @@ def resume_url(raw_token):
     return public_url("intake.resume", token=raw_token)
 
 
-def step_url(step):
+def step_url(step, return_to=None):
     if step is steps.CHECK_ANSWERS_STEP:
         return url_for("intake.review")
-    return url_for("intake.step", slug=step.slug)
+    return url_for("intake.step", slug=step.slug, **({"return": return_to} if return_to else {}))
 
 
 def already_sent():
@@ -113,6 +115,7 @@ def fill_choices(form):
 
 def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None):
     fill_choices(form)
+    switch_returns_to(step_url(step, return_to), saves="step-form")
     if isinstance(form, HumanCheck):
         form.keep_shown_at()
     return render(
@@ -210,6 +213,8 @@ def step(slug):
         problem = _("Please check your answers and send the page again.")
         return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
     complete = form.validate()
+    if request.form.get(SWITCH_LANGUAGE):
+        return switch_language(step, pledge, form, complete, return_to)
     if action == "save_exit":
         return save_for_later(step, pledge, form, complete, return_to)
     if not complete:
@@ -243,6 +248,46 @@ def save_for_later(step, pledge, form, complete, return_to):
     return save_and_go_on(step, pledge, form, "save_exit", return_to, save=save)
 
 
+def switch_language(step, pledge, form, complete, return_to):
+    """A language button of a step page: the step is kept the way "Save and come back later"
+    keeps it, nothing typed lost, then shown again in that language (a full page, for the
+    header and footer too). A step never saved with nothing typed on it is only shown again."""
+    remember_language(request.form.get(SWITCH_LANGUAGE))
+    saved_before = pledge is not None and (step.number <= (pledge.furthest_step or 0)
+                                           or step in steps.incomplete_steps(pledge))
+    if saved_before or anything_typed(answers_as_typed(form)):
+        kept = save_and_remember(step, pledge, form, save_step if complete
+                                 else keep_step_for_later, return_to)
+        if kept.page is not None:
+            return kept.page
+    return redirect_after_post(step_url(step, return_to))
+
+
+class Kept(NamedTuple):
+    pledge: object  # the pledge as saved, or None when `page` says why it was not
+    page: object = None
+
+
+def save_and_remember(step, pledge, form, save, return_to):
+    """Save the step (commit_step), and remember a pledge it started in this browser."""
+    try:
+        committed = commit_step(step, pledge, form, save)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Could not save step %s", step.slug)
+        problem = _("We could not save your answers just now. Nothing you typed is lost: "
+                    "please try again in a moment.")
+        return Kept(None, render_step(step, pledge, form, status=503, problem=problem,
+                                      return_to=return_to))
+    if committed is None:
+        return Kept(None, already_sent())
+    saved, raw_token = committed
+    if raw_token is not None:
+        remember_pledge(saved, raw_token)
+        unshown_links.keep(raw_token)  # shown if the contact saves and leaves
+    return Kept(saved)
+
+
 def commit_step(step, pledge, form, save):
     """Save the step and commit: (pledge, raw token or None), or None when the pledge was sent
     meanwhile. A save that lost a race with another save of the same draft (a double click,
@@ -263,20 +308,10 @@ def commit_step(step, pledge, form, save):
 
 
 def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
-    try:
-        committed = commit_step(step, pledge, form, save)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("Could not save step %s", step.slug)
-        problem = _("We could not save your answers just now. Nothing you typed is lost: "
-                    "please try again in a moment.")
-        return render_step(step, pledge, form, status=503, problem=problem, return_to=return_to)
-    if committed is None:
-        return already_sent()
-    saved, raw_token = committed
-    if raw_token is not None:
-        remember_pledge(saved, raw_token)
-        unshown_links.keep(raw_token)  # shown if the contact saves and leaves
+    kept = save_and_remember(step, pledge, form, save, return_to)
+    if kept.page is not None:
+        return kept.page
+    saved = kept.pledge
     if action == "save_exit":
         return leave_with_link(saved)
     if return_to == "review" and steps.can_open_step(saved, steps.CHECK_ANSWERS_STEP.number):

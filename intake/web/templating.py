@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 from ..catalogue import compacts, countries, regions, vocabularies
 from ..email import faults, kinds, problems
 from ..pledges import status
-from .i18n import LANGUAGE_NAMES, current_language
+from .i18n import LANGUAGE_NAMES, SWITCH_LANGUAGE, current_language, language_switch
 
 
 def input_attrs(field, first_error=None, **extra):
@@ -62,6 +62,7 @@ def page_globals():
     return {
         "current_language": current_language(),
         "language_names": LANGUAGE_NAMES,
+        "switch_language_field": SWITCH_LANGUAGE,
         "htmx_version": current_app.config["HTMX_VERSION"],
         "contact_email": current_app.config.get("CONTACT_EMAIL"),
     }
@@ -106,6 +107,7 @@ GLOBALS = {
     "money": money,
     "input_attrs": input_attrs,
     "choice_options": choice_options,
+    "language_switch": language_switch,
 }
 
 
