@@ -296,7 +296,7 @@ class TestWithHtmx:
         assert 'value="not-an-email"' in body
         assert 'value="São Paulo"' in body
         assert 'id="focal_email-error"' in body
-        assert re.search(r'<input[^>]*autofocus[^>]*id="focal_email"', body)
+        assert re.search(r'<div class="error-summary" id="error-summary"[^>]*autofocus>', body)
 
     def test_a_get_through_htmx_answers_with_the_partial(self, contact):
         contact.complete_steps(upto="city")
