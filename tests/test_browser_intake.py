@@ -35,7 +35,7 @@ def test_city_contact_completes_the_whole_pledge_with_javascript(contact_factory
     contact = contact_factory(javascript=True)
     page = contact.page
 
-    page.goto("/pledge")
+    page.goto("/")
     page.get_by_role("link", name="Start now").click()
     contact.wait_for_path("/pledge/step/city")
     contact.evaluate("window.__noReload = true")
@@ -110,7 +110,7 @@ def test_city_contact_completes_the_whole_pledge_without_javascript(contact_fact
     contact = contact_factory(javascript=False)
     page = contact.page
 
-    page.goto("/pledge")
+    page.goto("/")
     page.get_by_role("link", name="Start now").click()
     contact.wait_for_path("/pledge/step/city")
 

@@ -171,9 +171,28 @@ def change_rows(form, action):
 # --- pages -------------------------------------------------------------------
 
 
+class Start(NamedTuple):
+    """What the introduction page offers: the steps, and the draft this browser works on."""
+    steps: tuple
+    draft: object  # the editable pledge, or None
+    continue_url: str | None
+    first_step_url: str
+
+
+@bp.app_template_global()
+def pledge_start():
+    """For the one introduction page, public.home at "/" (which knows no pledge)."""
+    pledge = current_pledge()
+    draft = pledge if pledge is not None and steps.is_editable(pledge) else None
+    return Start(steps.STEPS, draft,
+                 step_url(steps.next_step_to_complete(draft)) if draft else None,
+                 step_url(steps.STEPS[0]))
+
+
 @bp.get("/pledge")
 def start():
-    return render_template("pledge_form/start.html", pledge=current_pledge(), steps=steps.STEPS)
+    """The start page became the introduction at "/": old links and bookmarks lead there."""
+    return redirect(url_for("public.home"), code=301)
 
 
 @bp.post("/pledge/new")
