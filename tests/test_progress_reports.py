@@ -242,6 +242,19 @@ def test_a_city_that_switches_language_while_reporting_keeps_what_it_typed(
     assert [report.state for report in reports(app)] == ["draft"]
 
 
+def test_switching_language_on_an_untouched_report_starts_no_draft(
+        app, make_coordinator, sign_in):
+    pledge_id, _maria = accepted_pledge(app, make_coordinator, sign_in)
+    city, path = report_page(app, pledge_id)
+    stage = checked_stage(city.text)  # preset from the pledge
+    switched = city.post(path, {"stage": stage, "form_key": form_key(city),
+                                "switch_language": "fr"})
+    assert switched.headers["Location"] == path
+    city.get(path)
+    assert '<html lang="fr">' in city.text
+    assert reports(app) == []
+
+
 def test_a_complete_draft_is_kept_in_its_columns(app, make_coordinator, sign_in):
     pledge_id, _maria = accepted_pledge(app, make_coordinator, sign_in)
     city, path = report_page(app, pledge_id)

@@ -108,9 +108,12 @@ def keep_draft(token, pledge, form, complete):
 def switch_language(token, pledge, form, complete):
     """A language button of the report page: the report is kept as a draft the way "Save and
     come back later" keeps it (if anything is typed, or a draft was saved before), then the
-    page shows again in that language."""
+    page shows again in that language. An untouched page starts no draft."""
     remember_language(request.form.get(SWITCH_LANGUAGE))
-    if anything_typed(typed_report(form)) or progress.open_draft(pledge) is not None:
+    typed = typed_report(form)
+    if typed.get("stage") == [pledge.implementation_stage]:
+        del typed["stage"]  # as the page preset it: not an answer yet
+    if anything_typed(typed) or progress.open_draft(pledge) is not None:
         sent_meanwhile = keep_draft(token, pledge, form, complete)
         if sent_meanwhile is not None:
             return sent_meanwhile
