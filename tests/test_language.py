@@ -129,6 +129,31 @@ def test_after_an_htmx_move_to_step_two_the_switch_names_step_two(app):
     assert 'form="step-form" name="switch_language"' in switch
 
 
+def test_with_htmx_the_switch_on_step_two_saves_it_then_loads_step_two_whole(app):
+    contact = ContactBrowser(app.test_client())
+    contact.answer("city")
+    contact.get(step_url("areas"))
+    response = contact.post(step_url("areas"), {"action_areas": ["climate-resilience"],
+                                                "switch_language": "fr"}, headers=HTMX)
+    assert response.headers["HX-Redirect"] == step_url("areas")  # header and footer in French
+    contact.get(step_url("areas"))
+    assert '<html lang="fr">' in contact.text
+    assert re.search(r'<input checked id="action_areas-\d" name="action_areas"[^>]*'
+                     r'value="climate-resilience"', contact.text)
+
+
+def test_a_contact_changing_an_answer_from_her_answers_switches_and_still_goes_back_there(app):
+    contact = ContactBrowser(app.test_client())
+    contact.complete_steps()
+    contact.get(step_url("areas") + "?return=review")
+    assert switch_next(contact.text) == step_url("areas") + "?return=review"
+    response = contact.post(step_url("areas"), {"action_areas": ["climate-resilience"],
+                                                "return": "review", "switch_language": "es"})
+    assert response.headers["Location"] == step_url("areas") + "?return=review"
+    contact.get(response.headers["Location"])
+    assert '<input type="hidden" name="return" value="review">' in contact.text
+
+
 def test_after_a_failed_answer_on_the_status_page_the_switch_returns_to_that_page(app):
     pledge_id = sent_pledge(app)
     with app.app_context():

@@ -275,36 +275,9 @@ def switch_language(step, pledge, form, complete, return_to):
     saved_before = pledge is not None and (step.number <= (pledge.furthest_step or 0)
                                            or step in steps.incomplete_steps(pledge))
     if saved_before or anything_typed(answers_as_typed(form)):
-        kept = save_and_remember(step, pledge, form, save_step if complete
-                                 else keep_step_for_later, return_to)
-        if kept.page is not None:
-            return kept.page
+        save = save_step if complete else keep_step_for_later
+        return save_and_go_on(step, pledge, form, SWITCH_LANGUAGE, return_to, save=save)
     return redirect_after_post(step_url(step, return_to))
-
-
-class Kept(NamedTuple):
-    pledge: object  # the pledge as saved, or None when `page` says why it was not
-    page: object = None
-
-
-def save_and_remember(step, pledge, form, save, return_to):
-    """Save the step (commit_step), and remember a pledge it started in this browser."""
-    try:
-        committed = commit_step(step, pledge, form, save)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("Could not save step %s", step.slug)
-        problem = _("We could not save your answers just now. Nothing you typed is lost: "
-                    "please try again in a moment.")
-        return Kept(None, render_step(step, pledge, form, status=503, problem=problem,
-                                      return_to=return_to))
-    if committed is None:
-        return Kept(None, already_sent())
-    saved, raw_token = committed
-    if raw_token is not None:
-        remember_pledge(saved, raw_token)
-        unshown_links.keep(raw_token)  # shown if the contact saves and leaves
-    return Kept(saved)
 
 
 def commit_step(step, pledge, form, save):
@@ -327,12 +300,24 @@ def commit_step(step, pledge, form, save):
 
 
 def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
-    kept = save_and_remember(step, pledge, form, save, return_to)
-    if kept.page is not None:
-        return kept.page
-    saved = kept.pledge
+    try:
+        committed = commit_step(step, pledge, form, save)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Could not save step %s", step.slug)
+        problem = _("We could not save your answers just now. Nothing you typed is lost: "
+                    "please try again in a moment.")
+        return render_step(step, pledge, form, status=503, problem=problem, return_to=return_to)
+    if committed is None:
+        return already_sent()
+    saved, raw_token = committed
+    if raw_token is not None:
+        remember_pledge(saved, raw_token)
+        unshown_links.keep(raw_token)  # shown if the contact saves and leaves
     if action == "save_exit":
         return leave_with_link(saved)
+    if action == SWITCH_LANGUAGE:  # the same step again, in the language chosen
+        return redirect_after_post(step_url(step, return_to))
     if return_to == "review" and steps.can_open_step(saved, steps.CHECK_ANSWERS_STEP.number):
         following = steps.CHECK_ANSWERS_STEP
     else:
