@@ -5,7 +5,7 @@ from intake.extensions import db
 from intake.models import InformationRequest
 
 from .support.client import CITY_ANSWERS, ContactBrowser, step_url
-from .support.triage import sent_pledge, tracker_path
+from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 
 
 def test_the_browser_language_is_used_by_default(client):
@@ -181,3 +181,13 @@ def test_after_any_other_failed_post_the_switch_names_a_page_that_opens(app):
     assert contact.page.status_code == 422
     assert switch_next(contact.text) == "/pledge/email-my-link"
     assert contact.get(switch_next(contact.text)).status_code == 200
+
+
+def test_a_coordinators_failed_note_leaves_a_switch_back_to_the_pledge_page(app, sign_in,
+                                                                             make_coordinator):
+    pledge_id = sent_pledge(app)
+    maria = CoordinatorBrowser(sign_in(make_coordinator()))
+    refused = maria.act(pledge_id, "notes", {"body": " "})
+    assert refused.status_code == 422
+    assert switch_next(maria.text) == f"/triage/pledges/{pledge_id}"  # not the form's address
+    assert maria.get(switch_next(maria.text)).status_code == 200
