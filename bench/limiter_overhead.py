@@ -42,7 +42,7 @@ REQUESTS_TIMED = {
     "POST /pledge/step/city": (step_url("city"), step_url("city"), lambda n: {
         **CITY_ANSWERS, "focal_email": f"contact{n}@city{n}.example", "action": "continue"},
         303),
-    "POST /pledge/new": ("/pledge/new", "/pledge", lambda n: {}, 303),
+    "POST /pledge/new": ("/pledge/new", "/", lambda n: {}, 303),
 }
 APP_CONFIG = {
     "RATE_LIMITS_ENABLED": True,

@@ -12,6 +12,7 @@ from .support.triage import sent_pledge, tracker_path
 
 PUBLIC = {
     "public.home", "public.healthz", "public.vendor_asset", "public.choose_language", "static",
+    "public.favicon",
     "intake.start", "intake.step", "intake.review", "intake.saved", "intake.confirmation",
     "intake.new_pledge", "intake.new_link", "intake.follow", "intake.email_my_link",
     "intake.resume", "intake.continue_from_link", "tracker.track", "tracker.status",

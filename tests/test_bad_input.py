@@ -29,12 +29,14 @@ def test_each_missing_answer_is_named_next_to_its_field_and_in_a_summary(contact
     assert "<title>Error: City and contact" in contact.text
 
 
-def test_focus_goes_to_the_first_field_with_an_error(contact):
+def test_focus_goes_to_the_error_summary_which_leads_to_each_field(contact):
     contact.get(step_url("city"))
     contact.post(step_url("city"), {**CITY_ANSWERS, "leader_name": "", "focal_email": "x"})
-    first = re.search(r"<input[^>]*\bautofocus\b[^>]*>", contact.text).group(0)
-    assert 'id="leader_name"' in first
+    assert re.search(r'<div class="error-summary" id="error-summary" role="alert" '
+                     r'tabindex="-1" autofocus>', contact.text)
     assert contact.text.count("autofocus") == 1
+    assert 'href="#leader_name"' in contact.text
+    first = re.search(r'<input[^>]*id="leader_name"[^>]*>', contact.text).group(0)
     assert 'aria-describedby="leader_name-error"' in first
     assert 'aria-invalid="true"' in first
 

@@ -1,6 +1,7 @@
 """Radio and checkbox groups are rendered from their choices at once (web/templating.py
 choice_options), not through a WTForms field per option: for every group of every form of the
-app, chosen or not, the first in error or not, the inputs are exactly those WTForms renders."""
+app, chosen or not, the first in error or not (focus then goes to the error summary, never to an
+option), the inputs are exactly those WTForms renders."""
 from markupsafe import Markup
 
 from intake.web.templating import choice_options
@@ -27,9 +28,8 @@ def choose(field, how):
         field.data = values[-1]
 
 
-def wtforms_own(field, first_error):
-    return [Markup(option(**({"autofocus": True} if first_error == option.id else {})))
-            for option in field]
+def wtforms_own(field):
+    return [Markup(option()) for option in field]
 
 
 def test_every_choice_group_renders_its_options_as_wtforms_does(app):
@@ -41,7 +41,7 @@ def test_every_choice_group_renders_its_options_as_wtforms_does(app):
                 choose(field, how)
                 for first_error in (None, f"{field.id}-0", f"{field.id}-1"):
                     shown = [option.html for option in choice_options(field, first_error)]
-                    assert shown == wtforms_own(field, first_error), (form_name, field.name)
+                    assert shown == wtforms_own(field), (form_name, field.name)
                     assert [(o.id, o.data, str(o.label)) for o in choice_options(field)] == [
                         (option.id, str(option.data), str(option.label.text))
                         for option in field], (form_name, field.name)

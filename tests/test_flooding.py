@@ -285,7 +285,7 @@ def test_private_link_pages_share_one_limit_per_ip(guarded_app, contact):
 def test_starting_a_new_pledge_is_limited_too(guarded_app):
     app = guarded_app(RATE_LIMIT_INTAKE_START="2 per minute")
     visitor = browser(app, "198.51.100.77")
-    visitor.get("/pledge")
+    visitor.get("/")
     statuses = [visitor.post("/pledge/new", {}).status_code for _ in range(3)]
     assert statuses == [303, 303, 429]
 
@@ -293,7 +293,7 @@ def test_starting_a_new_pledge_is_limited_too(guarded_app):
 def test_behind_a_reverse_proxy_each_client_has_its_own_limit(guarded_app):
     def starts(app, forwarded_for):
         visitor = browser(app, "10.9.9.9")  # the proxy
-        visitor.get("/pledge")
+        visitor.get("/")
         return [visitor.post("/pledge/new", {}, headers={"X-Forwarded-For": ip}).status_code
                 for ip in forwarded_for]
 
@@ -368,7 +368,7 @@ def test_a_step_one_sent_too_fast_is_refused_calmly_then_goes_through(guarded_ap
 def test_a_robot_posting_step_one_without_opening_it_is_refused(guarded_app):
     app = guarded_app()
     contact = browser(app, "192.0.2.90")
-    contact.get("/pledge")  # a CSRF token from another page: the step's stamp is missing
+    contact.get("/")  # a CSRF token from another page: the step's stamp is missing
     response = contact.post(step_url("city"), {**CITY_ANSWERS, "action": "continue"})
     assert response.status_code == 422 and CALM in contact.text
     forged = {**CITY_ANSWERS, "action": "continue", "shown_at": "1.0.forged"}

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Pledge
+from intake.pledges import steps
 
 from .support.client import ALIGNMENT_ANSWERS, CITY_ANSWERS, step_url
 
@@ -17,13 +18,31 @@ def saved_pledge(app):
         return pledge
 
 
-def test_the_start_page_says_what_is_asked_and_what_to_have_at_hand(contact):
-    page = contact.get("/pledge")
+def test_the_one_introduction_says_what_the_call_is_what_is_asked_and_what_to_have_at_hand(
+        contact):
+    page = contact.get("/")
     assert page.status_code == 200
+    assert "Cities pledge, through the Call to Local Action on Migration" in contact.text
     assert "Before you start" in contact.text
-    assert "Start now" in contact.text
+    assert "It takes about 20 minutes." in contact.text
+    assert f'href="{step_url("city")}">Start now</a>' in contact.text
     for title in ("City and contact", "Action areas", "Your pledge", "Check your answers"):
         assert title in contact.text
+
+
+def test_the_old_start_page_address_leads_to_the_introduction(contact):
+    moved = contact.get("/pledge")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/"
+
+
+def test_a_contact_with_a_draft_is_offered_to_continue_it_where_she_stopped(contact):
+    contact.complete_steps(upto="areas")
+    contact.get("/")
+    third = step_url(steps.STEPS[2].slug)
+    assert f'href="{third}">Continue your draft pledge</a>' in contact.text
+    assert "Start a different pledge instead" in contact.text
+    assert "Start now" not in contact.text
 
 
 def test_each_step_shows_where_the_contact_is(contact):
@@ -296,7 +315,7 @@ class TestWithHtmx:
         assert 'value="not-an-email"' in body
         assert 'value="São Paulo"' in body
         assert 'id="focal_email-error"' in body
-        assert re.search(r'<input[^>]*autofocus[^>]*id="focal_email"', body)
+        assert re.search(r'<div class="error-summary" id="error-summary"[^>]*autofocus>', body)
 
     def test_a_get_through_htmx_answers_with_the_partial(self, contact):
         contact.complete_steps(upto="city")

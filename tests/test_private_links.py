@@ -177,7 +177,7 @@ def test_stopping_the_other_links_ends_a_browser_working_through_one(app, contac
 
     response = contact.get("/pledge/confirmation")
     assert response.status_code == 302  # this browser's link stopped: the pledge is not shown
-    assert contact.get("/pledge/confirmation", follow_redirects=True).request.path == "/pledge"
+    assert contact.get("/pledge/confirmation", follow_redirects=True).request.path == "/"
 
 
 def test_stopping_links_needs_the_forms_security_token_and_a_working_link(app):

@@ -226,6 +226,35 @@ def test_a_half_filled_report_is_kept_as_typed_and_found_again(app, make_coordin
                                      "http://news.example/opening"]
 
 
+def test_a_city_that_switches_language_while_reporting_keeps_what_it_typed(
+        app, make_coordinator, sign_in):
+    pledge_id, _maria = accepted_pledge(app, make_coordinator, sign_in)
+    city, path = report_page(app, pledge_id)
+    assert 'form="report-form" name="switch_language" value="es"' in city.text
+    switched = city.post(path, {"done": "Half of it written", "share_delivered": "about half",
+                                "form_key": form_key(city), "switch_language": "es"})
+    assert switched.status_code == 303
+    assert switched.headers["Location"] == path
+    city.get(path)
+    assert '<html lang="es">' in city.text
+    assert "Half of it written" in city.text
+    assert 'value="about half"' in city.text
+    assert [report.state for report in reports(app)] == ["draft"]
+
+
+def test_switching_language_on_an_untouched_report_starts_no_draft(
+        app, make_coordinator, sign_in):
+    pledge_id, _maria = accepted_pledge(app, make_coordinator, sign_in)
+    city, path = report_page(app, pledge_id)
+    stage = checked_stage(city.text)  # preset from the pledge
+    switched = city.post(path, {"stage": stage, "form_key": form_key(city),
+                                "switch_language": "fr"})
+    assert switched.headers["Location"] == path
+    city.get(path)
+    assert '<html lang="fr">' in city.text
+    assert reports(app) == []
+
+
 def test_a_complete_draft_is_kept_in_its_columns(app, make_coordinator, sign_in):
     pledge_id, _maria = accepted_pledge(app, make_coordinator, sign_in)
     city, path = report_page(app, pledge_id)

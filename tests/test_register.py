@@ -36,7 +36,7 @@ def test_the_register_shows_accepted_pledges_whose_city_consented_and_nothing_el
 def test_anyone_opens_the_register_from_the_home_page_and_the_site_navigation(app, client):
     home = client.get("/").get_data(as_text=True)
     assert 'id="register-link"' in home and 'href="/register"' in home
-    assert 'class="public-nav"' in client.get("/pledge").get_data(as_text=True)
+    assert 'class="public-nav"' in client.get("/pledge/step/city").get_data(as_text=True)
 
 
 FILTERED = [

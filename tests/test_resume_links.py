@@ -87,7 +87,7 @@ def test_a_forged_link_gets_a_clear_page_and_no_data(app, contact):
 def test_a_forged_link_cannot_be_used_to_continue(app, contact):
     link = save_and_leave(contact)
     stranger = ContactBrowser(app.test_client())
-    stranger.get("/pledge")
+    stranger.get("/")
     response = stranger.post(path_of(link) + "x", {})
     assert response.status_code == 404
     assert stranger.get(step_url("areas")).status_code == 302

@@ -98,8 +98,10 @@ def offer_thanks(reference):
 def support_sought():
     form = needs_filter_form(request.args, _("Any"))
     groups = queries.open_needs(form.kind.data or None, form.area.data or None)
+    # The filters' address, as htmx pushes it: the language switch comes back to it.
     return render("matching/support_sought.html", "matching/_needs.html", groups=groups,
-                  form=form, filtered=bool(form.kind.data or form.area.data))
+                  form=form, filtered=bool(form.kind.data or form.area.data),
+                  push_url=request.full_path.removesuffix("?"))
 
 
 def rerender_when_too_many(problem):

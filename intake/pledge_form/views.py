@@ -1,4 +1,6 @@
 """The guided pledge form for city contacts: no account, a private link to come back."""
+from typing import NamedTuple
+
 from flask import (
     Blueprint,
     abort,
@@ -33,7 +35,7 @@ from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.human_check import HumanCheck
-from ..web.i18n import current_language
+from ..web.i18n import SWITCH_LANGUAGE, current_language, remember_language, switch_returns_to
 from ..web.paths import public_url
 from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
@@ -77,10 +79,10 @@ def resume_url(raw_token):
     return public_url("intake.resume", token=raw_token)
 
 
-def step_url(step):
+def step_url(step, return_to=None):
     if step is steps.CHECK_ANSWERS_STEP:
         return url_for("intake.review")
-    return url_for("intake.step", slug=step.slug)
+    return url_for("intake.step", slug=step.slug, **({"return": return_to} if return_to else {}))
 
 
 def already_sent():
@@ -113,6 +115,7 @@ def fill_choices(form):
 
 def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None):
     fill_choices(form)
+    switch_returns_to(step_url(step, return_to), saves="step-form")
     if isinstance(form, HumanCheck):
         form.keep_shown_at()
     return render(
@@ -168,9 +171,28 @@ def change_rows(form, action):
 # --- pages -------------------------------------------------------------------
 
 
+class Start(NamedTuple):
+    """What the introduction page offers: the steps, and the draft this browser works on."""
+    steps: tuple
+    draft: object  # the editable pledge, or None
+    continue_url: str | None
+    first_step_url: str
+
+
+@bp.app_template_global()
+def pledge_start():
+    """For the one introduction page, public.home at "/" (which knows no pledge)."""
+    pledge = current_pledge()
+    draft = pledge if pledge is not None and steps.is_editable(pledge) else None
+    return Start(steps.STEPS, draft,
+                 step_url(steps.next_step_to_complete(draft)) if draft else None,
+                 step_url(steps.STEPS[0]))
+
+
 @bp.get("/pledge")
 def start():
-    return render_template("pledge_form/start.html", pledge=current_pledge(), steps=steps.STEPS)
+    """The start page became the introduction at "/": old links and bookmarks lead there."""
+    return redirect(url_for("public.home"), code=301)
 
 
 @bp.post("/pledge/new")
@@ -210,6 +232,8 @@ def step(slug):
         problem = _("Please check your answers and send the page again.")
         return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
     complete = form.validate()
+    if request.form.get(SWITCH_LANGUAGE):
+        return switch_language(step, pledge, form, complete, return_to)
     if action == "save_exit":
         return save_for_later(step, pledge, form, complete, return_to)
     if not complete:
@@ -241,6 +265,19 @@ def save_for_later(step, pledge, form, complete, return_to):
         return render_step(step, pledge, form, status=422, problem=problem, return_to=return_to)
     save = save_step if complete else keep_step_for_later
     return save_and_go_on(step, pledge, form, "save_exit", return_to, save=save)
+
+
+def switch_language(step, pledge, form, complete, return_to):
+    """A language button of a step page: the step is kept the way "Save and come back later"
+    keeps it, nothing typed lost, then shown again in that language (a full page, for the
+    header and footer too). A step never saved with nothing typed on it is only shown again."""
+    remember_language(request.form.get(SWITCH_LANGUAGE))
+    saved_before = pledge is not None and (step.number <= (pledge.furthest_step or 0)
+                                           or step in steps.incomplete_steps(pledge))
+    if saved_before or anything_typed(answers_as_typed(form)):
+        save = save_step if complete else keep_step_for_later
+        return save_and_go_on(step, pledge, form, SWITCH_LANGUAGE, return_to, save=save)
+    return redirect_after_post(step_url(step, return_to))
 
 
 def commit_step(step, pledge, form, save):
@@ -279,6 +316,8 @@ def save_and_go_on(step, pledge, form, action, return_to, save=save_step):
         unshown_links.keep(raw_token)  # shown if the contact saves and leaves
     if action == "save_exit":
         return leave_with_link(saved)
+    if action == SWITCH_LANGUAGE:  # the same step again, in the language chosen
+        return redirect_after_post(step_url(step, return_to))
     if return_to == "review" and steps.can_open_step(saved, steps.CHECK_ANSWERS_STEP.number):
         following = steps.CHECK_ANSWERS_STEP
     else:

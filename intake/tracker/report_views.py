@@ -11,7 +11,7 @@ from ..pledges import links, progress, status
 from ..pledges.answers import answers_as_typed, anything_typed
 from ..web.errors import error_summary
 from ..web.htmx import redirect_after_post, render
-from ..web.i18n import current_language
+from ..web.i18n import SWITCH_LANGUAGE, current_language, remember_language, switch_returns_to
 from .forms import ReportForm, report_form_data
 from .views import bp, posted_pledge
 
@@ -37,6 +37,7 @@ def render_report(token, pledge, form, code=200, problem=None, refused=None):
         form[refused.field].errors = [str(refused)]
     if not form.form_key.data:
         form.form_key.data = progress.new_form_key()
+    switch_returns_to(url_for("tracker.report", token=token), saves="report-form")
     return render("tracker/report.html", "tracker/_report_form.html", status=code,
                   token=token, pledge=pledge, form=form, problem=problem,
                   draft=progress.open_draft(pledge),
@@ -69,6 +70,8 @@ def report(token):
         return render_report(token, pledge, form_for_get(pledge))
     form = ReportForm()
     complete = form.validate()
+    if request.form.get(SWITCH_LANGUAGE):
+        return switch_language(token, pledge, form, complete)
     if request.form.get("action") == SAVE:
         return save_for_later(token, pledge, form, complete)
     if not complete:
@@ -76,22 +79,22 @@ def report(token):
     return send(token, pledge, form)
 
 
-def save_for_later(token, pledge, form, complete):
+def typed_report(form):
     typed = answers_as_typed(form)
     typed.pop("form_key", None)
     typed.pop("csrf_token", None)
-    key = form.posted_key()
-    if not anything_typed(typed):
-        problem = _("There is nothing to save yet: answer at least one question first.")
-        return render_report(token, pledge, ReportForm(formdata=None, data={
-            "form_key": key, "stage": pledge.implementation_stage}),
-            code=422, problem=problem)
+    return typed
+
+
+def keep_draft(token, pledge, form, complete):
+    """Save the report as a draft (as typed, if incomplete): None, or the page that says it
+    was sent meanwhile."""
     for attempt in (1, 2):  # a second save of a new draft at the same moment updates it
         try:
-            progress.save_draft(pledge, form.answers(), None if complete else typed, key,
-                                current_language())
+            progress.save_draft(pledge, form.answers(), None if complete else typed_report(form),
+                                form.posted_key(), current_language())
             db.session.commit()
-            break
+            return None
         except progress.AlreadySent:
             db.session.rollback()
             return already_sent(token)
@@ -100,6 +103,32 @@ def save_for_later(token, pledge, form, complete):
             if attempt == 2:
                 raise
             pledge = links.pledge_for_token(token)
+
+
+def switch_language(token, pledge, form, complete):
+    """A language button of the report page: the report is kept as a draft the way "Save and
+    come back later" keeps it (if anything is typed, or a draft was saved before), then the
+    page shows again in that language. An untouched page starts no draft."""
+    remember_language(request.form.get(SWITCH_LANGUAGE))
+    typed = typed_report(form)
+    if typed.get("stage") == [pledge.implementation_stage]:
+        del typed["stage"]  # as the page preset it: not an answer yet
+    if anything_typed(typed) or progress.open_draft(pledge) is not None:
+        sent_meanwhile = keep_draft(token, pledge, form, complete)
+        if sent_meanwhile is not None:
+            return sent_meanwhile
+    return redirect_after_post(url_for("tracker.report", token=token))
+
+
+def save_for_later(token, pledge, form, complete):
+    if not anything_typed(typed_report(form)):
+        problem = _("There is nothing to save yet: answer at least one question first.")
+        return render_report(token, pledge, ReportForm(formdata=None, data={
+            "form_key": form.posted_key(), "stage": pledge.implementation_stage}),
+            code=422, problem=problem)
+    sent_meanwhile = keep_draft(token, pledge, form, complete)
+    if sent_meanwhile is not None:
+        return sent_meanwhile
     return to_tracker(token, _(
         "Your report is saved as a draft. To finish it, come back to this page through the "
         "link you used, or the link in any email we send you: it will be as you left it."))

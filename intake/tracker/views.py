@@ -12,6 +12,7 @@ from ..models import InformationRequest, StatusChange
 from ..pledges import actions, links, progress, status
 from ..web.errors import error_page, error_summary
 from ..web.htmx import render
+from ..web.i18n import switch_returns_to
 from .forms import AnswerForm, StopOtherLinksForm, WithdrawForm
 
 bp = Blueprint("tracker", __name__)
@@ -35,6 +36,7 @@ def render_tracker(token, pledge, answer_forms=None, code=200):
     for question in questions:
         answer_forms.setdefault(question.id, AnswerForm(formdata=None, prefix=f"q{question.id}"))
     reports = progress.sent_reports(pledge.id)
+    switch_returns_to(url_for("tracker.track", token=token))  # after a failed answer too
     return render_template(
         "tracker/track.html", token=token, pledge=pledge,
         timeline=public_timeline(pledge), questions=questions, answer_forms=answer_forms,
@@ -47,6 +49,7 @@ def render_tracker(token, pledge, answer_forms=None, code=200):
 
 
 def render_withdrawal(token, pledge, form=None, code=200):
+    switch_returns_to(url_for("tracker.withdrawal", token=token))
     return render_template("tracker/withdraw.html", token=token, pledge=pledge,
                            form=form or WithdrawForm(formdata=None),
                            **error_summary(form)), code

@@ -8,6 +8,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR_ASSETS = {"htmx.min.js": "htmx.org/dist/htmx.min.js"}
 ONE_YEAR = 365 * 24 * 3600
+ONE_WEEK = 7 * 24 * 3600  # an address without a content hash: changes are seen within a week
 
 
 def installed_htmx_version():

@@ -2,6 +2,7 @@
 from flask import make_response, redirect, render_template
 
 from ..extensions import htmx
+from .i18n import declared_switch, switch_returns_to
 
 
 def wants_partial():
@@ -10,9 +11,16 @@ def wants_partial():
 
 
 def render(page_template, partial_template, status=200, push_url=None, **context):
+    """The page, or for an htmx swap its partial; a partial that moves to another address
+    (push_url), or whose view said which page it shows, carries that page's language switch
+    out of band, so that the switch on screen names the page on screen."""
     partial = wants_partial()
     body = render_template(partial_template if partial else page_template, partial=partial,
                            **context)
+    if partial and push_url and declared_switch() is None:
+        switch_returns_to(push_url)
+    if partial and declared_switch() is not None:
+        body += render_template("_language_switch.html", oob=True)
     response = make_response(body, status)
     response.vary.add("HX-Request")
     if partial and push_url:

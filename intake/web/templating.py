@@ -9,10 +9,12 @@ from markupsafe import Markup, escape
 from ..catalogue import compacts, countries, regions, vocabularies
 from ..email import faults, kinds, problems
 from ..pledges import status
-from .i18n import LANGUAGE_NAMES, current_language
+from .i18n import LANGUAGE_NAMES, SWITCH_LANGUAGE, current_language, language_switch
 
 
 def input_attrs(field, first_error=None, **extra):
+    """`first_error` is no longer read: after a failed submit, focus goes to the error summary
+    (see _macros.error_summary), not to a field; the form macros still accept it."""
     described_by = []
     if field.description:
         described_by.append(f"{field.id}-hint")
@@ -24,8 +26,6 @@ def input_attrs(field, first_error=None, **extra):
         attrs["aria-describedby"] = " ".join(described_by)
     if field.errors:
         attrs["aria-invalid"] = "true"
-    if first_error and first_error == field.id:
-        attrs["autofocus"] = True
     return attrs
 
 
@@ -47,12 +47,10 @@ def choice_options(group, first_error=None):
     for index, choice in enumerate(group.iter_choices()):
         option_id = f"{group.id}-{index}"
         if choice.render_kw:  # attributes of its own: WTForms renders it
-            html = list(group)[index](**({"autofocus": True} if first_error == option_id
-                                         else {}))
+            html = list(group)[index]()
         else:
             html = Markup(
-                f"<input{' autofocus' if first_error and first_error == option_id else ''}"
-                f"{' checked' if choice.selected else ''} id=\"{escape(option_id)}\" "
+                f"<input{' checked' if choice.selected else ''} id=\"{escape(option_id)}\" "
                 f"name=\"{name}\"{' required' if required else ''} type=\"{input_type}\" "
                 f"value=\"{escape(choice.value)}\">")
         yield ChoiceOption(option_id, str(choice.value), choice.label, html)
@@ -62,6 +60,7 @@ def page_globals():
     return {
         "current_language": current_language(),
         "language_names": LANGUAGE_NAMES,
+        "switch_language_field": SWITCH_LANGUAGE,
         "htmx_version": current_app.config["HTMX_VERSION"],
         "contact_email": current_app.config.get("CONTACT_EMAIL"),
     }
@@ -106,6 +105,7 @@ GLOBALS = {
     "money": money,
     "input_attrs": input_attrs,
     "choice_options": choice_options,
+    "language_switch": language_switch,
 }
 
 

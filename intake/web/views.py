@@ -14,7 +14,7 @@ from sqlalchemy import text
 from ..clock import as_utc
 from ..email.problems import sending_alert
 from ..extensions import db, get_redis
-from .assets import NODE_MODULES, ONE_YEAR, VENDOR_ASSETS
+from .assets import NODE_MODULES, ONE_WEEK, ONE_YEAR, VENDOR_ASSETS
 from .i18n import remember_language
 from .paths import local_path
 
@@ -78,6 +78,14 @@ def healthz():
     status = "unavailable" if not healthy else "ok" if email["email"] == "ok" else "degraded"
     body = {"status": status, **checks, **email}
     return jsonify(body), 200 if healthy else 503, {"Cache-Control": "no-store"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For what asks the old address without reading a page's icon link (feed readers, the
+    open data's visitors): the same icon as static/favicon.svg, which pages link to."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", max_age=ONE_WEEK,
+                               mimetype="image/svg+xml")
 
 
 @bp.get("/assets/vendor/<name>")

@@ -53,9 +53,7 @@ def step_url(slug):
 
 
 class ContactBrowser(Browser):
-    """A city contact filling in the pledge form."""
-
-    token_page = "/pledge"
+    """A city contact filling in the pledge form (from the introduction page, at "/")."""
 
     def answer(self, slug, changes=None, action="continue", **kwargs):
         """Open a step, then send its answers (the valid ones, with any changes)."""
