@@ -69,7 +69,7 @@ def test_city_contact_completes_the_whole_pledge_with_javascript(contact_factory
     expect(page).to_have_title(f"Action areas – {SITE_NAME}")
     expect(page.locator("#error-summary")).to_have_count(0)
 
-    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
+    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/commitment")
     still_the_same_page(contact)
 
     # The browser's Back button shows step 2 again, with the areas that were saved. htmx keeps
@@ -80,7 +80,7 @@ def test_city_contact_completes_the_whole_pledge_with_javascript(contact_factory
     contact.assert_areas_answers()
     contact.evaluate("window.__noReload = true")
     contact.save_and_continue()
-    contact.wait_for_path("/pledge/step/pledge")
+    contact.wait_for_path("/pledge/step/commitment")
     still_the_same_page(contact)
 
     contact.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
@@ -129,7 +129,7 @@ def test_city_contact_completes_the_whole_pledge_without_javascript(contact_fact
     page.fill("#leader_name", CAIRO["leader_name"])
     contact.save_and_continue()
     contact.wait_for_path("/pledge/step/areas")
-    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
+    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/commitment")
     contact.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
     contact.answer_step("alignment", ALIGNMENT_ANSWERS, "/pledge/review")
 
@@ -149,11 +149,11 @@ def test_city_contact_reloads_the_page_mid_way_and_loses_nothing(contact_factory
 
     page.goto("/pledge/step/city")
     contact.answer_step("city", CITY_ANSWERS, "/pledge/step/areas")
-    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
+    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/commitment")
 
     page.reload()
-    contact.wait_for_path("/pledge/step/pledge")
-    expect(page.locator("#progress")).to_have_text("Step 3 of 5")
+    contact.wait_for_path("/pledge/step/commitment")
+    expect(page.locator("#progress")).to_have_text("Step 3 of 8")
 
     page.get_by_role("link", name="Back to “Action areas”").click()
     contact.wait_for_path("/pledge/step/areas")
@@ -167,7 +167,7 @@ def test_city_contact_reloads_the_page_mid_way_and_loses_nothing(contact_factory
     contact.wait_for_path("/pledge/step/areas")
     contact.assert_areas_answers()
     contact.save_and_continue()
-    contact.wait_for_path("/pledge/step/pledge")
+    contact.wait_for_path("/pledge/step/commitment")
     contact.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
     page.reload()
     contact.wait_for_path("/pledge/step/alignment")
@@ -200,7 +200,7 @@ def test_city_contact_saves_and_comes_back_later_through_the_private_link(contac
     expect(page.locator("#main h1")).to_have_text("Your pledge")
     expect(page.get_by_text("Your draft pledge for القاهرة is saved.")).to_be_visible()
     later.press("Continue my pledge")
-    later.wait_for_path("/pledge/step/pledge")
+    later.wait_for_path("/pledge/step/commitment")
 
     page.get_by_role("link", name="Back to “Action areas”").click()
     later.wait_for_path("/pledge/step/areas")
@@ -213,7 +213,7 @@ def test_city_contact_saves_and_comes_back_later_through_the_private_link(contac
     later.wait_for_path("/pledge/step/areas")
     later.assert_areas_answers()
     later.save_and_continue()
-    later.wait_for_path("/pledge/step/pledge")
+    later.wait_for_path("/pledge/step/commitment")
     later.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
     later.answer_step("alignment", ALIGNMENT_ANSWERS, "/pledge/review")
     assert review_value(page, "City") == "القاهرة"
