@@ -158,15 +158,16 @@ DATE_FORMATS = ["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
 DATE_HINT = _l("For example, 15 3 2027 (day, month, year)")
 
 
-def date_field(label, *validators):
+def date_field(label, not_a_date, *validators):
     return DateField(label, validators=[*validators, single_line], format=DATE_FORMATS,
-                     description=DATE_HINT)
+                     description=DATE_HINT, invalid_value_message=not_a_date)
 
 
 class DatesStepForm(FlaskForm):
     start_date = date_field(
-        _l("Start date"), InputRequired(message=_l("Enter the start date as a real date.")))
-    end_date = date_field(_l("End date"), Optional())
+        _l("Start date"), _l("Enter the start date as a real date."),
+        InputRequired(message=_l("Enter the start date as a real date.")))
+    end_date = date_field(_l("End date"), _l("Enter the end date as a real date."), Optional())
     ongoing = BooleanField(_l("There is no end date: the commitment is ongoing"))
     implementation_stage = choice(
         _l("Where is implementation today?"), STARTING_STAGES,
@@ -205,6 +206,7 @@ class ResultsStepForm(FlaskForm):
 class BudgetStepForm(FlaskForm):
     budget_amount = AmountField(
         _l("Budget (optional)"), places=2,
+        invalid_value_message=_l("Enter the amount in digits, for example 250000."),
         validators=[Optional(), single_line,
                     NumberRange(min=0, max=10**13, message=_l("Enter an amount of zero or more."))],
         description=_l("Digits only, for example 250000 or 1250.50"),
