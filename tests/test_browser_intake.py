@@ -3,10 +3,21 @@ with JavaScript (htmx swaps each step in place) and without it (plain form posts
 import re
 
 import pytest
+from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
+from intake.pledges.steps import STEPS_BY_SLUG
+
+from .support.axe import axe_violations
 from .support.chromium import CAIRO, REFERENCE_PATTERN
-from .support.client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
+from .support.client import (
+    ALIGNMENT_ANSWERS,
+    AREAS_ANSWERS,
+    CITY_ANSWERS,
+    PLEDGE_ANSWERS,
+    PLEDGE_SLUGS,
+    step_url,
+)
 
 SITE_NAME = "Call to Local Action on Migration"
 JS_OR_NOT = pytest.mark.parametrize("javascript", [True, False],
@@ -219,3 +230,38 @@ def test_city_contact_saves_and_comes_back_later_through_the_private_link(contac
     assert review_value(page, "City") == "القاهرة"
     later.send_pledge()
     assert_confirmed(later)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_pledges_four_pages_have_no_axe_violations_empty_in_error_or_filled(
+        app, contact_factory, language):
+    contact = contact_factory(javascript=True)
+    contact.read_in(language)
+    page = contact.page
+    with app.test_request_context(), force_locale(language):
+        titles = {slug: str(step.title) for slug, step in STEPS_BY_SLUG.items()}
+        save = gettext("Save and continue")
+    page.goto("/pledge/step/city")
+    contact.fill_city(CITY_ANSWERS)
+    contact.press(save)
+    contact.wait_for_path(step_url("areas"), titles["areas"])
+    contact.fill_areas()
+    contact.press(save)
+    for number, slug in enumerate(PLEDGE_SLUGS, start=3):
+        contact.wait_for_path(step_url(slug), titles[slug])
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.locator("#progress")).to_have_text(re.compile(rf"\D{number}\D+8$"))
+        assert axe_violations(page) == [], (language, slug)
+        if slug != "budget":  # every answer there is optional or preset but one
+            contact.press(save)  # nothing answered: this page's problems only
+            expect(page.locator("#error-summary")).to_be_visible()
+            assert axe_violations(page) == [], (language, slug, "errors")
+        contact.fill_pledge_page(slug)
+        contact.press(save)
+    contact.wait_for_path(step_url("alignment"), titles["alignment"])
+    contact.fill_alignment()
+    contact.press(save)
+    contact.wait_for_path("/pledge/review", titles["check"])
+    expect(page.locator("#main h2", has_text=titles["budget"])).to_be_visible()
+    assert axe_violations(page) == [], (language, "check your answers")

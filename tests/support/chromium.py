@@ -180,10 +180,15 @@ class Contact:
     def save_and_continue(self):
         self.press("Save and continue")
 
-    def wait_for_path(self, path):
-        """The address shows the page, and the page (swapped in or loaded) shows its heading."""
+    def wait_for_path(self, path, heading=None):
+        """The address shows the page, and the page (swapped in or loaded) shows its heading
+        (the English one unless told)."""
         self.page.wait_for_url(self.base_url + path)
-        expect(self.page.locator("#main h1")).to_have_text(HEADINGS[path])
+        expect(self.page.locator("#main h1")).to_have_text(heading or HEADINGS[path])
+
+    def read_in(self, language):
+        """The browser asks for pages in that language, as a browser set to it does."""
+        self.context.set_extra_http_headers({"Accept-Language": language})
 
     def check_only(self, name, values):
         for box in self.page.locator(f'input[name="{name}"]').all():
