@@ -1,5 +1,6 @@
 """A contact reads hints and examples that fit her language, and may type a date or an amount
 the way her language writes it, with or without the browser's own date picker."""
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Pledge
 
-from .support.client import step_url
+from .support.client import PLEDGE_SLUGS, step_url
 
 # Each language's hint and phone example; no example is a number in Madrid any more.
 HINTS = {
@@ -89,3 +90,14 @@ def test_each_page_of_the_pledge_shows_only_its_own_problems(contact):
              if f'id="{name}-error"' in contact.text}
     assert shown == {"title", "summary", "commitment", "commitment_kind", "commitment_novelty",
                      "target_groups"}
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_each_page_of_the_pledge_says_its_heading_once_in_french_and_spanish(contact, language):
+    contact.complete_steps(upto="budget")
+    for slug in PLEDGE_SLUGS:
+        contact.get(step_url(slug), headers={"Accept-Language": language})
+        headings = [text.strip() for _tag, text in
+                    re.findall(r"<(h1|h2|legend)\b[^>]*>([^<]+)<", contact.text)]
+        [heading] = re.findall(r"<h1\b[^>]*>([^<]+)</h1>", contact.text)
+        assert headings.count(heading) == 1, (language, slug, headings)
