@@ -108,10 +108,10 @@ def p95(samples):
 def print_step_times(samples, elapsed):
     print(f"\n1. Server time per request: {PLEDGES} full pledges after {WARM_UP_PLEDGES} warm-up, "
           f"CSRF on, gzip accepted ({elapsed:.1f} s wall clock)")
-    print(f"   {'request':<28}{'median':>9}{'p95':>9}   median vs {TARGET_MS} ms target")
+    print(f"   {'request':<31}{'median':>9}{'p95':>9}   median vs {TARGET_MS} ms target")
     for (path, method), times in samples.items():
         median = statistics.median(times)
-        print(f"   {method + ' ' + path:<28}{median:>6.2f} ms{p95(times):>6.2f} ms"
+        print(f"   {method + ' ' + path:<31}{median:>6.2f} ms{p95(times):>6.2f} ms"
               f"   {median / TARGET_MS:.2f}x of target")
 
 

@@ -70,7 +70,7 @@ class Pledge(db.Model):
     # retention sweep: intake/privacy); the focal_* fields are then empty.
     contact_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    # Step 3: the pledge itself
+    # Steps 3 to 6: the pledge itself (what, when, results, budget and support)
     title: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(Text)
     commitment: Mapped[str | None] = mapped_column(Text)
@@ -90,11 +90,11 @@ class Pledge(db.Model):
     support_details: Mapped[str | None] = mapped_column(Text)
     implementation_stage: Mapped[str | None] = mapped_column(String(20))
 
-    # Step 4: alignment with the Global Compacts (optional)
+    # Step 7: alignment with the Global Compacts (optional)
     gcm_objectives: Mapped[list] = mapped_column(JSON, default=list)
     gcr_objectives: Mapped[list] = mapped_column(JSON, default=list)
 
-    # Step 5: consent
+    # Step 8 (check your answers): consent
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -3,10 +3,21 @@ with JavaScript (htmx swaps each step in place) and without it (plain form posts
 import re
 
 import pytest
+from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
+from intake.pledges.steps import STEPS_BY_SLUG
+
+from .support.axe import axe_violations
 from .support.chromium import CAIRO, REFERENCE_PATTERN
-from .support.client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
+from .support.client import (
+    ALIGNMENT_ANSWERS,
+    AREAS_ANSWERS,
+    CITY_ANSWERS,
+    PLEDGE_ANSWERS,
+    PLEDGE_SLUGS,
+    step_url,
+)
 
 SITE_NAME = "Call to Local Action on Migration"
 JS_OR_NOT = pytest.mark.parametrize("javascript", [True, False],
@@ -69,7 +80,7 @@ def test_city_contact_completes_the_whole_pledge_with_javascript(contact_factory
     expect(page).to_have_title(f"Action areas – {SITE_NAME}")
     expect(page.locator("#error-summary")).to_have_count(0)
 
-    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
+    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/commitment")
     still_the_same_page(contact)
 
     # The browser's Back button shows step 2 again, with the areas that were saved. htmx keeps
@@ -80,7 +91,7 @@ def test_city_contact_completes_the_whole_pledge_with_javascript(contact_factory
     contact.assert_areas_answers()
     contact.evaluate("window.__noReload = true")
     contact.save_and_continue()
-    contact.wait_for_path("/pledge/step/pledge")
+    contact.wait_for_path("/pledge/step/commitment")
     still_the_same_page(contact)
 
     contact.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
@@ -129,7 +140,7 @@ def test_city_contact_completes_the_whole_pledge_without_javascript(contact_fact
     page.fill("#leader_name", CAIRO["leader_name"])
     contact.save_and_continue()
     contact.wait_for_path("/pledge/step/areas")
-    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
+    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/commitment")
     contact.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
     contact.answer_step("alignment", ALIGNMENT_ANSWERS, "/pledge/review")
 
@@ -149,11 +160,11 @@ def test_city_contact_reloads_the_page_mid_way_and_loses_nothing(contact_factory
 
     page.goto("/pledge/step/city")
     contact.answer_step("city", CITY_ANSWERS, "/pledge/step/areas")
-    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
+    contact.answer_step("areas", AREAS_ANSWERS, "/pledge/step/commitment")
 
     page.reload()
-    contact.wait_for_path("/pledge/step/pledge")
-    expect(page.locator("#progress")).to_have_text("Step 3 of 5")
+    contact.wait_for_path("/pledge/step/commitment")
+    expect(page.locator("#progress")).to_have_text("Step 3 of 8")
 
     page.get_by_role("link", name="Back to “Action areas”").click()
     contact.wait_for_path("/pledge/step/areas")
@@ -167,7 +178,7 @@ def test_city_contact_reloads_the_page_mid_way_and_loses_nothing(contact_factory
     contact.wait_for_path("/pledge/step/areas")
     contact.assert_areas_answers()
     contact.save_and_continue()
-    contact.wait_for_path("/pledge/step/pledge")
+    contact.wait_for_path("/pledge/step/commitment")
     contact.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
     page.reload()
     contact.wait_for_path("/pledge/step/alignment")
@@ -200,7 +211,7 @@ def test_city_contact_saves_and_comes_back_later_through_the_private_link(contac
     expect(page.locator("#main h1")).to_have_text("Your pledge")
     expect(page.get_by_text("Your draft pledge for القاهرة is saved.")).to_be_visible()
     later.press("Continue my pledge")
-    later.wait_for_path("/pledge/step/pledge")
+    later.wait_for_path("/pledge/step/commitment")
 
     page.get_by_role("link", name="Back to “Action areas”").click()
     later.wait_for_path("/pledge/step/areas")
@@ -213,9 +224,44 @@ def test_city_contact_saves_and_comes_back_later_through_the_private_link(contac
     later.wait_for_path("/pledge/step/areas")
     later.assert_areas_answers()
     later.save_and_continue()
-    later.wait_for_path("/pledge/step/pledge")
+    later.wait_for_path("/pledge/step/commitment")
     later.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
     later.answer_step("alignment", ALIGNMENT_ANSWERS, "/pledge/review")
     assert review_value(page, "City") == "القاهرة"
     later.send_pledge()
     assert_confirmed(later)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_pledges_four_pages_have_no_axe_violations_empty_in_error_or_filled(
+        app, contact_factory, language):
+    contact = contact_factory(javascript=True)
+    contact.read_in(language)
+    page = contact.page
+    with app.test_request_context(), force_locale(language):
+        titles = {slug: str(step.title) for slug, step in STEPS_BY_SLUG.items()}
+        save = gettext("Save and continue")
+    page.goto("/pledge/step/city")
+    contact.fill_city(CITY_ANSWERS)
+    contact.press(save)
+    contact.wait_for_path(step_url("areas"), titles["areas"])
+    contact.fill_areas()
+    contact.press(save)
+    for number, slug in enumerate(PLEDGE_SLUGS, start=3):
+        contact.wait_for_path(step_url(slug), titles[slug])
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.locator("#progress")).to_have_text(re.compile(rf"\D{number}\D+8$"))
+        assert axe_violations(page) == [], (language, slug)
+        if slug != "budget":  # every answer there is optional or preset but one
+            contact.press(save)  # nothing answered: this page's problems only
+            expect(page.locator("#error-summary")).to_be_visible()
+            assert axe_violations(page) == [], (language, slug, "errors")
+        contact.fill_pledge_page(slug)
+        contact.press(save)
+    contact.wait_for_path(step_url("alignment"), titles["alignment"])
+    contact.fill_alignment()
+    contact.press(save)
+    contact.wait_for_path("/pledge/review", titles["check"])
+    expect(page.locator("#main h2", has_text=titles["budget"])).to_be_visible()
+    assert axe_violations(page) == [], (language, "check your answers")

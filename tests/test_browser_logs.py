@@ -47,7 +47,7 @@ def test_no_token_appears_in_the_log_of_a_whole_browser_run(app, contact_factory
     page = later.page
     page.goto(link)
     later.press("Continue my pledge")
-    later.wait_for_path("/pledge/step/pledge")
+    later.wait_for_path("/pledge/step/commitment")
     later.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
     later.answer_step("alignment", ALIGNMENT_ANSWERS, "/pledge/review")
     later.send_pledge()

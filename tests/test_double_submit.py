@@ -14,7 +14,7 @@ from intake.models import InformationRequest, OutboxEmail, Pledge, ReferenceCoun
 from intake.pledges import actions, answers, submission
 
 from .support.browser import csrf_token_in
-from .support.client import PLEDGE_ANSWERS, ContactBrowser, step_url
+from .support.client import ANSWERS, ContactBrowser, step_url
 from .support.concurrency import at_once, held_together, post_with, same_browser
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 
@@ -78,27 +78,27 @@ def test_two_clicks_on_send_at_the_same_moment_send_once_and_both_confirm(
 def test_two_clicks_on_save_and_continue_at_the_same_moment_both_go_on(app, contact,
                                                                        monkeypatch):
     contact.complete_steps(upto="areas")
-    contact.get(step_url("pledge"))
+    contact.get(step_url("commitment"))
     second = same_browser(app, contact)
     held_together(monkeypatch, answers, "save_answers")
-    data = {**PLEDGE_ANSWERS, "action": "continue"}
-    responses = at_once(post_with(contact, step_url("pledge"), data),
-                        post_with(second, step_url("pledge"), data))
+    data = {**ANSWERS["commitment"], "action": "continue"}
+    responses = at_once(post_with(contact, step_url("commitment"), data),
+                        post_with(second, step_url("commitment"), data))
     for response in responses:
         assert response.status_code == 303
-        assert response.headers["Location"].endswith(step_url("alignment"))
+        assert response.headers["Location"].endswith(step_url("dates"))
     with app.app_context():
         pledge = db.session.scalars(select(Pledge)).one()
-        assert pledge.furthest_step == 3 and pledge.title == PLEDGE_ANSWERS["title"]
+        assert pledge.furthest_step == 3 and pledge.title == ANSWERS["commitment"]["title"]
 
 
 def test_a_step_saved_in_another_tab_while_the_pledge_is_sent_gets_the_confirmation(
         app, contact):
     contact.complete_steps()
     other_tab = same_browser(app, contact)
-    other_tab.get(step_url("pledge"))
+    other_tab.get(step_url("budget"))
     contact.submit()
-    response = other_tab.post(step_url("pledge"), {**PLEDGE_ANSWERS, "action": "continue"})
+    response = other_tab.post(step_url("budget"), {**ANSWERS["budget"], "action": "continue"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/pledge/confirmation")
 

@@ -1,7 +1,14 @@
 """Emails go out through the outbox and RQ, over real SMTP, once each."""
 import re
+from decimal import Decimal
 
+import pytest
+from babel.numbers import format_currency
+from flask_babel import force_locale
+
+from intake.catalogue.compacts import action_area_title
 from intake.extensions import db
+from intake.pledges.steps import STEPS_BY_SLUG
 
 from .support.client import ContactBrowser, drain_queue, outbox_rows
 
@@ -92,6 +99,27 @@ def test_a_sent_pledge_is_acknowledged_and_coordinators_are_told(app, contact, m
     assert "Submitted" in status_page.get_data(as_text=True)
     [note] = mailbox.to(COORDINATORS)
     assert note["Subject"] == f"New pledge {reference} from São Paulo"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_acknowledgement_carries_a_copy_of_the_answers_in_the_citys_language(
+        app, contact, mailbox, language):
+    contact.complete_steps()
+    contact.answer("city", {"language": language})
+    contact.submit()
+    drain_queue(app)
+    [ack] = [m for m in mailbox.to(CONTACT) if "CTA-" in m["Subject"]]
+    assert ack["Content-Language"] == language
+    with app.test_request_context(), force_locale(language):
+        area = str(action_area_title("essential-services"))
+        budget_page = str(STEPS_BY_SLUG["budget"].title)
+    budget = format_currency(Decimal("250000"), "BRL", locale=language)  # "250 000,00 R$"
+    for part in body_parts(ack):
+        assert "Welcome centre for newcomers" in part
+        assert area in part
+        assert budget_page in part  # the answers grouped by the pages that ask them
+        assert budget in part
+    assert ("," in budget.partition("250")[2][4:]) is (language != "en")  # the decimal comma
 
 
 def test_coordinators_can_get_a_daily_digest_instead(app, contact, mailbox):

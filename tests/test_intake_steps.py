@@ -26,7 +26,8 @@ def test_the_one_introduction_says_what_the_call_is_what_is_asked_and_what_to_ha
     assert "Before you start" in contact.text
     assert "It takes about 20 minutes." in contact.text
     assert f'href="{step_url("city")}">Start now</a>' in contact.text
-    for title in ("City and contact", "Action areas", "Your pledge", "Check your answers"):
+    for title in ("City and contact", "Action areas", "What you pledge", "When it will happen",
+                  "Results and progress", "Budget and support", "Check your answers"):
         assert title in contact.text
 
 
@@ -47,11 +48,38 @@ def test_a_contact_with_a_draft_is_offered_to_continue_it_where_she_stopped(cont
 
 def test_each_step_shows_where_the_contact_is(contact):
     contact.get(step_url("city"))
-    assert "Step 1 of 5" in contact.text
+    assert "Step 1 of 8" in contact.text
     contact.answer("city")
     contact.get(step_url("areas"))
-    assert "Step 2 of 5" in contact.text
+    assert "Step 2 of 8" in contact.text
     assert 'aria-current="step"' in contact.text
+
+
+def test_the_pledge_is_asked_on_four_short_pages_in_turn(contact):
+    contact.complete_steps(upto="areas")
+    for number, (slug, heading) in enumerate([
+            ("commitment", "What you pledge"), ("dates", "When it will happen"),
+            ("results", "Results and progress"), ("budget", "Budget and support")], start=3):
+        contact.get(step_url(slug))
+        assert f"Step {number} of 8" in contact.text
+        assert re.search(rf"<h1[^>]*>{heading}</h1>", contact.text)
+        response = contact.answer(slug)
+        assert response.status_code == 303
+    assert response.headers["Location"].endswith(step_url("alignment"))
+
+
+def test_a_page_of_the_pledge_cannot_be_opened_before_the_one_before_it(contact):
+    contact.complete_steps(upto="commitment")
+    response = contact.get(step_url("results"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(step_url("dates"))
+
+
+def test_an_old_link_to_the_single_pledge_page_opens_its_first_page(contact):
+    contact.complete_steps()
+    response = contact.get(step_url("pledge") + "?return=review")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(step_url("commitment") + "?return=review")
 
 
 def test_step_one_saves_the_city_and_contact(app, contact):
@@ -122,16 +150,16 @@ def test_a_budget_needs_its_currency(contact):
     assert "Choose the currency of the budget." in contact.text
 
 
-def test_step_four_is_optional(app, contact):
+def test_the_alignment_step_is_optional(app, contact):
     contact.complete_steps(upto="pledge")
     response = contact.answer("alignment", {"gcm_objectives": [], "gcr_objectives": []})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/pledge/review")
     pledge = saved_pledge(app)
-    assert pledge.gcm_objectives == [] and pledge.furthest_step == 4
+    assert pledge.gcm_objectives == [] and pledge.furthest_step == 7
 
 
-def test_step_four_saves_the_compact_objectives(app, contact):
+def test_the_alignment_step_saves_the_compact_objectives(app, contact):
     contact.complete_steps()
     pledge = saved_pledge(app)
     assert pledge.gcm_objectives == [15, 16]
@@ -147,24 +175,27 @@ def test_the_review_shows_every_answer_with_a_change_link(contact):
                    "Refugees and asylum seekers", "Jan 15, 2027", "R$250,000.00",
                    "Partly secured", "Technical assistance", "16. ", "Enhance refugee"):
         assert answer in contact.text, answer
-    for slug in ("city", "areas", "pledge", "alignment"):
-        assert f"/pledge/step/{slug}?return=review" in contact.text
-    assert '<span class="visually-hidden"> Email address</span>' in contact.text
+    for slug in ("city", "areas", "commitment", "dates", "results", "budget", "alignment"):
+        assert contact.text.count(f'href="/pledge/step/{slug}?return=review"') == 1, slug
+    for heading in ("What you pledge", "When it will happen", "Results and progress",
+                    "Budget and support"):
+        assert re.search(rf"<h2[^>]*>{heading}</h2>", contact.text), heading
+    assert '<span class="visually-hidden"> City and contact</span>' in contact.text
 
 
 def test_a_change_from_the_review_returns_to_the_review(app, contact):
     contact.complete_steps()
-    contact.get(step_url("pledge") + "?return=review")
+    contact.get(step_url("commitment") + "?return=review")
     assert 'name="return" value="review"' in contact.text
     assert "Save and return to your answers" in contact.text
-    response = contact.post(step_url("pledge"), {
-        **contact_answers("pledge"), "title": "Welcome centres in every district",
+    response = contact.post(step_url("commitment"), {
+        **contact_answers("commitment"), "title": "Welcome centres in every district",
         "return": "review", "action": "continue"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/pledge/review")
     contact.get("/pledge/review")
     assert "Welcome centres in every district" in contact.text
-    assert saved_pledge(app).furthest_step == 4
+    assert saved_pledge(app).furthest_step == 7
 
 
 def contact_answers(slug):
@@ -222,7 +253,7 @@ def test_publishing_is_the_contacts_choice(app, contact):
 def test_a_sent_pledge_can_no_longer_be_edited(contact):
     contact.complete_steps()
     contact.submit()
-    response = contact.get(step_url("pledge"))
+    response = contact.get(step_url("commitment"))
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/pledge/confirmation")
 
@@ -294,7 +325,7 @@ class TestWithHtmx:
         body = response.get_data(as_text=True)
         assert re.match(r'\s*<title>Action areas[^<]*</title>\s*<div id="flow"', body)
         assert "<html" not in body
-        assert "Step 2 of 5" in body
+        assert "Step 2 of 8" in body
 
     def test_the_next_step_swapped_in_shows_its_saved_answers(self, contact):
         contact.complete_steps(upto="areas")

@@ -1,10 +1,15 @@
 """The migrations build the schema on an empty database, and can be walked back and forth."""
+import json
+from datetime import date
+from decimal import Decimal
+
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from intake.extensions import db
+from intake.models import Pledge
 
 from .support.apps import make_app
 
@@ -30,5 +35,73 @@ def test_the_migrations_go_down_to_nothing_and_back_up(empty_database, instance_
         assert table_names() == built
         version = db.session.scalar(text("SELECT version_num FROM alembic_version"))
         assert version == newest_revision()
+        db.session.remove()
+        db.engine.dispose()
+
+
+# A draft half-way through the old single pledge page, kept as typed with "Save and come back
+# later": its typed answers go to the pages that now ask them.
+TYPED_OLD_STEP_THREE = {"title": ["Welcome centre"], "target_groups": ["refugees"],
+                        "start_date": ["next spring"], "expected_results": [""],
+                        "budget_amount": ["about 250k"]}
+
+
+def drafts_by_city():
+    rows = db.session.execute(text("SELECT city, furthest_step, incomplete_steps FROM pledge"))
+    return {city: (furthest, json.loads(incomplete) if isinstance(incomplete, str) else incomplete)
+            for city, furthest, incomplete in rows}
+
+
+def test_drafts_saved_on_the_single_pledge_page_move_to_its_four_pages_and_back(
+        empty_database, instance_path):
+    app = make_app(empty_database, instance_path)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="0015")  # the drafts of the single pledge page
+        db.session.add_all([
+            Pledge(city="At areas", furthest_step=2),
+            Pledge(city="Saved the pledge", furthest_step=3, title="Welcome centre",
+                   target_groups=["refugees"], start_date=date(2027, 1, 15), ongoing=True,
+                   expected_results="Results", progress_measures="Visits",
+                   funding_status="partial", budget_amount=Decimal("250000"),
+                   budget_currency="BRL"),
+            Pledge(city="Saved alignment", furthest_step=4),
+            Pledge(city="Kept the pledge as typed", furthest_step=2,
+                   incomplete_steps={"pledge": TYPED_OLD_STEP_THREE}),
+        ])
+        db.session.commit()
+
+        upgrade()
+        drafts = drafts_by_city()
+        assert drafts["At areas"] == (2, None)
+        assert drafts["Saved the pledge"] == (6, None)  # every pledge page saved
+        assert drafts["Saved alignment"] == (7, None)  # at check your answers
+        assert drafts["Kept the pledge as typed"] == (2, {
+            "commitment": {"title": ["Welcome centre"], "target_groups": ["refugees"]},
+            "dates": {"start_date": ["next spring"]},
+            "results": {"expected_results": [""]},
+            "budget": {"budget_amount": ["about 250k"]},
+        })
+
+        # A draft of the new pages: the first page kept as typed, the later ones not opened.
+        db.session.execute(text("UPDATE pledge SET furthest_step = 4 WHERE city = 'At areas'"))
+        db.session.add(Pledge(city="Kept a page as typed", furthest_step=3,
+                              title="Welcome centre", summary="A centre", ongoing=False,
+                              incomplete_steps={"dates": {"start_date": ["next spring"]}}))
+        db.session.commit()
+
+        downgrade(revision="0015")
+        drafts = drafts_by_city()
+        assert drafts["At areas"] == (2, None)  # two pledge pages of four: the old step 3 is not
+        assert drafts["Saved the pledge"] == (3, None)
+        assert drafts["Saved alignment"] == (4, None)
+        assert drafts["Kept the pledge as typed"] == (2, {"pledge": TYPED_OLD_STEP_THREE})
+        furthest, kept = drafts["Kept a page as typed"]
+        assert furthest == 2
+        assert kept["pledge"]["start_date"] == ["next spring"]  # as typed
+        assert kept["pledge"]["title"] == ["Welcome centre"]  # from its complete page
+        assert kept["pledge"]["summary"] == ["A centre"] and "ongoing" not in kept["pledge"]
+
+        upgrade()
         db.session.remove()
         db.engine.dispose()

@@ -17,7 +17,7 @@ from intake.extensions import db
 from intake.models import Coordinator, InformationRequest, Note, OutboxEmail, Pledge
 from intake.web.fields import plain_text, single_line, single_line_problem
 
-from .support.client import CITY_ANSWERS, PLEDGE_ANSWERS, ContactBrowser, step_url
+from .support.client import ANSWERS, CITY_ANSWERS, STEP_SLUGS, ContactBrowser, step_url
 from .support.forms import fields_of, intake_form_classes
 from .support.matching import OFFER_ANSWERS, PartnerBrowser, offer_path, published_pledge
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
@@ -115,11 +115,14 @@ def city_step(app, make_coordinator, sign_in):
     return contact, step_url("city"), base
 
 
-def pledge_step(app, make_coordinator, sign_in):
-    contact = ContactBrowser(app.test_client())
-    contact.complete_steps(upto="areas")
-    contact.get(step_url("pledge"))
-    return contact, step_url("pledge"), dict(PLEDGE_ANSWERS)
+def pledge_page(slug):
+    """A page of the pledge, its pages before it answered."""
+    def open_page(app, make_coordinator, sign_in):
+        contact = ContactBrowser(app.test_client())
+        contact.complete_steps(upto=STEP_SLUGS[STEP_SLUGS.index(slug) - 1])
+        contact.get(step_url(slug))
+        return contact, step_url(slug), dict(ANSWERS[slug])
+    return open_page
 
 
 def email_my_link(app, make_coordinator, sign_in):
@@ -195,7 +198,9 @@ STORIES = {
     "ContactForm": privacy_search,
     "EraseForm": privacy_erasure,
     "CityStepForm": city_step,
-    "PledgeStepForm": pledge_step,
+    "CommitmentStepForm": pledge_page("commitment"),
+    "DatesStepForm": pledge_page("dates"),
+    "BudgetStepForm": pledge_page("budget"),
     "EmailLinkForm": email_my_link,
     "OfferForm": support_offer,
     "SignInForm": sign_in_page,

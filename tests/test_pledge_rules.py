@@ -1,5 +1,5 @@
 """The rules of a pledge, without HTTP: step order, private links and reference numbers."""
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,15 +17,16 @@ def draft(furthest_step):
     (1, [1, 2]),
     (2, [1, 2, 3]),
     (3, [1, 2, 3, 4]),
-    (4, [1, 2, 3, 4, 5]),
+    (6, [1, 2, 3, 4, 5, 6, 7]),
+    (7, [1, 2, 3, 4, 5, 6, 7, 8]),
 ])
 def test_a_step_opens_only_after_every_step_before_it(furthest, allowed):
     pledge = draft(furthest)
-    assert [n for n in range(1, 6) if steps.can_open_step(pledge, n)] == allowed
+    assert [n for n in range(1, 9) if steps.can_open_step(pledge, n)] == allowed
 
 
 def test_a_new_contact_can_open_only_the_first_step():
-    assert [n for n in range(1, 6) if steps.can_open_step(None, n)] == [1]
+    assert [n for n in range(1, 9) if steps.can_open_step(None, n)] == [1]
 
 
 def test_saving_an_earlier_step_never_moves_progress_back():
@@ -35,8 +36,9 @@ def test_saving_an_earlier_step_never_moves_progress_back():
 
 
 def test_the_next_step_to_complete_is_the_first_unsaved_one():
-    assert steps.next_step_to_complete(draft(2)).slug == "pledge"
-    assert steps.next_step_to_complete(draft(4)).slug == "check"
+    assert steps.next_step_to_complete(draft(2)).slug == "commitment"
+    assert steps.next_step_to_complete(draft(3)).slug == "dates"
+    assert steps.next_step_to_complete(draft(7)).slug == "check"
 
 
 def test_references_are_readable():
@@ -69,8 +71,11 @@ def test_a_token_opens_its_pledge_until_it_expires(app):
 
 def test_a_pledge_with_missing_answers_names_the_steps_to_complete():
     pledge = Pledge(city="Lyon", country_code="FR", leader_name="L", focal_name="F",
-                    focal_email="f@lyon.example", title="T")
-    assert [step.slug for step in submission.missing_answers(pledge)] == ["areas", "pledge"]
+                    focal_email="f@lyon.example", title="T", start_date=date(2027, 1, 1),
+                    ongoing=True, implementation_stage="planning", expected_results="R",
+                    progress_measures="M")
+    assert [step.slug for step in submission.missing_answers(pledge)] == [
+        "areas", "commitment", "budget"]
 
 
 def test_pledges_sent_at_the_same_moment_never_share_a_number(app):

@@ -42,7 +42,7 @@ def test_the_link_brings_the_contact_back_to_the_next_step_in_a_new_browser(app,
     assert "Continue my pledge" in elsewhere.text
     response = elsewhere.post(path_of(link), {})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(step_url("pledge"))
+    assert response.headers["Location"].endswith(step_url("commitment"))
     elsewhere.get(step_url("city"))
     assert 'value="São Paulo"' in elsewhere.text
 

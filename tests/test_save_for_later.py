@@ -23,18 +23,15 @@ EMAILED_LINK = re.compile(r"http://pledges\.test/resume/[A-Za-z0-9_\-]+")
 CONTACT = "ana.souza@prefeitura.example"
 INCOMPLETE_NOTICE = "You saved this page before it was complete"
 MISSING = "Some answers are missing. Please complete this step."
-# Step 3 with only some answers, two of which cannot go in their columns as typed.
+# The pledge's first page (step 3) with only some answers.
 HALF_FILLED = {
     "title": "Welcome centre for newcomers",
     "summary": "A one-stop centre for newcomers.\r\nOpen every day.",
     "commitment_kind": "programme",
     "target_groups": ["refugees", "women-children"],
     "target_groups_other": "Students",
-    "start_date": "next spring",
-    "budget_amount": "about 250k",
 }
-STILL_MISSING = ("commitment", "commitment_novelty", "start_date", "expected_results",
-                 "progress_measures", "budget_amount", "funding_status", "implementation_stage")
+STILL_MISSING = ("commitment", "commitment_novelty")
 
 
 def path_of(link):
@@ -81,7 +78,6 @@ def is_ticked(page, name, value):
 def assert_step_three_as_typed(page):
     assert 'value="Welcome centre for newcomers"' in page
     assert "A one-stop centre for newcomers.\r\nOpen every day.</textarea>" in page
-    assert 'value="next spring"' in page and 'value="about 250k"' in page
     assert 'value="Students"' in page
     assert is_ticked(page, "commitment_kind", "programme")
     assert is_ticked(page, "target_groups", "refugees")
@@ -101,17 +97,17 @@ def stored(app):
 def test_save_and_come_back_later_on_a_half_filled_step_three_keeps_every_typed_value(
         app, contact, mailbox, htmx, way_back):
     contact.complete_steps(upto="areas")
-    save_for_later(contact, "pledge", HALF_FILLED, htmx=htmx)
+    save_for_later(contact, "commitment", HALF_FILLED, htmx=htmx)
 
     contact.get("/pledge/saved")
     assert "Your answers have been saved" in contact.text
     assert "Some answers are not complete yet" in contact.text
-    assert "<li>Your pledge</li>" in contact.text
+    assert "<li>What you pledge</li>" in contact.text
     pledge = stored(app)
     assert pledge.furthest_step == 2  # an incomplete step does not count in the step order
     assert pledge.title == "Welcome centre for newcomers"  # what can be stored as typed is
-    assert pledge.start_date is None and pledge.budget_amount is None  # and the rest is kept
-    assert pledge.incomplete_steps["pledge"]["start_date"] == ["next spring"]
+    assert pledge.commitment is None  # and the page is kept as typed
+    assert pledge.incomplete_steps["commitment"]["target_groups_other"] == ["Students"]
 
     if way_back == "saved page":
         link = LINK.search(contact.text).group(1)
@@ -120,13 +116,13 @@ def test_save_and_come_back_later_on_a_half_filled_step_three_keeps_every_typed_
         [message] = mailbox.to(CONTACT)  # the draft's resume link, sent at step 1
         link = EMAILED_LINK.search(message.get_body(("plain",)).get_content()).group(0)
     elsewhere = come_back(app, path_of(link))
-    assert elsewhere.page.request.path == step_url("pledge")  # back where they stopped
+    assert elsewhere.page.request.path == step_url("commitment")  # back where they stopped
     assert_step_three_as_typed(elsewhere.text)
     assert INCOMPLETE_NOTICE in elsewhere.text
     assert "error-summary" not in elsewhere.text  # the problems wait for "Save and continue"
 
     # Save and continue: the problems are shown, and what was typed stays.
-    elsewhere.post(step_url("pledge"), {**HALF_FILLED, "action": "continue"})
+    elsewhere.post(step_url("commitment"), {**HALF_FILLED, "action": "continue"})
     assert elsewhere.page.status_code == 422
     assert set(STILL_MISSING) <= field_error_ids(elsewhere.text)
     assert_step_three_as_typed(elsewhere.text)
@@ -134,26 +130,40 @@ def test_save_and_come_back_later_on_a_half_filled_step_three_keeps_every_typed_
     # Neither checking the answers nor sending is possible yet.
     response = elsewhere.get("/pledge/review")
     assert response.status_code in (302, 303)
-    assert response.headers["Location"].endswith(step_url("pledge"))
+    assert response.headers["Location"].endswith(step_url("commitment"))
     elsewhere.post("/pledge/review", {"consent_contact": "y"})
-    assert elsewhere.page.headers["Location"].endswith(step_url("pledge"))
+    assert elsewhere.page.headers["Location"].endswith(step_url("commitment"))
     assert stored(app).reference is None
 
     # Once the answers pass, the step is complete and the pledge goes out.
-    assert elsewhere.answer("pledge").status_code == 303
+    assert elsewhere.answer("commitment").status_code == 303
     pledge = stored(app)
     assert pledge.incomplete_steps is None and pledge.furthest_step == 3
-    assert pledge.title == PLEDGE_ANSWERS["title"] and str(pledge.start_date) == "2027-01-15"
+    assert pledge.commitment == PLEDGE_ANSWERS["commitment"]
+    assert elsewhere.answer("pledge").status_code == 303  # the pledge's other pages
+    assert str(stored(app).start_date) == "2027-01-15"
     assert elsewhere.answer("alignment").status_code == 303
     assert elsewhere.submit().headers["Location"].endswith("/pledge/confirmation")
     assert re.fullmatch(r"CTA-\d{4}-\d{4}", stored(app).reference)
+
+
+def test_a_date_that_is_not_a_date_yet_is_kept_as_typed_on_its_own_page(app, contact):
+    contact.complete_steps(upto="commitment")
+    save_for_later(contact, "dates", {"start_date": "next spring", "end_date": "2029-12-31"})
+    pledge = stored(app)
+    assert pledge.start_date is None and str(pledge.end_date) == "2029-12-31"
+    assert pledge.incomplete_steps == {"dates": {"start_date": ["next spring"],
+                                                 "end_date": ["2029-12-31"]}}
+    assert pledge.furthest_step == 3 and pledge.title == PLEDGE_ANSWERS["title"]
+    contact.get(step_url("dates"))
+    assert 'value="next spring"' in contact.text and INCOMPLETE_NOTICE in contact.text
 
 
 def test_a_finished_step_saved_again_unfinished_holds_back_check_your_answers(app, contact):
     contact.complete_steps()
     contact.get(step_url("city") + "?return=review")
     save_for_later(contact, "city", {**CITY_ANSWERS, "leader_name": "", "return": "review"})
-    assert stored(app).furthest_step == 4  # the later steps stay open
+    assert stored(app).furthest_step == 7  # the later steps stay open
 
     response = contact.get("/pledge/review")
     assert response.headers["Location"].endswith(step_url("city"))

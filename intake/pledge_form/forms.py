@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
 from ..catalogue import compacts, countries, vocabularies
 from ..pledges import status
 from ..web.fields import (
+    AmountField,
     CheckboxesField,
     choice,
     email_address,
@@ -97,7 +97,7 @@ class CityStepForm(HumanCheck, FlaskForm):
         Optional(),
         Regexp(r"^\+?[0-9 ().\-]{5,40}$",
                message=_l("Enter a phone number using digits, spaces, brackets, + or -.")),
-        description=_l("Include the international code, for example +34 91 123 4567"),
+        description=_l("Start with + and the country code, for example +44 7700 900123"),
     )
     language = choice(
         _l("Preferred language for our messages"), vocabularies.LANGUAGES,
@@ -118,7 +118,10 @@ class AreasStepForm(FlaskForm):
     )
 
 
-class PledgeStepForm(FlaskForm):
+# The pledge is asked on four pages of one topic each (pledges/steps.py): one form per page.
+
+
+class CommitmentStepForm(FlaskForm):
     title = text(
         _l("Title of the pledge"), 200, required(_l("Enter a title for the pledge.")),
         description=_l("A short name, for example: Welcome centre for newcomers"),
@@ -146,40 +149,26 @@ class PledgeStepForm(FlaskForm):
         description=_l("Choose all that apply."),
     )
     target_groups_other = text(_l("Other groups (optional)"), 200, Optional())
-    start_date = DateField(
-        _l("Start date"),
-        validators=[InputRequired(message=_l("Enter the start date as a real date.")),
-                    single_line],
-        format="%Y-%m-%d",
-    )
-    end_date = DateField(_l("End date"), validators=[Optional(), single_line],
-                         format="%Y-%m-%d")
+
+
+# A browser without a date input shows a text box: the day, month and year are read in the
+# order people write them in English, French and Spanish, apart by spaces, slashes, dots or
+# dashes; the year first is what a browser's date input sends.
+DATE_FORMATS = ["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
+DATE_HINT = _l("For example, 15 3 2027 (day, month, year)")
+
+
+def date_field(label, not_a_date, *validators):
+    return DateField(label, validators=[*validators, single_line], format=DATE_FORMATS,
+                     description=DATE_HINT, invalid_value_message=not_a_date)
+
+
+class DatesStepForm(FlaskForm):
+    start_date = date_field(
+        _l("Start date"), _l("Enter the start date as a real date."),
+        InputRequired(message=_l("Enter the start date as a real date.")))
+    end_date = date_field(_l("End date"), _l("Enter the end date as a real date."), Optional())
     ongoing = BooleanField(_l("There is no end date: the commitment is ongoing"))
-    expected_results = long_text(
-        _l("Expected results"), 5000, required(_l("Describe the results you expect."))
-    )
-    progress_measures = long_text(
-        _l("How will progress be measured?"), 5000,
-        required(_l("Say how you will measure progress.")),
-        description=_l("For example: indicators, data sources, who reports and how often."),
-    )
-    budget_amount = DecimalField(
-        _l("Budget (optional)"), places=2,
-        validators=[Optional(), single_line,
-                    NumberRange(min=0, max=10**13, message=_l("Enter an amount of zero or more."))],
-        description=_l("Digits only, with a dot for decimals, for example 250000 or 1250.50"),
-    )
-    budget_currency = long_select(_l("Currency"))
-    funding_status = choice(
-        _l("Funding status"), vocabularies.FUNDING_STATUSES,
-        _l("Say how far the pledge is funded."), field=RadioField,
-    )
-    support_sought = CheckboxesField(
-        _l("What support are you looking for? (optional)"),
-        choices=options(vocabularies.SUPPORT_TYPES),
-        validators=[Optional()],
-    )
-    support_details = long_text(_l("Details of the support sought (optional)"), 2000, Optional())
     implementation_stage = choice(
         _l("Where is implementation today?"), STARTING_STAGES,
         _l("Say where implementation stands today."), field=RadioField,
@@ -201,6 +190,38 @@ class PledgeStepForm(FlaskForm):
         if problem:
             end.errors = [*end.errors, problem]
         return problem is None
+
+
+class ResultsStepForm(FlaskForm):
+    expected_results = long_text(
+        _l("Expected results"), 5000, required(_l("Describe the results you expect."))
+    )
+    progress_measures = long_text(
+        _l("How will progress be measured?"), 5000,
+        required(_l("Say how you will measure progress.")),
+        description=_l("For example: indicators, data sources, who reports and how often."),
+    )
+
+
+class BudgetStepForm(FlaskForm):
+    budget_amount = AmountField(
+        _l("Budget (optional)"), places=2,
+        invalid_value_message=_l("Enter the amount in digits, for example 250000."),
+        validators=[Optional(), single_line,
+                    NumberRange(min=0, max=10**13, message=_l("Enter an amount of zero or more."))],
+        description=_l("Digits only, for example 250000 or 1250.50"),
+    )
+    budget_currency = long_select(_l("Currency"))
+    funding_status = choice(
+        _l("Funding status"), vocabularies.FUNDING_STATUSES,
+        _l("Say how far the pledge is funded."), field=RadioField,
+    )
+    support_sought = CheckboxesField(
+        _l("What support are you looking for? (optional)"),
+        choices=options(vocabularies.SUPPORT_TYPES),
+        validators=[Optional()],
+    )
+    support_details = long_text(_l("Details of the support sought (optional)"), 2000, Optional())
 
     def validate_budget_currency(self, field):
         if self.budget_amount.data is not None and not field.data:
@@ -243,7 +264,10 @@ class CheckAnswersForm(FlaskForm):
 STEP_FORMS = {
     "city": CityStepForm,
     "areas": AreasStepForm,
-    "pledge": PledgeStepForm,
+    "commitment": CommitmentStepForm,
+    "dates": DatesStepForm,
+    "results": ResultsStepForm,
+    "budget": BudgetStepForm,
     "alignment": AlignmentStepForm,
 }
 

@@ -210,6 +210,9 @@ def not_step_one():
 @bp.route("/pledge/step/<slug>", methods=["GET", "POST"])
 @limit_from_config("RATE_LIMIT_STEP_CITY", methods=["POST"], exempt_when=not_step_one)
 def step(slug):
+    if slug in steps.FORMER_SLUGS:  # a link or a page from before the pledge was split
+        return redirect(url_for("intake.step", slug=steps.FORMER_SLUGS[slug], **request.args),
+                        code=307 if request.method == "POST" else 302)
     step = steps.question_step(slug)
     if step is None:
         abort(404)

@@ -10,10 +10,17 @@ from .steps import record_step_saved
 
 CITY_FIELDS = ("city", "leader_name", "leader_title", "marrakech_signatory", "focal_name",
                "focal_role", "focal_email", "focal_phone", "language")
-PLEDGE_FIELDS = ("title", "summary", "commitment", "commitment_kind", "commitment_novelty",
-                 "target_groups", "target_groups_other", "start_date", "end_date", "ongoing",
-                 "expected_results", "progress_measures", "budget_amount", "budget_currency",
-                 "funding_status", "support_sought", "support_details", "implementation_stage")
+# The pledge's own answers, by the page that asks them (steps.PLEDGE_STEPS).
+PLEDGE_FIELDS = {
+    "commitment": ("title", "summary", "commitment", "commitment_kind", "commitment_novelty",
+                   "target_groups", "target_groups_other"),
+    "dates": ("start_date", "end_date", "ongoing", "implementation_stage"),
+    "results": ("expected_results", "progress_measures"),
+    "budget": ("budget_amount", "budget_currency", "funding_status", "support_sought",
+               "support_details"),
+}
+# An optional answer left empty is stored as nothing.
+BLANK_AS_NONE = ("target_groups_other", "support_details", "budget_currency")
 
 
 def _copy(source, names):
@@ -32,8 +39,8 @@ def answers_for_form(slug, pledge, language):
         return data
     if slug == "areas":
         return {"action_areas": pledge.action_area_slugs}
-    if slug == "pledge":
-        return _copy(pledge, PLEDGE_FIELDS)
+    if slug in PLEDGE_FIELDS:
+        return _copy(pledge, PLEDGE_FIELDS[slug])
     if slug == "alignment":
         return {"gcm_objectives": [str(n) for n in pledge.gcm_objectives or []],
                 "gcr_objectives": [str(n) for n in pledge.gcr_objectives or []]}
@@ -72,15 +79,15 @@ def save_answers(slug, values, pledge):
             added = [PledgeActionArea(area=slug_) for slug_ in sorted(chosen)
                      if slug_ not in {row.area for row in kept}]
             pledge.action_areas = kept + added
-    elif slug == "pledge":
-        for name in PLEDGE_FIELDS:
+    elif slug in PLEDGE_FIELDS:
+        for name in PLEDGE_FIELDS[slug]:
             if name in values:
                 setattr(pledge, name, values[name])
-        for name in ("target_groups_other", "support_details", "budget_currency"):
-            setattr(pledge, name, getattr(pledge, name) or None)
-        if pledge.ongoing:
+            if name in BLANK_AS_NONE:
+                setattr(pledge, name, getattr(pledge, name) or None)
+        if slug == "dates" and pledge.ongoing:
             pledge.end_date = None
-        if pledge.budget_amount is None:
+        if slug == "budget" and pledge.budget_amount is None:
             pledge.budget_currency = None
     elif slug == "alignment":
         for name in ("gcm_objectives", "gcr_objectives"):

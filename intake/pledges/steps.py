@@ -11,14 +11,22 @@ class Step:
     title: object  # a lazy string
 
 
+# The pledge itself is asked on four short pages of one topic each: what the city will do, when,
+# the results it expects, and the money and help it needs.
 STEPS = (
     Step(1, "city", _l("City and contact")),
     Step(2, "areas", _l("Action areas")),
-    Step(3, "pledge", _l("Your pledge")),
-    Step(4, "alignment", _l("Alignment with the Global Compacts")),
-    Step(5, "check", _l("Check your answers")),
+    Step(3, "commitment", _l("What you pledge")),
+    Step(4, "dates", _l("When it will happen")),
+    Step(5, "results", _l("Results and progress")),
+    Step(6, "budget", _l("Budget and support")),
+    Step(7, "alignment", _l("Alignment with the Global Compacts")),
+    Step(8, "check", _l("Check your answers")),
 )
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+PLEDGE_STEPS = STEPS[2:6]
+# The one page the pledge was asked on before it was split: old links lead to its first page.
+FORMER_SLUGS = {"pledge": PLEDGE_STEPS[0].slug}
 CHECK_ANSWERS_STEP = STEPS[-1]
 QUESTION_STEPS = STEPS[:-1]
 LAST_QUESTION_STEP = QUESTION_STEPS[-1].number

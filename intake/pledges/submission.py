@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import ReferenceCounter
 from ..reminders.planning import contact_acted
 from . import actions
-from .steps import incomplete_steps, step_by_number
+from .steps import QUESTION_STEPS, incomplete_steps
 
 
 class ChangedMeanwhile(Exception):
@@ -26,18 +26,28 @@ class MissingAnswers(Exception):
         self.steps = steps
 
 
+def required_answers(pledge):
+    """The answers each step cannot do without, by its slug (the alignment step is optional)."""
+    return {
+        "city": [pledge.city, pledge.country_code, pledge.leader_name, pledge.focal_name,
+                 pledge.focal_email],
+        "areas": [pledge.action_areas],
+        "commitment": [pledge.title, pledge.summary, pledge.commitment, pledge.commitment_kind,
+                       pledge.commitment_novelty, pledge.target_groups],
+        "dates": [pledge.start_date, pledge.end_date or pledge.ongoing,
+                  pledge.implementation_stage],
+        "results": [pledge.expected_results, pledge.progress_measures],
+        "budget": [pledge.funding_status],
+    }
+
+
 def missing_answers(pledge):
     """Steps whose required answers are absent, or which were kept for later before their
     answers were complete: submission is refused until they are given and checked."""
-    required = {
-        1: [pledge.city, pledge.country_code, pledge.leader_name, pledge.focal_name,
-            pledge.focal_email],
-        2: [pledge.action_areas],
-        3: [pledge.title, pledge.summary, pledge.commitment, pledge.start_date],
-    }
-    missing = {n for n, answers in required.items() if not all(answers)}
-    missing |= {step.number for step in incomplete_steps(pledge)}
-    return [step_by_number(n) for n in sorted(missing)]
+    required = required_answers(pledge)
+    incomplete = set(incomplete_steps(pledge))
+    return [step for step in QUESTION_STEPS
+            if step in incomplete or not all(required.get(step.slug, []))]
 
 
 def next_reference_number(year):

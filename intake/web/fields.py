@@ -4,7 +4,14 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
@@ -157,3 +164,22 @@ def long_select(label, *validators):
     """A select whose hundreds of choices are given per request with long_list."""
     return SelectField(label, validators=list(validators), validate_choice=False,
                        widget=LongListSelect())
+
+
+# Spaces (ordinary, no-break, narrow no-break) or apostrophes between thousands, as French and
+# Swiss writers put them, and a decimal comma, as French and Spanish ones write it.
+THOUSANDS_SEPARATORS = re.compile(r"[ \u00a0\u202f']")
+DECIMAL_COMMA = re.compile(r"(\d+),(\d{1,2})")
+
+
+class AmountField(DecimalField):
+    """An amount written as the reader's language writes it: "250 000", "1250,50" or
+    "1250.50". A comma before three digits ("250,000") is refused, not guessed at: it is a
+    thousands separator in English and a decimal one in French."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            written = THOUSANDS_SEPARATORS.sub("", valuelist[0].strip())
+            valuelist = [DECIMAL_COMMA.sub(r"\1.\2", written) if DECIMAL_COMMA.fullmatch(written)
+                         else written]
+        super().process_formdata(valuelist)

@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from ..catalogue import compacts, countries, regions, vocabularies
 from ..email import faults, kinds, problems
-from ..pledges import status
+from ..pledges import status, summary
 from .i18n import LANGUAGE_NAMES, SWITCH_LANGUAGE, current_language, language_switch
 
 
@@ -84,6 +84,11 @@ def money(amount, currency):
     return format_currency(amount, currency) if currency else format_decimal(amount)
 
 
+def answer_sections(pledge):
+    """A pledge's answers by step (pledges/summary.py), in the reader's formats."""
+    return summary.answer_sections(pledge, day=day, day_and_time=day_and_time, money=money)
+
+
 FILTERS = {
     "day": day,
     "day_and_time": day_and_time,
@@ -103,6 +108,7 @@ FILTERS = {
 }
 GLOBALS = {
     "money": money,
+    "answer_sections": answer_sections,
     "input_attrs": input_attrs,
     "choice_options": choice_options,
     "language_switch": language_switch,

@@ -11,7 +11,15 @@ from werkzeug.serving import make_server
 from intake.web.i18n import LANGUAGE_NAMES
 
 from .accounts import PASSWORD
-from .client import ALIGNMENT_ANSWERS, AREAS_ANSWERS, CITY_ANSWERS, PLEDGE_ANSWERS
+from .client import (
+    ALIGNMENT_ANSWERS,
+    AREAS_ANSWERS,
+    CITY_ANSWERS,
+    PLEDGE_ANSWERS,
+    PLEDGE_SLUGS,
+    page_of,
+    step_url,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,12 +39,21 @@ REFERENCE_PATTERN = r"CTA-\d{4}-\d{4}"
 HEADINGS = {
     "/pledge/step/city": "City and contact",
     "/pledge/step/areas": "Action areas",
-    "/pledge/step/pledge": "Your pledge",
+    "/pledge/step/commitment": "What you pledge",
+    "/pledge/step/dates": "When it will happen",
+    "/pledge/step/results": "Results and progress",
+    "/pledge/step/budget": "Budget and support",
     "/pledge/step/alignment": "Alignment with the Global Compacts",
     "/pledge/review": "Check your answers",
     "/pledge/saved": "Your answers have been saved",
     "/pledge/confirmation": "Pledge sent",
 }
+
+# How each question of the pledge's pages is answered (the others are typed in).
+PLEDGE_RADIOS = ("commitment_kind", "commitment_novelty", "funding_status",
+                 "implementation_stage")
+PLEDGE_CHECKBOXES = ("target_groups", "support_sought")
+PLEDGE_SELECTS = ("budget_currency",)
 
 # A city written in a non-Latin script, to follow it all the way to the review page.
 CAIRO = {**CITY_ANSWERS, "city": "القاهرة", "country": "EG", "leader_name": "إبراهيم صابر",
@@ -174,10 +191,15 @@ class Contact:
     def save_and_continue(self):
         self.press("Save and continue")
 
-    def wait_for_path(self, path):
-        """The address shows the page, and the page (swapped in or loaded) shows its heading."""
+    def wait_for_path(self, path, heading=None):
+        """The address shows the page, and the page (swapped in or loaded) shows its heading
+        (the English one unless told)."""
         self.page.wait_for_url(self.base_url + path)
-        expect(self.page.locator("#main h1")).to_have_text(HEADINGS[path])
+        expect(self.page.locator("#main h1")).to_have_text(heading or HEADINGS[path])
+
+    def read_in(self, language):
+        """The browser asks for pages in that language, as a browser set to it does."""
+        self.context.set_extra_http_headers({"Accept-Language": language})
 
     def check_only(self, name, values):
         for box in self.page.locator(f'input[name="{name}"]').all():
@@ -196,17 +218,27 @@ class Contact:
         self.check_only("action_areas", answers["action_areas"])
 
     def fill_pledge(self, answers=PLEDGE_ANSWERS):
+        """The pledge's four pages, from the first one: each filled and saved in turn, the
+        last one (budget and support) filled and left for the caller to save."""
+        for slug in PLEDGE_SLUGS:
+            if slug != PLEDGE_SLUGS[0]:
+                self.save_and_continue()
+                self.wait_for_path(step_url(slug))
+            self.fill_pledge_page(slug, answers)
+
+    def fill_pledge_page(self, slug, answers=PLEDGE_ANSWERS):
         page = self.page
-        for field in ("title", "summary", "commitment", "target_groups_other", "start_date",
-                      "end_date", "expected_results", "progress_measures", "budget_amount",
-                      "support_details"):
-            page.fill(f"#{field}", answers[field])
-        page.select_option("#budget_currency", answers["budget_currency"])
-        for radio in ("commitment_kind", "commitment_novelty", "funding_status",
-                      "implementation_stage"):
-            page.check(f'input[name="{radio}"][value="{answers[radio]}"]')
-        self.check_only("target_groups", answers["target_groups"])
-        self.check_only("support_sought", answers["support_sought"])
+        for field, value in answers.items():
+            if page_of(field) != slug:
+                continue
+            if field in PLEDGE_RADIOS:
+                page.check(f'input[name="{field}"][value="{value}"]')
+            elif field in PLEDGE_CHECKBOXES:
+                self.check_only(field, value)
+            elif field in PLEDGE_SELECTS:
+                page.select_option(f"#{field}", value)
+            else:
+                page.fill(f"#{field}", value)
 
     def fill_alignment(self, answers=ALIGNMENT_ANSWERS):
         self.check_only("gcm_objectives", answers["gcm_objectives"])
@@ -251,17 +283,20 @@ class Contact:
             f"step 2 at {self.path} does not show the saved action areas: {shown}")
 
     def assert_pledge_answers(self, answers=PLEDGE_ANSWERS):
+        """The answers of the pledge page on screen."""
         page = self.page
-        for field in ("title", "summary", "commitment", "start_date", "end_date",
-                      "expected_results", "progress_measures", "support_details"):
-            assert page.input_value(f"#{field}") == answers[field], field
-        assert float(page.input_value("#budget_amount")) == float(answers["budget_amount"])
-        assert page.input_value("#budget_currency") == answers["budget_currency"]
-        for radio in ("commitment_kind", "commitment_novelty", "funding_status",
-                      "implementation_stage"):
-            assert self.radio_value(radio) == answers[radio], radio
-        assert self.checked_values("target_groups") == sorted(answers["target_groups"])
-        assert self.checked_values("support_sought") == sorted(answers["support_sought"])
+        slug = self.path.removeprefix("/pledge/step/").partition("?")[0]
+        for field, value in answers.items():
+            if page_of(field) != slug:
+                continue
+            if field in PLEDGE_RADIOS:
+                assert self.radio_value(field) == value, field
+            elif field in PLEDGE_CHECKBOXES:
+                assert self.checked_values(field) == sorted(value), field
+            elif field == "budget_amount":
+                assert float(page.input_value(f"#{field}")) == float(value)
+            else:
+                assert page.input_value(f"#{field}") == value, field
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from intake.email.enqueue import email_queue
 from intake.extensions import db, get_redis
 from intake.models import OutboxEmail
+from intake.pledges.answers import PLEDGE_FIELDS
 
 from .browser import Browser
 
@@ -43,9 +44,19 @@ PLEDGE_ANSWERS = {
     "implementation_stage": "planning",
 }
 ALIGNMENT_ANSWERS = {"gcm_objectives": ["15", "16"], "gcr_objectives": ["2"]}
-ANSWERS = {"city": CITY_ANSWERS, "areas": AREAS_ANSWERS, "pledge": PLEDGE_ANSWERS,
+# The pledge is asked on four pages (commitment, dates, results, budget): each page's share of
+# PLEDGE_ANSWERS. "pledge" names the four pages together in answer() and complete_steps().
+PLEDGE_SLUGS = tuple(PLEDGE_FIELDS)
+PAGE_ANSWERS = {slug: {name: PLEDGE_ANSWERS[name] for name in names if name in PLEDGE_ANSWERS}
+                for slug, names in PLEDGE_FIELDS.items()}
+ANSWERS = {"city": CITY_ANSWERS, "areas": AREAS_ANSWERS, **PAGE_ANSWERS,
            "alignment": ALIGNMENT_ANSWERS}
-STEP_SLUGS = ("city", "areas", "pledge", "alignment")
+STEP_SLUGS = ("city", "areas", *PLEDGE_SLUGS, "alignment")
+
+
+def page_of(name):
+    """The pledge page that asks that question."""
+    return next(slug for slug, names in PLEDGE_FIELDS.items() if name in names)
 
 
 def step_url(slug):
@@ -56,12 +67,27 @@ class ContactBrowser(Browser):
     """A city contact filling in the pledge form (from the introduction page, at "/")."""
 
     def answer(self, slug, changes=None, action="continue", **kwargs):
-        """Open a step, then send its answers (the valid ones, with any changes)."""
+        """Open a step, then send its answers (the valid ones, with any changes). "pledge":
+        the pledge's four pages in turn, each with the changes to its own questions, up to the
+        first one that is not saved (its errors on screen)."""
+        if slug == "pledge":
+            return self.answer_pledge(changes, action, **kwargs)
         self.get(step_url(slug))
         data = {**ANSWERS.get(slug, {}), **(changes or {}), "action": action}
         return self.post(step_url(slug), data, **kwargs)
 
+    def answer_pledge(self, changes=None, action="continue", **kwargs):
+        changes = changes or {}
+        for slug in PLEDGE_SLUGS:
+            mine = {name: value for name, value in changes.items() if page_of(name) == slug}
+            response = self.answer(slug, mine, action, **kwargs)
+            if response.status_code != 303:
+                return response
+        return response
+
     def complete_steps(self, upto="alignment"):
+        """Answer every step in order, up to that one ("pledge": up to the pledge's last page)."""
+        upto = PLEDGE_SLUGS[-1] if upto == "pledge" else upto
         for slug in STEP_SLUGS:
             response = self.answer(slug)
             assert response.status_code == 303, (slug, response.get_data(as_text=True)[:2000])
