@@ -1,7 +1,7 @@
 """the language of a coordinator's emails
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 
 Emails written to one coordinator (as a pledge's assignee) go out in the language chosen on
 her account; an account that chose none reads English.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
