@@ -260,8 +260,8 @@ class Contact:
         contact is on its confirmation page."""
         self.page.goto("/pledge/step/city")
         self.answer_step("city", CITY_ANSWERS, "/pledge/step/areas")
-        self.answer_step("areas", AREAS_ANSWERS, "/pledge/step/pledge")
-        self.answer_step("pledge", PLEDGE_ANSWERS, "/pledge/step/alignment")
+        self.answer_step("areas", AREAS_ANSWERS, step_url(PLEDGE_SLUGS[0]))
+        self.answer_step("pledge", PLEDGE_ANSWERS, step_url("alignment"))
         self.answer_step("alignment", ALIGNMENT_ANSWERS, "/pledge/review")
         self.send_pledge()
 
