@@ -159,11 +159,12 @@ def test_tabs_count_the_pledges_of_each_review_state(app, make_coordinator, sign
     add_pledges(app, {"review_state": "draft", "reference": None, "submitted_at": None})
     _account, maria = coordinator(make_coordinator, sign_in)
 
-    _response, html = page_of(maria, "/triage/")
+    _response, html = page_of(maria, "/triage/?state=all")
     assert [tab_count(html, label) for label in
-            ("All", "Submitted", "In review", "Accepted", "Declined", "Withdrawn")] == \
-        [7, 3, 2, 1, 1, 0]
-    assert '<a href="/triage/" hx-get="/triage/" aria-current="page">All' in html
+            ("To do", "All", "Submitted", "In review", "Accepted", "Declined", "Withdrawn")] == \
+        [5, 7, 3, 2, 1, 1, 0]
+    assert ('<a href="/triage/?state=all" hx-get="/triage/?state=all" aria-current="page">All'
+            in html)
 
     _response, html = page_of(maria, "/triage/?state=in_review")
     assert len(ROW.findall(html)) == 2
@@ -179,6 +180,32 @@ def test_tab_counts_follow_the_other_filters(app, make_coordinator, sign_in):
     assert tab_count(html, "All") == 2
     assert tab_count(html, "Submitted") == 1 and tab_count(html, "Accepted") == 1
     assert 'href="/triage/?state=accepted&amp;region=Africa"' in html
+
+
+def test_the_queue_opens_on_what_is_waiting_on_us_and_for_me_or_nobody(
+        app, make_coordinator, sign_in):
+    maria, browser = coordinator(make_coordinator, sign_in)
+    ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
+    nobody_s, mine, answered, ahmeds, asked, accepted, declined = add_pledges(
+        app, {"review_state": "submitted"}, {"review_state": "in_review", "assignee_id": maria.id},
+        {"review_state": "in_review"}, {"review_state": "submitted", "assignee_id": ahmed.id},
+        {"review_state": "information_requested"}, {"review_state": "accepted"},
+        {"review_state": "declined", "assignee_id": maria.id})
+
+    _response, html = page_of(browser, "/triage/")
+
+    assert sorted(int(i) for i in ROW.findall(html)) == sorted([nobody_s, mine, answered])
+    assert re.search(r'<a href="/triage/" hx-get="/triage/" aria-current="page">To do '
+                     r'<span class="badge">3</span>', html)
+    assert tab_count(html, "All") == 7
+    assert 'id="queue-state" value="todo"' in html
+    # Sorting or paging stays on "To do"; any filter, or "All", shows every state.
+    assert sorted(shown_ids(browser, "/triage/?sort=city&dir=asc")) == \
+        sorted([nobody_s, mine, answered])
+    assert len(shown_ids(browser, "/triage/?state=all")) == 7
+    assert len(shown_ids(browser, "/triage/?region=Europe")) == 7
+    assert shown_ids(browser, "/triage/?state=todo&assignee=none&sort=reference") == \
+        [nobody_s, answered]
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +263,7 @@ def test_pledges_waiting_too_long_are_marked_and_can_be_listed_alone(
         {"city": "Decided", "submitted_at": three_weeks, "review_state": "accepted"})
     _account, maria = coordinator(make_coordinator, sign_in)
 
-    _response, html = page_of(maria, "/triage/")
+    _response, html = page_of(maria, "/triage/?state=all")
     row = html[html.index(f'<tr id="pledge-{late}">'):]
     row = row[:row.index("</tr>")]
     assert '<td class="overdue">15 <span class="queue-table__late">overdue</span></td>' in row
@@ -408,7 +435,7 @@ def test_pages_follow_each_other_in_the_chosen_order(sortable, monkeypatch, sort
     if reading == "filtered, states merged":
         monkeypatch.setattr(queue_query, "MERGE_FROM_TOTAL", 0)
     maria = sortable.maria_signed_in()
-    region = "&region=Europe" if reading.startswith("filtered") else ""
+    region = "&region=Europe" if reading.startswith("filtered") else "&state=all"
     seen = []
     for page in range(1, 9):
         seen += shown_ids(maria, f"/triage/?sort={sort}&dir={direction}{region}&page={page}")
@@ -563,9 +590,10 @@ def test_a_search_within_the_limit_is_counted_tab_by_tab(housing, monkeypatch):
 
 
 def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordinator, sign_in):
-    _account, maria = coordinator(make_coordinator, sign_in)
+    account, maria = coordinator(make_coordinator, sign_in)
     ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
-    add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience"]}] * 3)
+    add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience"]}] * 3,
+                {"assignee_id": account.id})  # Maria's one pledge to do
 
     def queries(url):
         with app.app_context():
@@ -581,11 +609,12 @@ def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordina
                 event.remove(db.engine, "before_cursor_execute", listener)
         return statements
 
-    few = queries("/triage/")
+    few = queries("/triage/?state=all")
     add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience",
                                                             "vulnerable-groups"]}] * 45)
-    many = queries("/triage/")
+    many = queries("/triage/?state=all")
     assert len(few) == len(many) <= 8
+    assert len(queries("/triage/")) == len(few)  # "To do" is counted with the other tabs
     assert len(queries("/triage/?region=Europe&area=climate-resilience&q=language")) == len(few)
     # 48 match: listed, not counted to the end; the page's ids are read in order on their own,
     # and the tab shown is counted on its own.
@@ -633,7 +662,7 @@ def test_with_htmx_only_the_results_are_sent(app, make_coordinator, sign_in):
     assert "HX-Request" in response.headers["Vary"]
     assert response.headers["HX-Push-Url"] == "/triage/?region=Africa"
     # The form's hidden state and sort fields, and the summary, follow out of band.
-    assert 'id="queue-state" value="" hx-swap-oob="true"' in html
+    assert 'id="queue-state" value="all" hx-swap-oob="true"' in html
     assert 'id="queue-sort-fields" hx-swap-oob="true"' in html
     assert '<p id="queue-summary" hx-swap-oob="innerHTML">1 pledge' in html
 

@@ -61,12 +61,18 @@ def tab_numbers(filters, page):
 
 
 def tabs(filters, page):
+    """"To do" (the default view), "All", then a tab per review state."""
     numbers = tab_numbers(filters, page)
-    everything = [("", _("All"), numbers[""])]
-    return [{"label": label, "count": count,
-             "url": url_for("triage.queue", **filters.as_args(state=state, page=1)),
-             "current": state == filters.state}
-            for state, label, count in everything + [
+    todo = None if page.todo is None else str(page.todo)
+    if page.todo is not None and filters.todo and page.capped:
+        todo = more_than(page.total)
+    everything = [(queue_query.TODO, _("To do"), todo), (queue_query.ALL, _("All"), numbers[""])]
+    return [{"label": label, "count": count, "id": f"tab-{tab}",
+             "url": url_for("triage.queue", **filters.as_args(
+                 state="" if tab in (queue_query.TODO, queue_query.ALL) else tab,
+                 todo=tab == queue_query.TODO, page=1)),
+             "current": tab == filters.tab}
+            for tab, label, count in everything + [
                 (state, status.review_label(state), numbers[state])
                 for state in queue_query.QUEUE_STATES]]
 
@@ -84,7 +90,9 @@ def update_tabs(filters, page):
     """"Any", then a tab per update filter with its count, each keeping the other filters."""
     numbers = update_numbers(page)
     return [{"label": label, "count": numbers.get(key),
-             "url": url_for("triage.queue", **filters.as_args(update=key, page=1)),
+             # Accepted pledges are never to do: an update tab leads from "To do" to "All".
+             "url": url_for("triage.queue", **filters.as_args(
+                 update=key, page=1, todo=filters.todo and not key)),
              "current": key == filters.update}
             for key, label in [("", _("Any")), *update_states.FILTERS.items()]]
 
