@@ -14,6 +14,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from babel.dates import format_date
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import event, select
@@ -148,9 +149,21 @@ def test_a_coordinator_sees_each_sent_pledge_and_no_draft(app, make_coordinator,
     assert f'href="/triage/pledges/{pledge_id}">{sent.reference}</a>' in html
     for shown in ("São Paulo", "Brazil", "Americas", "Access to Essential Services",
                   "Inclusion and Social Cohesion", "Submitted", "Planning", "Nobody",
-                  sent.submitted_at.date().isoformat(), "Welcome centre for newcomers"):
+                  format_date(sent.submitted_at, "medium", locale="en"),
+                  "Welcome centre for newcomers"):
         assert shown in html
     assert tab_count(html, "All") == 1 and tab_count(html, "Submitted") == 1
+
+
+def test_a_french_coordinator_reads_days_in_french_and_the_downloads_keep_iso_days(
+        app, make_coordinator, sign_in):
+    [pledge_id] = add_pledges(app, {"submitted_at": datetime(2026, 3, 5, 9, tzinfo=timezone.utc)})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    _response, html = page_of(maria, "/triage/", **{"Accept-Language": "fr"})
+    row = html[html.index(f'<tr id="pledge-{pledge_id}">'):]
+    assert "<td>5 mars 2026</td>" in row[:row.index("</tr>")]
+    [_header, exported] = csv_rows(export_rows(maria, "/triage/export.csv"))
+    assert "2026-03-05" in exported
 
 
 def test_tabs_count_the_pledges_of_each_review_state(app, make_coordinator, sign_in):
@@ -990,7 +1003,7 @@ def test_with_javascript_filters_update_the_results_in_place(app, contact_factor
     assert shown_cities(page) == ["Accra"]
     assert page.input_value("#queue-state") == "accepted"  # the form follows the tab
     page.select_option("#region", "")  # every region again, still on the tab
-    expect(page.locator("#queue-tabs a").first).to_have_text("All 3")
+    expect(page.locator("#queue-tabs a").nth(1)).to_have_text("All 3")
     expect(page.locator("#queue-tabs a[aria-current=page]")).to_have_text("Accepted 1")
     page.wait_for_url(re.compile(r"/triage/\?state=accepted$"))
 

@@ -126,6 +126,12 @@ class QueueFilters:
         return args
 
     @property
+    def filtered(self):
+        """A filter or a search narrows the view (beyond its tab)."""
+        return bool(self.area or self.region or self.country or self.assignee or self.mine
+                    or self.overdue or self.update or self.q)
+
+    @property
     def tab(self):
         """The tab shown, as the form's hidden field carries it."""
         return TODO if self.todo else self.state or ALL
@@ -434,7 +440,7 @@ def counts_per_state(rows):
 def state_counts(filters, context):
     """(pledges per review state under every filter but the state tab, pledges per update
     filter under every filter but that one): one grouped COUNT, with the update tabs' arm."""
-    others = replace(filters, update="")
+    others = replace(filters, update="", todo=False)  # "To do" counts its update tabs as "All"
     state = Pledge.review_state
     if has_narrowing_filters(others) and dialect_name() == "sqlite":
         # Grouped by the column, SQLite (which has no statistics: the app runs no ANALYZE)
@@ -599,7 +605,7 @@ def grouped_counts(filters, context, with_state=True, stop_after=None):
                         *update_columns(limits, matching.c), todo_column(context, matching.c))
                  .group_by(matching.c.review_state))
     if filters.update:
-        others = counting_conditions(replace(filters, update=""), context)
+        others = counting_conditions(replace(filters, update="", todo=False), context)
         statement = union_all(statement, update_arm(others, limits, stop_after,
                                                     extra=literal(0)))
     return counted(db.session.execute(statement), filters)
