@@ -11,7 +11,7 @@ from intake.models import OutboxEmail, Pledge
 from intake.pledges import actions, audit
 
 from .support.axe import axe_violations
-from .support.chromium import page_width, rows_above_the_fold
+from .support.chromium import overflowing, page_width, rows_above_the_fold
 from .support.matching import PartnerBrowser, published_pledge
 from .support.triage import sent_pledge, stored_pledges
 
@@ -67,5 +67,6 @@ def test_no_coordinator_page_scrolls_sideways_on_a_phone(app, make_coordinator,
     for path in paths:
         page.goto(path)
         expect(page.locator("#main h1")).to_be_visible()
-        assert page_width(page) <= 320, f"{path} in {language} is {page_width(page)} px wide"
+        assert page_width(page) <= 320, (f"{path} in {language} is {page_width(page)} px wide: "
+                                         f"{overflowing(page)}")
         assert axe_violations(page) == [], f"{path} in {language}"

@@ -79,6 +79,15 @@ def page_width(page):
     return page.evaluate("document.documentElement.scrollWidth")
 
 
+def overflowing(page):
+    """What sticks out of its box (to say why a page is too wide): tag, class and text."""
+    return page.evaluate("""[...document.querySelectorAll("body *")]
+        .filter(e => e.scrollWidth > e.clientWidth + 1
+                     && getComputedStyle(e).overflowX === "visible")
+        .slice(0, 5).map(e => `${e.tagName}.${e.className}: ${e.textContent.trim().slice(0, 40)}`)
+    """)
+
+
 def shown_cities(page):
     """The cities of the queue's rows on the page, sorted."""
     return sorted(page.locator("#queue-table tbody td:nth-child(3)").all_inner_texts())
