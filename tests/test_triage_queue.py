@@ -469,6 +469,24 @@ def test_a_state_tab_pages_in_order_too(sortable, monkeypatch):
                                   "submitted", "asc")
 
 
+@pytest.mark.parametrize("sort, direction", [("submitted", "desc"), ("waiting", "desc"),
+                                             ("waiting", "asc"), ("city", "asc")])
+@pytest.mark.parametrize("query", ["", "&state=todo&region=Europe"],
+                         ids=["states merged", "filtered, one query"])
+def test_the_to_do_tab_pages_in_order_too(sortable, monkeypatch, sort, direction, query):
+    specs, ids = sortable.pledges
+    monkeypatch.setitem(sortable.app.config, "TRIAGE_QUEUE_PAGE_SIZE", 3)
+    maria = sortable.maria_signed_in()
+    seen = []
+    for page in range(1, 6):  # 13 pledges waiting on us, nobody's: 3 a page
+        seen += shown_ids(maria, f"/triage/?sort={sort}&dir={direction}{query}&page={page}")
+    waiting = [(s, i) for s, i in zip(specs, ids, strict=True)
+               if s["review_state"] in ("submitted", "in_review")]
+    assert len(waiting) == 13
+    assert seen == expected_order([s for s, _i in waiting], [i for _s, i in waiting], sort,
+                                  direction)
+
+
 def test_sorting_by_reference(app, make_coordinator, sign_in):
     ids = add_pledges(app, {}, {}, {})
     _account, maria = coordinator(make_coordinator, sign_in)

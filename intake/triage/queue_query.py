@@ -456,13 +456,13 @@ def state_counts(filters, context):
 
 
 def counted(rows, filters):
-    """(pledges per review state, pledges per update filter, pledges to do) from the rows of a
-    count, whose last column counts the "To do" tab's."""
+    """(pledges per review state, pledges per update filter, pledges to do per review state)
+    from the rows of a count, whose last column counts the "To do" tab's."""
     rows = list(rows)
-    todo_count = sum(row[-1] for row in rows if row[0] != UPDATES)
+    todo_by_state = counts_per_state((row[0], row[-1]) for row in rows if row[0] != UPDATES)
     # The update tabs of "To do" count under "All" (their links lead there: see update_tabs).
     per_state, updates = tallies([row[:-1] for row in rows], filters.state)
-    return counts_per_state(per_state), updates, todo_count
+    return counts_per_state(per_state), updates, todo_by_state
 
 
 def has_narrowing_filters(filters):
@@ -490,13 +490,13 @@ def reads_state_indexes(filters, total):
     (review_state, submitted_at): the page is a merge of those ordered lists, with no sort of
     every pledge. Not when the other filters keep few pledges (each state's list would be read
     to its end), nor for a search (its own index finds the pledges)."""
-    return (filters.sort in ("submitted", "waiting") and not filters.q and not filters.todo
+    return (filters.sort in ("submitted", "waiting") and not filters.q
             and (not has_narrowing_filters(filters) or total >= MERGE_FROM_TOTAL))
 
 
 def state_groups(filters):
     """The states in the order the sort lists them: for days waiting, waiting ones first."""
-    states = [filters.state] if filters.state else QUEUE_STATES
+    states = [filters.state] if filters.state else WAITING_STATES if filters.todo else QUEUE_STATES
     if filters.sort != "waiting":
         return [states]
     return [[s for s in states if s in WAITING_STATES],
@@ -560,8 +560,9 @@ def search_counts(filters, context, limit):
     pledges in all, so the tabs are not counted (None) and its pages are read in order
     (walked_ids). updates: pledges per update filter (see grouped_counts), not counted either
     for a dense search without an update filter."""
-    counts, updates, todo_count = grouped_counts(filters, context, with_state=False,
-                                                 stop_after=limit + 1)
+    counts, updates, todo_by_state = grouped_counts(filters, context, with_state=False,
+                                                    stop_after=limit + 1)
+    todo_count = sum(todo_by_state.values())
     matched = sum(counts.values())
     if matched <= limit:
         total = shown_total(filters, counts, todo_count)
@@ -712,7 +713,8 @@ def page_of_pledges(filters, context, page_size, search_limit):
         counts, total, capped, dense, updates, todo_count = search_counts(filters, context,
                                                                           search_limit)
     else:
-        (counts, updates, todo_count), capped = state_counts(filters, context), False
+        (counts, updates, todo_by_state), capped = state_counts(filters, context), False
+        todo_count = sum(todo_by_state.values())
         total = shown_total(filters, counts, todo_count)
     page = QueuePage([], 1, page_size, total, counts, capped, search_limit if dense else None,
                      updates, todo=todo_count)
@@ -730,7 +732,8 @@ def page_of_pledges(filters, context, page_size, search_limit):
         if searching:
             ids = few_matches_ids(filters, context, offset, expected)
         else:
-            ids = page_ids(filters, context, counts, total, page.number, page_size)
+            ids = page_ids(filters, context, todo_by_state if filters.todo else counts, total,
+                           page.number, page_size)
         ids = ids.subquery("page_ids")
         statement = select(Pledge).join(ids, Pledge.id == ids.c.id)
     page.pledges = db.session.scalars(listed(statement.order_by(*ordering(filters)))).all()
