@@ -33,6 +33,7 @@ def test_the_queue_shows_fifteen_pledges_on_a_laptop_screen(app, make_coordinato
     expect(page.locator(".queue-bulk")).to_be_hidden()
     page.locator(".queue-table__select").first.check()
     expect(page.locator(".queue-bulk")).to_be_visible()
+    assert axe_violations(page) == []
 
 
 def coordinator_pages(app, maria):
