@@ -6,6 +6,11 @@ pledge was sent to now, for a pledge whose review state is in status.WAITING_FOR
 (submitted, in review). Any other state waits for nobody: it has no days waiting. A pledge is
 waiting too long when its days waiting are more than the target (FIRST_RESPONSE_WORKING_DAYS).
 
+"To do", the view a coordinator opens on (no filter in the link): pledges waiting on us (a
+review state in status.WAITING_FOR_COORDINATORS, which a city's answer returns to), assigned to
+nobody or to the coordinator who looks. Counted in the statement that counts the state tabs (a
+column of its own, per state); its pages are the merge of its states' ordered lists, as "All"'s.
+
 A search by words is counted up to a limit (TRIAGE_SEARCH_COUNT_LIMIT): within it, tab by tab,
 and its matches are collected then sorted (few_matches_ids). Past it, a common word, counting
 and sorting every match is what would make the page slow: the queue says "more than" the
@@ -103,7 +108,7 @@ class QueueFilters:
     sort: str = DEFAULT_SORT
     dir: str = SORTS[DEFAULT_SORT][0]
     page: int = 1
-    todo: bool = False  # "To do": waiting on us, and assigned to nobody or to me (see todo)
+    todo: bool = False  # "To do": waiting on us, assigned to nobody or to me (todo_condition)
 
     def as_args(self, **changes):
         """The query string of this view (defaults left out), with some values changed. A
@@ -354,7 +359,7 @@ def conditions(filters, context, with_state=True, reads_in_order=False):
     if with_state and filters.state:
         found.append(Pledge.review_state == filters.state)
     if with_state and filters.todo:
-        found.append(todo(context))
+        found.append(todo_condition(context))
     if filters.area:
         found.append(area_condition(filters.area, reads_in_order))
     if filters.region:
@@ -379,7 +384,7 @@ def conditions(filters, context, with_state=True, reads_in_order=False):
     return found
 
 
-def todo(context, of=Pledge):
+def todo_condition(context, of=Pledge):
     """The "To do" tab: waiting on us (status.WAITING_FOR_COORDINATORS: sent, in review, or
     answered by the city, which returns it to review; not waiting on the city, nor decided),
     and assigned to nobody or to the coordinator who looks."""
@@ -389,7 +394,7 @@ def todo(context, of=Pledge):
 
 def todo_column(context, of=Pledge):
     """COUNT of the rows of the "To do" tab, the last column of a count's statement."""
-    return func.count(case((todo(context, of), 1)))
+    return func.count(case((todo_condition(context, of), 1)))
 
 
 def area_condition(area, pledge_by_pledge):
