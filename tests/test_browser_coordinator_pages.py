@@ -71,3 +71,27 @@ def test_no_coordinator_page_scrolls_sideways_on_a_phone(app, make_coordinator,
         assert page_width(page) <= 320, (f"{path} in {language} is {page_width(page)} px wide: "
                                          f"{overflowing(page)}")
         assert axe_violations(page) == [], f"{path} in {language}"
+
+
+def box(page, selector):
+    return page.locator(selector).bounding_box()
+
+
+@pytest.mark.browser
+def test_the_pledge_page_shows_the_pledge_first_its_actions_beside_or_below(
+        app, make_coordinator, coordinator_factory):
+    make_coordinator(email=MARIA, name="Maria")
+    pledge_id = sent_pledge(app)
+    laptop = coordinator_factory(MARIA)
+    laptop.goto(f"/triage/pledges/{pledge_id}")
+    answers, actions = box(laptop, ".pledge-page__answers"), box(laptop, ".pledge-page__actions")
+    assert answers["y"] < 768 / 2  # the pledge's answers start in the upper half of the screen
+    assert actions["x"] >= answers["x"] + answers["width"]  # beside them
+    assert abs(actions["y"] - answers["y"]) < 5
+    expect(laptop.locator("#target")).to_have_value("")  # no state chosen beforehand
+
+    phone = coordinator_factory(MARIA, width=320, height=640)
+    phone.goto(f"/triage/pledges/{pledge_id}")
+    answers, actions = box(phone, ".pledge-page__answers"), box(phone, ".pledge-page__actions")
+    assert actions["y"] >= answers["y"] + answers["height"]  # below them
+    assert box(phone, ".pledge-page__timeline")["y"] >= actions["y"] + actions["height"]
