@@ -212,6 +212,9 @@ def test_the_queue_opens_on_what_is_waiting_on_us_and_for_me_or_nobody(
                      r'<span class="badge">3</span>', html)
     assert tab_count(html, "All") == 7
     assert 'id="queue-state" value="todo"' in html
+    assert '<details class="queue-filters__more" id="queue-more">' in html  # folded away
+    _response, filtered = page_of(browser, "/triage/?state=todo&region=Europe")
+    assert '<details class="queue-filters__more" id="queue-more" open>' in filtered
     # Sorting or paging stays on "To do"; any filter, or "All", shows every state.
     assert sorted(shown_ids(browser, "/triage/?sort=city&dir=asc")) == \
         sorted([nobody_s, mine, answered])
