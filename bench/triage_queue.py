@@ -59,7 +59,8 @@ WORDS = ("city", "migrants", "refugees", "housing", "health", "school", "languag
          "santé", "école", "emploi", "intégration", "réfugiés", "migrantes", "programme",
          "council", "network", "support", "legal", "orientation", "community", "mentoring")
 SCENARIOS = (  # (label, URL); LAST and MIDDLE are page numbers found at run time
-    ("no filters", "/triage/"),
+    ("no filters: \"To do\"", "/triage/"),
+    ("every state (\"All\")", "/triage/?state=all"),
     ("filters: region + area + state tab",
      "/triage/?state=submitted&region=Europe&area=essential-services"),
     (f"search, a rare word ({RARE_WORD[:6]})", f"/triage/?q={RARE_WORD[:6]}"),
@@ -70,11 +71,11 @@ SCENARIOS = (  # (label, URL); LAST and MIDDLE are page numbers found at run tim
     ("one country (FR)", "/triage/?country=FR"),
     ("assigned to me", "/triage/?mine=1"),
     ("waiting too long", "/triage/?overdue=1&sort=waiting"),
-    ("sorted by city", "/triage/?sort=city&dir=asc"),
+    ("sorted by city", "/triage/?state=all&sort=city&dir=asc"),
     ("update overdue", "/triage/?update=overdue"),
     ("no update ever received, one region", "/triage/?update=never&region=Europe"),
-    ("last page, no filters", "/triage/?page=LAST"),
-    ("middle page, no filters", "/triage/?page=MIDDLE"),
+    ("last page, every state", "/triage/?state=all&page=LAST"),
+    ("middle page, every state", "/triage/?state=all&page=MIDDLE"),
 )
 # The app's settings for this benchmark (with those of bench/_common.benchmark_app).
 APP_CONFIG = {
@@ -265,7 +266,7 @@ def measure(app, client, counter, url, count_rows=rows_shown):
 
 
 def page_count(client):
-    html = fetch(client, "/triage/")
+    html = fetch(client, "/triage/?state=all")
     marker = "page 1 of "
     start = html.index(marker) + len(marker)
     return int(html[start:html.index(".", start)].replace(",", ""))
@@ -287,7 +288,7 @@ def print_scenarios(app, client, counter, stored):
 
 
 def queries_per_page_size(app, client, counter, setting="TRIAGE_QUEUE_PAGE_SIZE",
-                          url="/triage/", count_rows=rows_shown):
+                          url="/triage/?state=all", count_rows=rows_shown):
     """The same page at 10 and at 50 rows: the number of queries must not change."""
     found, kept = {}, app.config[setting]
     for size in (10, 50):

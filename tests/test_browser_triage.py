@@ -10,7 +10,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Pledge
 
-from .support.chromium import TIMEOUT_MS
+from .support.chromium import TIMEOUT_MS, open_the_filters
 from .support.client import ContactBrowser, drain_queue
 
 PASSWORD = "correct horse battery staple"
@@ -50,6 +50,7 @@ def test_a_coordinator_asks_the_city_a_question_and_accepts_once_answered(
         expect(page).to_have_url(re.compile(r"/triage/"))
         expect(page.locator("#queue-results")).to_contain_text("Lyon")
 
+        open_the_filters(page)
         page.select_option("#region", "Americas")
         if not javascript:
             page.get_by_role("button", name="Show the pledges").click()

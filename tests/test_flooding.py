@@ -191,8 +191,8 @@ def test_coordinators_see_an_email_that_was_over_its_budget_in_the_timeline(
         pledge_id = db.session.scalar(select(Pledge.id).where(Pledge.review_state != "draft"))
     page = sign_in(make_coordinator()).get(f"/triage/pledges/{pledge_id}")
     text = unescape(page.get_data(as_text=True))
-    assert "Email “resume_link” to maria@other-city.example:" in text
-    assert '<span class="badge">over_budget</span>' in text
+    assert "Email “Private link to continue” to maria@other-city.example:" in text
+    assert '<span class="badge">not sent (too many emails to this address)</span>' in text
     assert "the budget is 3 a day" in text
 
 

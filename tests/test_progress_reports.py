@@ -153,7 +153,7 @@ def test_a_city_reports_progress_from_the_reminders_link_and_the_coordinators_se
     timeline = maria.text.split('id="timeline"', 1)[1]
     assert "The city sent a progress report:" in timeline
     assert "The centre opened in March; 4 advisers hired." in timeline
-    assert '<strong id="stage">In progress</strong>' in maria.text
+    assert '<strong id="stage-name">In progress</strong>' in maria.text
     assert 'href="http://news.example/opening" rel="nofollow noopener"' in timeline
     assert "City contact: implementation Planning → In progress" in unescape(timeline)
 

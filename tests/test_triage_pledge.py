@@ -1,5 +1,9 @@
 """Coordinators work on a pledge: assign, ask, decide, follow implementation, never overwrite
 each other, and everything they do is on the record."""
+import re
+from html import unescape
+from html.parser import HTMLParser
+
 from sqlalchemy import select
 
 from intake.extensions import db
@@ -26,7 +30,25 @@ def test_a_coordinator_sees_every_answer_and_the_timeline(app, make_coordinator,
                    "Visits recorded by the centre", "R$250,000.00"):
         assert answer in maria.text
     assert "review state Draft → Submitted" in maria.text
-    assert "Email “acknowledgement” to ana.souza@prefeitura.example" in maria.text
+    assert ("Email “Acknowledgement of a sent pledge” to ana.souza@prefeitura.example"
+            in maria.text)
+
+
+def test_the_timeline_is_in_words_in_the_coordinators_language(app, make_coordinator, sign_in,
+                                                              mailbox):
+    pledge_id = sent_pledge(app)
+    _account, maria = coordinator(make_coordinator, sign_in)
+    maria.act(pledge_id, "request-information", {"questions": "Which districts first?"})
+    drain_queue(app)  # the emails go out: "sent"
+    maria.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    maria.open(pledge_id)
+    timeline = unescape(maria.text[maria.text.index('id="timeline"'):])
+    timeline = timeline[:timeline.index("</ol>")]
+    assert "E-mail « Demande d'informations »" in timeline.replace("\u00a0", " ")
+    assert ">envoyé<" in timeline
+    for code in ("information_request", "acknowledgement", ">sent<", "pending",
+                 "information_requested", "System", "City contact"):
+        assert code not in timeline, code
 
 
 def test_a_draft_or_unknown_pledge_is_not_found(app, make_coordinator, sign_in):
@@ -43,7 +65,7 @@ def test_a_coordinator_assigns_a_pledge_and_it_is_audited(app, make_coordinator,
     assert response.status_code == 303
     assert load(app, pledge_id).assignee_id == account.id
     maria.open(pledge_id)
-    assert 'id="assignee">Maria<' in maria.text
+    assert 'id="assignee-name">Maria<' in maria.text
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).filter_by(action="assigned")).one()
         assert entry.actor_label == "Maria" and entry.before["assignee_id"] is None
@@ -68,6 +90,81 @@ def test_accepting_with_a_message_tells_the_city(app, make_coordinator, sign_in,
     with app.app_context():
         changes = db.session.scalars(select(StatusChange.to_state).order_by(StatusChange.id))
         assert list(changes) == ["submitted", "in_review", "accepted"]
+
+
+def test_no_review_state_is_chosen_beforehand_so_one_click_emails_nobody(
+        app, make_coordinator, sign_in, mailbox):
+    pledge_id = sent_pledge(app)
+    _account, maria = coordinator(make_coordinator, sign_in)
+    maria.open(pledge_id)
+    select = maria.text[maria.text.index('<select class="select" id="target"'):]
+    select = select[:select.index("</select>")]
+    assert "required" in select[:select.index(">")]
+    assert re.search(r'<option value="">Choose a state</option>', select)
+    assert "selected" not in select
+    drain_queue(app)
+    before = len(outbox_rows(app))
+
+    response = maria.act(pledge_id, "state", {"target": ""})  # "Change the state" at once
+
+    assert response.status_code == 422 and "Choose the new state." in maria.text
+    assert load(app, pledge_id).review_state == "submitted"
+    assert len(outbox_rows(app)) == before
+
+
+def test_every_control_of_the_pledge_page_has_a_name_of_its_own(app, make_coordinator,
+                                                                sign_in):
+    pledge_id = sent_pledge(app)
+    _account, maria = coordinator(make_coordinator, sign_in)
+    maria.act(pledge_id, "state", {"target": "accepted"})
+    maria.open(pledge_id)
+    controls = Controls()
+    controls.feed(maria.text)
+    assert controls.controls, "no control found"
+    for tag, attrs in controls.controls:
+        name = attrs.get("aria-label") or controls.labels.get(attrs.get("id"))
+        if tag == "button":
+            continue  # named by their text (checked below)
+        assert attrs.get("id") and controls.ids.count(attrs["id"]) == 1, (tag, attrs)
+        assert name, f"{tag} {attrs} has no label"
+    assert all(text.strip() for text in controls.button_texts)
+    assert len(controls.label_targets) == len(set(controls.label_targets))
+
+
+class Controls(HTMLParser):
+    """The form controls of a page (but hidden inputs), every id, and the labels' targets."""
+
+    def __init__(self):
+        super().__init__()
+        self.controls, self.ids, self.labels, self.label_targets = [], [], {}, []
+        self.button_texts, self.label_for, self.in_button = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "label" and attrs.get("for"):
+            self.label_for = attrs["for"]
+            self.label_targets.append(attrs["for"])
+            self.labels[attrs["for"]] = ""
+        if tag in ("select", "textarea", "button") or (
+                tag == "input" and attrs.get("type") != "hidden"):
+            self.controls.append((tag, attrs))
+        if tag == "button":
+            self.in_button = True
+            self.button_texts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.label_for = None
+        if tag == "button":
+            self.in_button = False
+
+    def handle_data(self, data):
+        if self.label_for:
+            self.labels[self.label_for] += data
+        if self.in_button:
+            self.button_texts[-1] += data
 
 
 def test_a_refused_move_is_explained_and_changes_nothing(app, make_coordinator, sign_in):

@@ -14,6 +14,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from babel.dates import format_date
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import event, select
@@ -148,9 +149,21 @@ def test_a_coordinator_sees_each_sent_pledge_and_no_draft(app, make_coordinator,
     assert f'href="/triage/pledges/{pledge_id}">{sent.reference}</a>' in html
     for shown in ("São Paulo", "Brazil", "Americas", "Access to Essential Services",
                   "Inclusion and Social Cohesion", "Submitted", "Planning", "Nobody",
-                  sent.submitted_at.date().isoformat(), "Welcome centre for newcomers"):
+                  format_date(sent.submitted_at, "medium", locale="en"),
+                  "Welcome centre for newcomers"):
         assert shown in html
     assert tab_count(html, "All") == 1 and tab_count(html, "Submitted") == 1
+
+
+def test_a_french_coordinator_reads_days_in_french_and_the_downloads_keep_iso_days(
+        app, make_coordinator, sign_in):
+    [pledge_id] = add_pledges(app, {"submitted_at": datetime(2026, 3, 5, 9, tzinfo=timezone.utc)})
+    _account, maria = coordinator(make_coordinator, sign_in)
+    _response, html = page_of(maria, "/triage/", **{"Accept-Language": "fr"})
+    row = html[html.index(f'<tr id="pledge-{pledge_id}">'):]
+    assert "<td>5 mars 2026</td>" in row[:row.index("</tr>")]
+    [_header, exported] = csv_rows(export_rows(maria, "/triage/export.csv"))
+    assert "2026-03-05" in exported
 
 
 def test_tabs_count_the_pledges_of_each_review_state(app, make_coordinator, sign_in):
@@ -159,11 +172,12 @@ def test_tabs_count_the_pledges_of_each_review_state(app, make_coordinator, sign
     add_pledges(app, {"review_state": "draft", "reference": None, "submitted_at": None})
     _account, maria = coordinator(make_coordinator, sign_in)
 
-    _response, html = page_of(maria, "/triage/")
+    _response, html = page_of(maria, "/triage/?state=all")
     assert [tab_count(html, label) for label in
-            ("All", "Submitted", "In review", "Accepted", "Declined", "Withdrawn")] == \
-        [7, 3, 2, 1, 1, 0]
-    assert '<a href="/triage/" hx-get="/triage/" aria-current="page">All' in html
+            ("To do", "All", "Submitted", "In review", "Accepted", "Declined", "Withdrawn")] == \
+        [5, 7, 3, 2, 1, 1, 0]
+    assert ('<a href="/triage/?state=all" hx-get="/triage/?state=all" aria-current="page">All'
+            in html)
 
     _response, html = page_of(maria, "/triage/?state=in_review")
     assert len(ROW.findall(html)) == 2
@@ -179,6 +193,35 @@ def test_tab_counts_follow_the_other_filters(app, make_coordinator, sign_in):
     assert tab_count(html, "All") == 2
     assert tab_count(html, "Submitted") == 1 and tab_count(html, "Accepted") == 1
     assert 'href="/triage/?state=accepted&amp;region=Africa"' in html
+
+
+def test_the_queue_opens_on_what_is_waiting_on_us_and_for_me_or_nobody(
+        app, make_coordinator, sign_in):
+    maria, browser = coordinator(make_coordinator, sign_in)
+    ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
+    nobody_s, mine, answered, ahmeds, asked, accepted, declined = add_pledges(
+        app, {"review_state": "submitted"}, {"review_state": "in_review", "assignee_id": maria.id},
+        {"review_state": "in_review"}, {"review_state": "submitted", "assignee_id": ahmed.id},
+        {"review_state": "information_requested"}, {"review_state": "accepted"},
+        {"review_state": "declined", "assignee_id": maria.id})
+
+    _response, html = page_of(browser, "/triage/")
+
+    assert sorted(int(i) for i in ROW.findall(html)) == sorted([nobody_s, mine, answered])
+    assert re.search(r'<a href="/triage/" hx-get="/triage/" aria-current="page">To do '
+                     r'<span class="badge">3</span>', html)
+    assert tab_count(html, "All") == 7
+    assert 'id="queue-state" value="todo"' in html
+    assert '<details class="queue-filters__more" id="queue-more">' in html  # folded away
+    _response, filtered = page_of(browser, "/triage/?state=todo&region=Europe")
+    assert '<details class="queue-filters__more" id="queue-more" open>' in filtered
+    # Sorting or paging stays on "To do"; any filter, or "All", shows every state.
+    assert sorted(shown_ids(browser, "/triage/?sort=city&dir=asc")) == \
+        sorted([nobody_s, mine, answered])
+    assert len(shown_ids(browser, "/triage/?state=all")) == 7
+    assert len(shown_ids(browser, "/triage/?region=Europe")) == 7
+    assert shown_ids(browser, "/triage/?state=todo&assignee=none&sort=reference") == \
+        [nobody_s, answered]
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +279,7 @@ def test_pledges_waiting_too_long_are_marked_and_can_be_listed_alone(
         {"city": "Decided", "submitted_at": three_weeks, "review_state": "accepted"})
     _account, maria = coordinator(make_coordinator, sign_in)
 
-    _response, html = page_of(maria, "/triage/")
+    _response, html = page_of(maria, "/triage/?state=all")
     row = html[html.index(f'<tr id="pledge-{late}">'):]
     row = row[:row.index("</tr>")]
     assert '<td class="overdue">15 <span class="queue-table__late">overdue</span></td>' in row
@@ -408,7 +451,7 @@ def test_pages_follow_each_other_in_the_chosen_order(sortable, monkeypatch, sort
     if reading == "filtered, states merged":
         monkeypatch.setattr(queue_query, "MERGE_FROM_TOTAL", 0)
     maria = sortable.maria_signed_in()
-    region = "&region=Europe" if reading.startswith("filtered") else ""
+    region = "&region=Europe" if reading.startswith("filtered") else "&state=all"
     seen = []
     for page in range(1, 9):
         seen += shown_ids(maria, f"/triage/?sort={sort}&dir={direction}{region}&page={page}")
@@ -427,6 +470,24 @@ def test_a_state_tab_pages_in_order_too(sortable, monkeypatch):
     # Accepted pledges wait for nobody: "longest waiting first" leaves them oldest first.
     assert seen == expected_order([s for s, _i in accepted], [i for _s, i in accepted],
                                   "submitted", "asc")
+
+
+@pytest.mark.parametrize("sort, direction", [("submitted", "desc"), ("waiting", "desc"),
+                                             ("waiting", "asc"), ("city", "asc")])
+@pytest.mark.parametrize("query", ["", "&state=todo&region=Europe"],
+                         ids=["states merged", "filtered, one query"])
+def test_the_to_do_tab_pages_in_order_too(sortable, monkeypatch, sort, direction, query):
+    specs, ids = sortable.pledges
+    monkeypatch.setitem(sortable.app.config, "TRIAGE_QUEUE_PAGE_SIZE", 3)
+    maria = sortable.maria_signed_in()
+    seen = []
+    for page in range(1, 6):  # 13 pledges waiting on us, nobody's: 3 a page
+        seen += shown_ids(maria, f"/triage/?sort={sort}&dir={direction}{query}&page={page}")
+    waiting = [(s, i) for s, i in zip(specs, ids, strict=True)
+               if s["review_state"] in ("submitted", "in_review")]
+    assert len(waiting) == 13
+    assert seen == expected_order([s for s, _i in waiting], [i for _s, i in waiting], sort,
+                                  direction)
 
 
 def test_sorting_by_reference(app, make_coordinator, sign_in):
@@ -563,9 +624,10 @@ def test_a_search_within_the_limit_is_counted_tab_by_tab(housing, monkeypatch):
 
 
 def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordinator, sign_in):
-    _account, maria = coordinator(make_coordinator, sign_in)
+    account, maria = coordinator(make_coordinator, sign_in)
     ahmed = make_coordinator(email="ahmed@iom.example", name="Ahmed")
-    add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience"]}] * 3)
+    add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience"]}] * 3,
+                {"assignee_id": account.id})  # Maria's one pledge to do
 
     def queries(url):
         with app.app_context():
@@ -581,11 +643,12 @@ def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordina
                 event.remove(db.engine, "before_cursor_execute", listener)
         return statements
 
-    few = queries("/triage/")
+    few = queries("/triage/?state=all")
     add_pledges(app, *[{"assignee_id": ahmed.id, "areas": ["climate-resilience",
                                                             "vulnerable-groups"]}] * 45)
-    many = queries("/triage/")
+    many = queries("/triage/?state=all")
     assert len(few) == len(many) <= 8
+    assert len(queries("/triage/")) == len(few)  # "To do" is counted with the other tabs
     assert len(queries("/triage/?region=Europe&area=climate-resilience&q=language")) == len(few)
     # 48 match: listed, not counted to the end; the page's ids are read in order on their own,
     # and the tab shown is counted on its own.
@@ -633,7 +696,7 @@ def test_with_htmx_only_the_results_are_sent(app, make_coordinator, sign_in):
     assert "HX-Request" in response.headers["Vary"]
     assert response.headers["HX-Push-Url"] == "/triage/?region=Africa"
     # The form's hidden state and sort fields, and the summary, follow out of band.
-    assert 'id="queue-state" value="" hx-swap-oob="true"' in html
+    assert 'id="queue-state" value="all" hx-swap-oob="true"' in html
     assert 'id="queue-sort-fields" hx-swap-oob="true"' in html
     assert '<p id="queue-summary" hx-swap-oob="innerHTML">1 pledge' in html
 
@@ -961,7 +1024,7 @@ def test_with_javascript_filters_update_the_results_in_place(app, contact_factor
     assert shown_cities(page) == ["Accra"]
     assert page.input_value("#queue-state") == "accepted"  # the form follows the tab
     page.select_option("#region", "")  # every region again, still on the tab
-    expect(page.locator("#queue-tabs a").first).to_have_text("All 3")
+    expect(page.locator("#queue-tabs a").nth(1)).to_have_text("All 3")
     expect(page.locator("#queue-tabs a[aria-current=page]")).to_have_text("Accepted 1")
     page.wait_for_url(re.compile(r"/triage/\?state=accepted$"))
 

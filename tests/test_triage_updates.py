@@ -133,7 +133,7 @@ def tab_count(html, label):
 
 
 def test_a_coordinator_sees_which_accepted_pledges_went_silent(silences, travel):
-    _response, html = page_of(silences.maria_signed_in(), "/triage/")
+    _response, html = page_of(silences.maria_signed_in(), "/triage/?state=all")
     ids = silences.ids
     assert "<th scope=\"col\">Last report</th>" in html
     assert report_cell(html, ids["Fresh"]) == "Never Up to date"
@@ -166,7 +166,7 @@ def test_a_pledges_own_page_says_what_its_queue_row_says_of_its_updates(silences
 
 def test_the_update_filters_list_them_and_their_tabs_count_them(silences, travel):
     maria = silences.maria_signed_in()
-    _response, html = page_of(maria, "/triage/")
+    _response, html = page_of(maria, "/triage/?state=all")
     assert [tab_count(html, label) for label in
             ("Update due", "Update overdue", "No update ever received")] == ["4", "2", "2"]
     for value, expected in (("due", DUE), ("overdue", OVERDUE), ("never", NEVER)):
@@ -240,7 +240,7 @@ def test_a_city_that_stops_reporting_goes_due_then_overdue_and_a_report_clears_i
 
     def seen(moment):
         travel(moment)
-        _response, html = page_of(maria, "/triage/")
+        _response, html = page_of(maria, "/triage/?state=all")
         due, overdue, never = (tab_count(html, label) for label in (
             "Update due", "Update overdue", "No update ever received"))
         return report_cell(html, ids["Lyon"]), (due, overdue, never)
@@ -314,7 +314,7 @@ def test_downloads_carry_the_last_report_and_the_update_state(silences, travel):
     assert exported["Silent"]["Update state"] == "Update overdue; No update ever received"
     assert exported["Late"]["Last report"] == (NOW - 190 * DAY).date().isoformat()
     assert exported["Late"]["Update state"] == "Update due"
-    every = silences.maria_signed_in().get("/triage/export.csv")
+    every = silences.maria_signed_in().get("/triage/export.csv?state=all")
     rows = {row[1]: row for row in csv.reader(io.StringIO(every.get_data().decode()[1:]))}
     assert rows["Waiting"][-2:] == ["", ""] and rows["Fresh"][-1] == "Up to date"
     assert rows["Done"][-1] == ""
@@ -342,7 +342,7 @@ def test_the_update_filters_and_tabs_cost_the_same_queries_for_few_rows_or_many(
         app, make_coordinator, sign_in, travel):
     store(app, {"Quiet": {"accepted": 200}, "Silent": {"accepted": 400}}, first_number=300)
     maria = sign_in(make_coordinator(email="maria@uclg.example"))
-    urls = ("/triage/", "/triage/?update=due", "/triage/?update=never&region=Europe",
+    urls = ("/triage/?state=all", "/triage/?update=due", "/triage/?update=never&region=Europe",
             "/triage/?q=language", "/triage/?update=overdue&q=language")
     few = [queries(app, maria, url) for url in urls]
     store(app, {f"{city} {i}": {"accepted": days} for i in range(30)

@@ -29,6 +29,7 @@ SUBJECTS = {
 # What the coordinators' email problems page calls each kind.
 KIND_LABELS = {
     "resume_link": _l("Private link to continue"),
+    "resume_links": _l("Private links to continue drafts"),
     "acknowledgement": _l("Acknowledgement of a sent pledge"),
     "coordinator_new_pledge": _l("New pledge, to the coordinators"),
     "coordinator_digest": _l("Daily digest, to the coordinators"),

@@ -1,6 +1,8 @@
 """The audit log: every change by anyone, in the same transaction as the change."""
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
 from ..models import AuditEntry
 
@@ -14,6 +16,13 @@ class Actor:
 
 CITY = Actor("city", None, "City contact")
 SYSTEM = Actor("system", None, "System")
+# The stored labels of these two, in the reader's language (a coordinator's is their name).
+ACTOR_LABELS = {CITY.label: _l("City contact"), SYSTEM.label: _l("System")}
+
+
+def actor_label(stored):
+    """Who did something, as the timeline says it in the reader's language."""
+    return ACTOR_LABELS.get(stored, stored)
 
 
 def coordinator_actor(coordinator):

@@ -23,11 +23,17 @@ def export_header():
             _("Update state")]
 
 
+def iso_day(day):
+    """A day as the downloads write it, in every language: 2026-12-02."""
+    return day.isoformat() if day else ""
+
+
 def export_cells(row):
     return [row.reference, row.city, row.country, row.region, "; ".join(row.areas), row.title,
-            row.state, row.stage, row.assignee, row.submitted,
+            row.state, row.stage, row.assignee, iso_day(row.submitted),
             "" if row.days_waiting is None else row.days_waiting, row.gcm, row.gcr,
-            row.last_report_date, "; ".join(label for _key, label in row.update_badges)]
+            iso_day(row.last_report_date),
+            "; ".join(label for _key, label in row.update_badges)]
 
 
 def neutralised(value):

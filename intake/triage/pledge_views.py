@@ -122,9 +122,10 @@ def build_forms(pledge, posted=None, reports=()):
 def fill_choices(forms, pledge):
     forms["assign"].assignee.choices = options(
         [("", _("Nobody")), *((str(c.id), c.display_name) for c in coordinators())])
+    # No state chosen beforehand: one click must not change the state and email the city.
     forms["state"].target.choices = options(
-        [(state, status.review_label(state)) for state in
-         status.allowed_review_moves(pledge.review_state)])
+        [("", _("Choose a state"))] + [(state, status.review_label(state)) for state in
+                                       status.allowed_review_moves(pledge.review_state)])
     forms["stage"].stage.choices = options(
         [(stage, status.stage_label(stage)) for stage in
          sorted(status.STAGE_MOVES.get(pledge.implementation_stage or "planning", set()),

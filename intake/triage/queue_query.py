@@ -6,6 +6,11 @@ pledge was sent to now, for a pledge whose review state is in status.WAITING_FOR
 (submitted, in review). Any other state waits for nobody: it has no days waiting. A pledge is
 waiting too long when its days waiting are more than the target (FIRST_RESPONSE_WORKING_DAYS).
 
+"To do", the view a coordinator opens on (no filter in the link): pledges waiting on us (a
+review state in status.WAITING_FOR_COORDINATORS, which a city's answer returns to), assigned to
+nobody or to the coordinator who looks. Counted in the statement that counts the state tabs (a
+column of its own, per state); its pages are the merge of its states' ordered lists, as "All"'s.
+
 A search by words is counted up to a limit (TRIAGE_SEARCH_COUNT_LIMIT): within it, tab by tab,
 and its matches are collected then sorted (few_matches_ids). Past it, a common word, counting
 and sorting every match is what would make the page slow: the queue says "more than" the
@@ -25,7 +30,7 @@ from datetime import datetime, timedelta
 from math import ceil
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select, text, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import load_only, selectinload
 
 from ..catalogue.compacts import ACTION_AREAS_BY_SLUG
@@ -36,13 +41,25 @@ from ..extensions import db
 from ..models import Pledge, PledgeActionArea
 from ..pledges import status, update_states
 from ..web.fields import FORBIDDEN_CHARACTERS
-from .queue_updates import UPDATE_FILTERS, tallies, update_arm, update_columns, update_condition
+from .queue_updates import (
+    UPDATE_FILTERS,
+    UPDATES,
+    tallies,
+    update_arm,
+    update_columns,
+    update_condition,
+)
 
 EXPORT_BATCH = 500
 WALK_ROWS = 10_000  # pledges read in order for a page of a search, at most (see walk)
 MERGE_FROM_TOTAL = 1000  # see reads_state_indexes
 QUEUE_STATES = [state for state in status.REVIEW_STATES if state != "draft"]
 WAITING_STATES = [state for state in QUEUE_STATES if state in status.WAITING_FOR_COORDINATORS]
+# The query string's names of what narrows the queue (sorting and paging do not): a link with
+# none of them opens on "To do".
+FILTER_NAMES = ("state", "area", "region", "country", "assignee", "mine", "overdue", "update",
+                "q")
+TODO, ALL = "todo", "all"  # the state values of the "To do" and "All" tabs
 
 # Each sort and the direction it takes when the link or the form does not say.
 SORTS = {
@@ -91,18 +108,38 @@ class QueueFilters:
     sort: str = DEFAULT_SORT
     dir: str = SORTS[DEFAULT_SORT][0]
     page: int = 1
+    todo: bool = False  # "To do": waiting on us, assigned to nobody or to me (todo_condition)
 
     def as_args(self, **changes):
-        """The query string of this view (defaults left out), with some values changed."""
+        """The query string of this view (defaults left out), with some values changed. A
+        link with no filter opens on "To do": "All" alone says state=all, and "To do" says
+        state=todo beside another filter."""
         changed = replace(self, **changes)
         args = {}
         for item in fields(changed):
             value = getattr(changed, item.name)
-            if item.name not in ("sort", "dir") and value not in (item.default, "", False):
+            if item.name not in ("sort", "dir", "todo") and value not in (item.default, "",
+                                                                           False):
                 args[item.name] = "1" if value is True else value
+        filtered = any(name in args for name in FILTER_NAMES)
+        if changed.todo and filtered:
+            args["state"] = TODO
+        elif not changed.todo and not filtered:
+            args["state"] = ALL
         if (changed.sort, changed.dir) != (DEFAULT_SORT, SORTS[DEFAULT_SORT][0]):
             args["sort"], args["dir"] = changed.sort, changed.dir  # a direction needs its sort
         return args
+
+    @property
+    def filtered(self):
+        """A filter or a search narrows the view (beyond its tab)."""
+        return bool(self.area or self.region or self.country or self.assignee or self.mine
+                    or self.overdue or self.update or self.q)
+
+    @property
+    def tab(self):
+        """The tab shown, as the form's hidden field carries it."""
+        return TODO if self.todo else self.state or ALL
 
     def sorted_by(self, sort):
         """The view sorted by this column: its default direction, or the other one if it is
@@ -144,6 +181,7 @@ class QueuePage:
     more_than: int | None = None  # a search matching more pledges than this: tabs not counted
     updates: dict = field(default_factory=dict)
     updates_capped: bool = False
+    todo: int | None = None  # pledges of the "To do" tab (None: not counted)
 
     @property
     def last(self):
@@ -195,10 +233,13 @@ def parse_filters(args):
             return ""
         return value
 
-    state = pick("state", {*QUEUE_STATES, "all"})
+    state = pick("state", {*QUEUE_STATES, ALL, TODO})
+    if not any((args.get(name) or "").strip() for name in FILTER_NAMES):
+        state = TODO  # nothing asked for: what needs doing
     sort = pick("sort", SORTS) or DEFAULT_SORT
     filters = QueueFilters(
-        state="" if state == "all" else state,
+        state="" if state in (ALL, TODO) else state,
+        todo=state == TODO,
         area=pick("area", ACTION_AREAS_BY_SLUG),
         region=pick("region", REGIONS),
         country=pick("country", COUNTRY_CODES, (args.get("country") or "").strip().upper()),
@@ -317,6 +358,8 @@ def conditions(filters, context, with_state=True, reads_in_order=False):
     found = [Pledge.review_state != "draft"]
     if with_state and filters.state:
         found.append(Pledge.review_state == filters.state)
+    if with_state and filters.todo:
+        found.append(todo_condition(context))
     if filters.area:
         found.append(area_condition(filters.area, reads_in_order))
     if filters.region:
@@ -339,6 +382,19 @@ def conditions(filters, context, with_state=True, reads_in_order=False):
     if searched is not None:
         found.append(searched)
     return found
+
+
+def todo_condition(context, of=Pledge):
+    """The "To do" tab: waiting on us (status.WAITING_FOR_COORDINATORS: sent, in review, or
+    answered by the city, which returns it to review; not waiting on the city, nor decided),
+    and assigned to nobody or to the coordinator who looks."""
+    return and_(of.review_state.in_(WAITING_STATES),
+                or_(of.assignee_id.is_(None), of.assignee_id == context.me))
+
+
+def todo_column(context, of=Pledge):
+    """COUNT of the rows of the "To do" tab, the last column of a count's statement."""
+    return func.count(case((todo_condition(context, of), 1)))
 
 
 def area_condition(area, pledge_by_pledge):
@@ -366,7 +422,7 @@ def order_keys(filters):
     if filters.sort == "waiting":
         # More days waiting = sent earlier; pledges waiting for nobody come last either way.
         by_date = [(Pledge.submitted_at, not ascending), (Pledge.id, not ascending)]
-        return by_date if filters.state else [(waiting_rank(), True), *by_date]
+        return by_date if filters.state or filters.todo else [(waiting_rank(), True), *by_date]
     return [(Pledge.submitted_at, ascending), (Pledge.id, ascending)]
 
 
@@ -389,23 +445,29 @@ def counts_per_state(rows):
 def state_counts(filters, context):
     """(pledges per review state under every filter but the state tab, pledges per update
     filter under every filter but that one): one grouped COUNT, with the update tabs' arm."""
-    others = replace(filters, update="")
+    others = replace(filters, update="", todo=False)  # "To do" counts its update tabs as "All"
     state = Pledge.review_state
     if has_narrowing_filters(others) and dialect_name() == "sqlite":
         # Grouped by the column, SQLite (which has no statistics: the app runs no ANALYZE)
         # walks the state index to skip a sort, and fetches every row from it at random.
         state = func.coalesce(Pledge.review_state, "")
-    by_state = (select(state, func.count(), *[literal(0)] * len(UPDATE_FILTERS))
+    by_state = (select(state, func.count(), *[literal(0)] * len(UPDATE_FILTERS),
+                       todo_column(context))
                 .where(*conditions(filters, context, with_state=False))
                 .group_by(state))
-    arm = update_arm(counting_conditions(others, context), context.update_thresholds)
-    return counted(db.session.execute(union_all(by_state, arm)), filters.state)
+    arm = update_arm(counting_conditions(others, context), context.update_thresholds,
+                     extra=literal(0))
+    return counted(db.session.execute(union_all(by_state, arm)), filters)
 
 
-def counted(rows, tab):
-    """(pledges per review state, pledges per update filter) from the rows of a count."""
-    per_state, updates = tallies(rows, tab)
-    return counts_per_state(per_state), updates
+def counted(rows, filters):
+    """(pledges per review state, pledges per update filter, pledges to do per review state)
+    from the rows of a count, whose last column counts the "To do" tab's."""
+    rows = list(rows)
+    todo_by_state = counts_per_state((row[0], row[-1]) for row in rows if row[0] != UPDATES)
+    # The update tabs of "To do" count under "All" (their links lead there: see update_tabs).
+    per_state, updates = tallies([row[:-1] for row in rows], filters.state)
+    return counts_per_state(per_state), updates, todo_by_state
 
 
 def has_narrowing_filters(filters):
@@ -439,7 +501,7 @@ def reads_state_indexes(filters, total):
 
 def state_groups(filters):
     """The states in the order the sort lists them: for days waiting, waiting ones first."""
-    states = [filters.state] if filters.state else QUEUE_STATES
+    states = [filters.state] if filters.state else WAITING_STATES if filters.todo else QUEUE_STATES
     if filters.sort != "waiting":
         return [states]
     return [[s for s in states if s in WAITING_STATES],
@@ -503,19 +565,30 @@ def search_counts(filters, context, limit):
     pledges in all, so the tabs are not counted (None) and its pages are read in order
     (walked_ids). updates: pledges per update filter (see grouped_counts), not counted either
     for a dense search without an update filter."""
-    counts, updates = grouped_counts(filters, context, with_state=False, stop_after=limit + 1)
+    counts, updates, todo_by_state = grouped_counts(filters, context, with_state=False,
+                                                    stop_after=limit + 1)
+    todo_count = sum(todo_by_state.values())
     matched = sum(counts.values())
     if matched <= limit:
-        total = counts[filters.state] if filters.state else matched
-        return counts, total, False, False, updates
+        total = shown_total(filters, counts, todo_count)
+        return counts, total, False, False, updates, todo_count
     uncounted = dict.fromkeys(QUEUE_STATES)
     if not filters.update:
         updates = dict.fromkeys(UPDATE_FILTERS)
-    if not filters.state:
-        return uncounted, limit, True, True, updates
-    in_tab = grouped_counts(filters, context, stop_after=limit + 1)[0].get(filters.state, 0)
-    uncounted[filters.state] = min(in_tab, limit)
-    return uncounted, min(in_tab, limit), in_tab > limit, True, updates
+    if not filters.state and not filters.todo:
+        return uncounted, limit, True, True, updates, None
+    in_tab = sum(grouped_counts(filters, context, stop_after=limit + 1)[0].values())
+    if filters.state:
+        uncounted[filters.state] = min(in_tab, limit)
+    todo_count = min(in_tab, limit) if filters.todo else None
+    return uncounted, min(in_tab, limit), in_tab > limit, True, updates, todo_count
+
+
+def shown_total(filters, counts, todo_count):
+    """The pledges of the tab shown."""
+    if filters.todo:
+        return todo_count
+    return counts[filters.state] if filters.state else sum(counts.values())
 
 
 def grouped_counts(filters, context, with_state=True, stop_after=None):
@@ -531,16 +604,17 @@ def grouped_counts(filters, context, with_state=True, stop_after=None):
     pledges, in an arm of the same statement."""
     limits = context.update_thresholds
     matching = (select(Pledge.review_state, Pledge.implementation_stage, Pledge.last_report_at,
-                       Pledge.accepted_at)
+                       Pledge.accepted_at, Pledge.assignee_id)
                 .where(*counting_conditions(filters, context, with_state))
                 .limit(stop_after).subquery())
     statement = (select(matching.c.review_state, func.count(),
-                        *update_columns(limits, matching.c))
+                        *update_columns(limits, matching.c), todo_column(context, matching.c))
                  .group_by(matching.c.review_state))
     if filters.update:
-        others = counting_conditions(replace(filters, update=""), context)
-        statement = union_all(statement, update_arm(others, limits, stop_after))
-    return counted(db.session.execute(statement), filters.state)
+        others = counting_conditions(replace(filters, update="", todo=False), context)
+        statement = union_all(statement, update_arm(others, limits, stop_after,
+                                                    extra=literal(0)))
+    return counted(db.session.execute(statement), filters)
 
 
 def counting_conditions(filters, context, with_state=True):
@@ -561,7 +635,7 @@ def walked_ids(filters, context, offset, limit):
 
     Sorted by days waiting with every state shown, the waiting ones (rank 0) are read first,
     then the others (rank 1), and the two lists put one after the other."""
-    if filters.sort != "waiting" or filters.state:
+    if filters.sort != "waiting" or filters.state or filters.todo:
         walked = walk(filters, context)
         return (select(walked.c.id, literal(0).label("rank")).where(walked.c.hit)
                 .limit(limit).offset(offset))
@@ -641,12 +715,14 @@ def page_of_pledges(filters, context, page_size, search_limit):
     an index), then only those pledges are read in full, with their areas and assignee."""
     searching, dense = is_word_search(filters.q), False
     if searching:
-        counts, total, capped, dense, updates = search_counts(filters, context, search_limit)
+        counts, total, capped, dense, updates, todo_count = search_counts(filters, context,
+                                                                          search_limit)
     else:
-        (counts, updates), capped = state_counts(filters, context), False
-        total = counts[filters.state] if filters.state else sum(counts.values())
+        (counts, updates, todo_by_state), capped = state_counts(filters, context), False
+        todo_count = sum(todo_by_state.values())
+        total = shown_total(filters, counts, todo_count)
     page = QueuePage([], 1, page_size, total, counts, capped, search_limit if dense else None,
-                     updates)
+                     updates, todo=todo_count)
     # Past the count limit, a search's update arm stopped counting: each number is "at least".
     page.updates_capped = searching and (updates[UPDATE_FILTERS[0]] or 0) > search_limit
     page.number = min(filters.page, page.last)
@@ -661,7 +737,8 @@ def page_of_pledges(filters, context, page_size, search_limit):
         if searching:
             ids = few_matches_ids(filters, context, offset, expected)
         else:
-            ids = page_ids(filters, context, counts, total, page.number, page_size)
+            ids = page_ids(filters, context, todo_by_state if filters.todo else counts, total,
+                           page.number, page_size)
         ids = ids.subquery("page_ids")
         statement = select(Pledge).join(ids, Pledge.id == ids.c.id)
     page.pledges = db.session.scalars(listed(statement.order_by(*ordering(filters)))).all()

@@ -1,5 +1,6 @@
 """What a row of the queue shows, for the page and the downloads alike."""
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app, url_for
 from flask_babel import format_timedelta
@@ -29,14 +30,14 @@ class QueueRow:
     state: str
     stage: str
     assignee: str
-    submitted: str
+    submitted: date | None  # the day it was sent (the templates format it, the downloads too)
     days_waiting: int | None
     overdue: bool
     version: int
     gcm: str
     gcr: str
     last_report: str  # how long ago, or "never" for an accepted pledge; "" for the others
-    last_report_date: str
+    last_report_date: date | None
     update: str | None  # update_states.UP_TO_DATE, DUE, OVERDUE; None: no update state
     update_badges: list = field(default_factory=list)  # (key, label) pairs
 
@@ -97,15 +98,15 @@ def queue_row(pledge, context, labels):
         state=labels.states.get(pledge.review_state, pledge.review_state),
         stage=labels.stages.get(pledge.implementation_stage, pledge.implementation_stage or ""),
         assignee=pledge.assignee.display_name if pledge.assignee else "",
-        submitted=pledge.submitted_at.date().isoformat() if pledge.submitted_at else "",
+        submitted=pledge.submitted_at.date() if pledge.submitted_at else None,
         days_waiting=days,
         overdue=days is not None and days > context.target_days,
         version=pledge.version,
         gcm=", ".join(str(number) for number in pledge.gcm_objectives or []),
         gcr=", ".join(str(number) for number in pledge.gcr_objectives or []),
         last_report=last_report_age(pledge, context.now, labels),
-        last_report_date=(as_utc(pledge.last_report_at).date().isoformat()
-                          if pledge.last_report_at else ""),
+        last_report_date=(as_utc(pledge.last_report_at).date()
+                          if pledge.last_report_at else None),
         update=update.key if update else None,
         update_badges=badges_of(update, labels),
     )

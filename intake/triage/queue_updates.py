@@ -42,15 +42,16 @@ def update_columns(limits, of):
             for update in UPDATE_FILTERS]
 
 
-def update_arm(found, limits, stop_after=None):
+def update_arm(found, limits, stop_after=None, extra=None):
     """(UPDATES, 0, due, overdue, never) under the conditions `found`, at most `stop_after`
-    due pledges counted."""
+    due pledges counted; `extra`: one more column, as the statement's other arm has."""
     due = (select(Pledge.last_report_at, Pledge.accepted_at)
            .where(*found, update_condition(update_states.DUE, limits))
            .limit(stop_after).subquery())
     return select(literal(UPDATES), literal(0), func.count(),
                   func.count(case((since_at_or_before(due.c, limits.overdue), 1))),
-                  func.count(case((due.c.last_report_at.is_(None), 1))))
+                  func.count(case((due.c.last_report_at.is_(None), 1))),
+                  *([] if extra is None else [extra]))
 
 
 def tallies(rows, tab):

@@ -6,8 +6,8 @@ from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from flask import current_app, flash, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -50,23 +50,30 @@ def tab_numbers(filters, page):
     """{state, or "" for All: the number its tab shows, or None}. A search matching many
     pledges counts only the tab shown; "All" says more than the count limit."""
     if page.more_than is None:
-        numbers = {state: str(count) for state, count in page.counts.items()}
-        numbers[""] = str(sum(page.counts.values()))
+        numbers = {state: format_decimal(count) for state, count in page.counts.items()}
+        numbers[""] = format_decimal(sum(page.counts.values()))
         return numbers
     numbers = dict.fromkeys(page.counts)
     numbers[""] = more_than(page.more_than)
     if filters.state:
-        numbers[filters.state] = more_than(page.total) if page.capped else str(page.total)
+        numbers[filters.state] = (more_than(page.total) if page.capped
+                                  else format_decimal(page.total))
     return numbers
 
 
 def tabs(filters, page):
+    """"To do" (the default view), "All", then a tab per review state."""
     numbers = tab_numbers(filters, page)
-    everything = [("", _("All"), numbers[""])]
-    return [{"label": label, "count": count,
-             "url": url_for("triage.queue", **filters.as_args(state=state, page=1)),
-             "current": state == filters.state}
-            for state, label, count in everything + [
+    todo = None if page.todo is None else format_decimal(page.todo)
+    if page.todo is not None and filters.todo and page.capped:
+        todo = more_than(page.total)
+    everything = [(queue_query.TODO, _("To do"), todo), (queue_query.ALL, _("All"), numbers[""])]
+    return [{"label": label, "count": count, "id": f"tab-{tab}",
+             "url": url_for("triage.queue", **filters.as_args(
+                 state="" if tab in (queue_query.TODO, queue_query.ALL) else tab,
+                 todo=tab == queue_query.TODO, page=1)),
+             "current": tab == filters.tab}
+            for tab, label, count in everything + [
                 (state, status.review_label(state), numbers[state])
                 for state in queue_query.QUEUE_STATES]]
 
@@ -77,14 +84,17 @@ def update_numbers(page):
     if page.updates_capped:
         limit = current_app.config["TRIAGE_SEARCH_COUNT_LIMIT"]
         return {key: more_than(min(count, limit)) for key, count in page.updates.items()}
-    return {key: None if count is None else str(count) for key, count in page.updates.items()}
+    return {key: None if count is None else format_decimal(count)
+            for key, count in page.updates.items()}
 
 
 def update_tabs(filters, page):
     """"Any", then a tab per update filter with its count, each keeping the other filters."""
     numbers = update_numbers(page)
     return [{"label": label, "count": numbers.get(key),
-             "url": url_for("triage.queue", **filters.as_args(update=key, page=1)),
+             # Accepted pledges are never to do: an update tab leads from "To do" to "All".
+             "url": url_for("triage.queue", **filters.as_args(
+                 update=key, page=1, todo=filters.todo and not key)),
              "current": key == filters.update}
             for key, label in [("", _("Any")), *update_states.FILTERS.items()]]
 

@@ -7,8 +7,8 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 from markupsafe import Markup, escape
 
 from ..catalogue import compacts, countries, regions, vocabularies
-from ..email import faults, kinds, problems
-from ..pledges import status, summary
+from ..email import faults, kinds, problems, statuses
+from ..pledges import audit, status, summary
 from .i18n import LANGUAGE_NAMES, SWITCH_LANGUAGE, current_language, language_switch
 
 
@@ -103,6 +103,8 @@ FILTERS = {
     "review_label": status.review_label,
     "stage_label": status.stage_label,
     "email_kind_label": kinds.kind_label,
+    "email_status_label": statuses.status_label,
+    "actor_label": audit.actor_label,
     "email_fault_label": faults.fault_label,
     "suppression_scope_label": problems.scope_label,
 }

@@ -78,14 +78,42 @@ def sign_in_with_the_form(page, email, password=PASSWORD):
     page.wait_for_load_state()
 
 
+def open_the_filters(page):
+    """Unfold the queue's search, filters and sorting (folded away unless a filter is on)."""
+    if page.locator("#queue-more[open]").count() == 0:
+        page.locator("#queue-more > summary").click()
+
+
 def coordinator_at_the_queue(contact_factory, make_coordinator, javascript=True):
-    """Maria, a coordinator, signed in through the form in a browser of her own, on the queue."""
+    """Maria, a coordinator, signed in through the form in a browser of her own, on the queue's
+    "All" tab, its filters unfolded."""
     make_coordinator(email="maria@uclg.example", name="Maria")
     contact = contact_factory(javascript=javascript)
     contact.page.goto("/login")
     sign_in_with_the_form(contact.page, "maria@uclg.example")
-    contact.page.goto("/triage/")
+    contact.page.goto("/triage/?state=all")
+    open_the_filters(contact.page)
     return contact
+
+
+def rows_above_the_fold(page, rows="#queue-table tbody tr"):
+    """How many of the rows start inside the window, before any scrolling."""
+    return page.locator(rows).evaluate_all(
+        "rows => rows.filter(row => row.getBoundingClientRect().top < window.innerHeight).length")
+
+
+def page_width(page):
+    """How wide the page is drawn: wider than the window means scrolling sideways."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def overflowing(page):
+    """What sticks out of its box (to say why a page is too wide): tag, class and text."""
+    return page.evaluate("""[...document.querySelectorAll("body *")]
+        .filter(e => e.scrollWidth > e.clientWidth + 1
+                     && getComputedStyle(e).overflowX === "visible")
+        .slice(0, 5).map(e => `${e.tagName}.${e.className}: ${e.textContent.trim().slice(0, 40)}`)
+    """)
 
 
 def shown_cities(page):
@@ -297,6 +325,31 @@ class Contact:
                 assert float(page.input_value(f"#{field}")) == float(value)
             else:
                 assert page.input_value(f"#{field}") == value, field
+
+
+LOCALES = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES"}  # what each browser asks for
+
+
+@pytest.fixture
+def coordinator_factory(chromium, live_server):
+    """Coordinators signed in through the form, each in a browser context of their own in a
+    language (their browser's) and a window size: factory(email, language, width, height)
+    gives the page, on the queue."""
+    contexts = []
+
+    def open_page(email, language="en", width=1366, height=768):
+        context = chromium.get().new_context(base_url=live_server, locale=LOCALES[language],
+                                             viewport={"width": width, "height": height})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        sign_in_with_the_form(page, email)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

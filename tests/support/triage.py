@@ -2,10 +2,11 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from intake.clock import utcnow
 from intake.extensions import db
-from intake.models import Pledge
+from intake.models import Pledge, PledgeActionArea
 from intake.pledges import links
 
 from .browser import Browser
@@ -62,3 +63,28 @@ class CoordinatorBrowser(Browser):
         page, with that page's security token."""
         self.get("/triage/")
         return self.post("/triage/bulk", data, headers=headers)
+
+
+def stored_pledges(app, count, **spec):
+    """`count` submitted pledges stored straight in the database, sent an hour apart, each
+    with a long title and two action areas (the longest a queue row gets); their ids."""
+    now = utcnow()
+    ids = []
+    with app.app_context():
+        first = db.session.scalar(select(func.count()).select_from(Pledge))
+        for number in range(first + 1, first + count + 1):
+            pledge = Pledge(**{
+                "reference": f"CTA-2026-{number:04d}", "review_state": "submitted",
+                "submitted_at": now - timedelta(hours=number), "city": f"Ville numéro {number}",
+                "country_code": "CD", "region": "Africa", "furthest_step": 5,
+                "implementation_stage": "planning", "summary": "Language courses.",
+                "commitment": "Open two more classes.",
+                "title": f"Pledge {number}: a welcome centre and language courses for newcomers",
+                **spec})
+            pledge.action_areas = [PledgeActionArea(area=area) for area in
+                                   ("inclusion-social-cohesion", "essential-services")]
+            db.session.add(pledge)
+            db.session.flush()
+            ids.append(pledge.id)
+        db.session.commit()
+    return ids
