@@ -1,6 +1,5 @@
 """Coordinator accounts on the web: sign in and out, and the admins' account management."""
 import math
-from datetime import timezone
 
 from flask import (
     Blueprint,
@@ -19,7 +18,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from ..clock import as_utc, utcnow
+from ..clock import utcnow
 from ..extensions import db, limit_from_config
 from ..models import Coordinator
 from ..pledges.audit import coordinator_actor, record
@@ -43,11 +42,6 @@ from .sign_in import attempt_sign_in
 
 bp = Blueprint("accounts", __name__, cli_group=None)
 bp.cli.add_command(coordinators_cli)
-
-
-@bp.app_template_filter("utc_time")
-def utc_time(moment):
-    return as_utc(moment).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @bp.app_template_filter("role_label")

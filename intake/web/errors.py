@@ -31,9 +31,8 @@ def error_list(form):
 
 
 def error_summary(*forms):
-    """What a page's error summary needs: every error of these forms, and where focus goes."""
-    errors = [error for form in forms if form is not None for error in error_list(form)]
-    return {"errors": errors, "first_error": errors[0][0] if errors else None}
+    """What a page's error summary needs: every error of these forms (the summary takes focus)."""
+    return {"errors": [error for form in forms if form is not None for error in error_list(form)]}
 
 
 def link_problem(reason):

@@ -12,9 +12,9 @@ from ..pledges import audit, status, summary
 from .i18n import LANGUAGE_NAMES, SWITCH_LANGUAGE, current_language, language_switch
 
 
-def input_attrs(field, first_error=None, **extra):
-    """`first_error` is no longer read: after a failed submit, focus goes to the error summary
-    (see _macros.error_summary), not to a field; the form macros still accept it."""
+def input_attrs(field, **extra):
+    """An input's attributes: its hint and error tied to it. After a failed submit, focus goes
+    to the error summary (see _macros.error_summary), not to a field."""
     described_by = []
     if field.description:
         described_by.append(f"{field.id}-hint")
@@ -36,7 +36,7 @@ class ChoiceOption(NamedTuple):
     html: Markup  # its input
 
 
-def choice_options(group, first_error=None):
+def choice_options(group):
     """The options of a radio or checkbox group (its fieldset carries the hint and the error),
     each with its input's HTML, made from the group's choices at once: the same HTML as
     WTForms' own options give, without the field WTForms builds for each (with them, a long
