@@ -85,15 +85,35 @@ class ContactBrowser(Browser):
                 return response
         return response
 
-    def complete_steps(self, upto="alignment"):
-        """Answer every step in order, up to that one ("pledge": up to the pledge's last page)."""
+    def complete_steps(self, upto="alignment", answers=None):
+        """Every step answered in order, up to that one ("pledge": up to the pledge's last page):
+        the first step opened, then each step's answers (the valid ones, with the changes given
+        per slug, "pledge" spread over its pages) posted in turn, without opening each next
+        page in between (the redirect after each step is not followed: what a step shows is
+        told by the tests of each step). Returns the last step's answer (a 303)."""
         upto = PLEDGE_SLUGS[-1] if upto == "pledge" else upto
+        answers = answers or {}
+        pledge_changes = answers.get("pledge") or {}
+        self.get(step_url("city"))
+        token = self.csrf_token()
         for slug in STEP_SLUGS:
-            response = self.answer(slug)
-            assert response.status_code == 303, (slug, response.get_data(as_text=True)[:2000])
+            changes = answers.get(slug) or {name: value for name, value in pledge_changes.items()
+                                            if slug in PLEDGE_SLUGS and page_of(name) == slug}
+            data = {**ANSWERS.get(slug, {}), **changes, "action": "continue", "csrf_token": token}
+            self.page = self.client.post(step_url(slug), data=data)
+            assert self.page.status_code == 303, (slug, self.text[:2000])
             if slug == upto:
-                return response
-        return response
+                break
+        return self.page
+
+    def send_in_one_go(self, answers=None):
+        """The whole pledge sent from one sitting (see complete_steps), consents given: for
+        tests about what happens once a pledge is sent, at half the requests."""
+        self.complete_steps(answers=answers)
+        self.page = self.client.post("/pledge/review", data={
+            "consent_contact": "y", "consent_publish": "y", "csrf_token": self.csrf_token()})
+        assert self.page.status_code == 303, self.text[:2000]
+        return self.page
 
     def submit(self, consent_publish=True):
         self.get("/pledge/review")

@@ -17,10 +17,7 @@ VERSION = re.compile(r'id="version" name="version" type="hidden" value="(\d+)"')
 
 def sent_pledge(app, **answers):
     """A pledge a city sent through the real form; returns its id."""
-    contact = ContactBrowser(app.test_client())
-    for slug in ("city", "areas", "pledge", "alignment"):
-        contact.answer(slug, answers.get(slug))
-    contact.submit()
+    ContactBrowser(app.test_client()).send_in_one_go(answers)
     with app.app_context():
         return db.session.scalars(select(Pledge.id).order_by(Pledge.id.desc())).first()
 
