@@ -5,10 +5,7 @@ import re
 
 import pytest
 
-from intake.extensions import db
-from intake.models import InformationRequest
-
-from .support.triage import sent_pledge, tracker_path
+from .support.triage import question_asked, sent_pledge, tracker_path
 
 PUBLIC = {
     "public.home", "public.healthz", "public.vendor_asset", "public.choose_language", "static",
@@ -79,11 +76,7 @@ def world(app, make_coordinator):
     app.config["WTF_CSRF_ENABLED"] = False  # this test is about roles, not form tokens
     pledge_id = sent_pledge(app)
     token_path = tracker_path(app, pledge_id)
-    with app.app_context():
-        question = InformationRequest(pledge_id=pledge_id, questions="Budget?")
-        db.session.add(question)
-        db.session.commit()
-        request_id = question.id
+    request_id = question_asked(app, pledge_id)
     accounts = {role: make_coordinator(email=f"{role}@mayorsmechanism.example", role=role)
                 for role in ("partner", "coordinator", "admin")}
     return {"pledge_id": pledge_id, "token": token_path.rsplit("/", 1)[1],

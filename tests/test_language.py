@@ -1,11 +1,8 @@
 """Contacts write in English, French or Spanish: the language can be switched and is kept."""
 import re
 
-from intake.extensions import db
-from intake.models import InformationRequest
-
 from .support.client import CITY_ANSWERS, ContactBrowser, step_url
-from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
+from .support.triage import CoordinatorBrowser, question_asked, sent_pledge, tracker_path
 
 
 def test_the_browser_language_is_used_by_default(client):
@@ -156,11 +153,7 @@ def test_a_contact_changing_an_answer_from_her_answers_switches_and_still_goes_b
 
 def test_after_a_failed_answer_on_the_status_page_the_switch_returns_to_that_page(app):
     pledge_id = sent_pledge(app)
-    with app.app_context():
-        question = InformationRequest(pledge_id=pledge_id, questions="Budget?")
-        db.session.add(question)
-        db.session.commit()
-        question_id = question.id
+    question_id = question_asked(app, pledge_id)
     path = tracker_path(app, pledge_id)
     city = ContactBrowser(app.test_client())
     city.get(path)

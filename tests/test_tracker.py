@@ -1,6 +1,6 @@
 """The city follows its pledge through a private link: status, history, questions, withdrawal."""
 from .support.client import ContactBrowser
-from .support.triage import load, sent_pledge, tracker_path
+from .support.triage import load, question_asked, sent_pledge, tracker_path
 
 
 def test_the_city_sees_its_reference_status_and_history(app):
@@ -77,14 +77,7 @@ def test_a_link_opens_its_own_pledge_only(app):
     assert load(app, first).reference in body and load(app, second).reference not in body
     city = ContactBrowser(app.test_client())
     city.get(first_path)
-    from intake.extensions import db
-    from intake.models import InformationRequest
-
-    with app.app_context():
-        question = InformationRequest(pledge_id=second, questions="Budget?")
-        db.session.add(question)
-        db.session.commit()
-        question_id = question.id
+    question_id = question_asked(app, second)
     response = city.post(f"{first_path}/questions/{question_id}",
                          {f"q{question_id}-answer": "Not yours"})
     assert response.status_code == 404
@@ -101,14 +94,7 @@ def test_a_forged_or_expired_tracker_link_shows_no_data(app):
 
 def test_an_empty_answer_is_explained(app):
     pledge_id = sent_pledge(app)
-    from intake.extensions import db
-    from intake.models import InformationRequest
-
-    with app.app_context():
-        question = InformationRequest(pledge_id=pledge_id, questions="Budget?")
-        db.session.add(question)
-        db.session.commit()
-        question_id = question.id
+    question_id = question_asked(app, pledge_id)
     path = tracker_path(app, pledge_id)
     city = ContactBrowser(app.test_client())
     city.get(path)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from intake.clock import utcnow
 from intake.extensions import db
-from intake.models import Pledge, PledgeActionArea
+from intake.models import InformationRequest, Pledge, PledgeActionArea
 from intake.pledges import links
 
 from .browser import Browser
@@ -20,6 +20,15 @@ def sent_pledge(app, **answers):
     ContactBrowser(app.test_client()).send_in_one_go(answers)
     with app.app_context():
         return db.session.scalars(select(Pledge.id).order_by(Pledge.id.desc())).first()
+
+
+def question_asked(app, pledge_id, questions="Budget?"):
+    """A question the coordinators put to the city, still open; returns its id."""
+    with app.app_context():
+        question = InformationRequest(pledge_id=pledge_id, questions=questions)
+        db.session.add(question)
+        db.session.commit()
+        return question.id
 
 
 def tracker_path(app, pledge_id):
