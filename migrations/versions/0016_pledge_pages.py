@@ -24,6 +24,8 @@ depends_on = None
 
 OLD_SLUG = "pledge"
 OLD_STEP = 3
+# The pages as they were when this migration was written, copied on purpose: a migration must
+# not change when intake/pledges/answers.py later does.
 PAGES = {
     "commitment": ("title", "summary", "commitment", "commitment_kind", "commitment_novelty",
                    "target_groups", "target_groups_other"),
