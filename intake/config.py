@@ -100,10 +100,9 @@ def from_environment(instance_path):
         "REMINDER_MAX_PER_PLEDGE": int(env.get("REMINDER_MAX_PER_PLEDGE") or 6),
         "REVIEW_MILESTONES": _milestones(env.get("REVIEW_MILESTONES")),
         "DEV_MAILBOX_DIR": env.get("DEV_MAILBOX_DIR") or None,
-        "FIRST_RESPONSE_WORKING_DAYS": int(env.get("FIRST_RESPONSE_WORKING_DAYS") or 5),
-        # What the confirmation page promises a city that sends its pledge: a coordinator
-        # answers within this many working days.
-        "REVIEW_TARGET_WORKING_DAYS": max(1, int(env.get("REVIEW_TARGET_WORKING_DAYS") or 5)),
+        # The coordinators' aim for a first answer, in working days: the confirmation page
+        # promises it to a city that sends its pledge, the queue highlights pledges past it.
+        "FIRST_RESPONSE_WORKING_DAYS": max(1, int(env.get("FIRST_RESPONSE_WORKING_DAYS") or 5)),
         # A queue search is counted up to this many matches; past it the queue says "more
         # than" and lists that many, in order (counting every match of a common word is what
         # would make a search slow).

@@ -77,10 +77,10 @@ def test_a_city_that_sends_its_pledge_is_told_its_email_is_on_its_way_and_what_h
 
 
 def test_the_time_a_coordinator_takes_to_reply_is_the_configured_one(app, contact):
-    app.config["REVIEW_TARGET_WORKING_DAYS"] = 1
+    app.config["FIRST_RESPONSE_WORKING_DAYS"] = 1
     sent_by(contact)
     assert "reply within 1 working day." in contact.text
-    app.config["REVIEW_TARGET_WORKING_DAYS"] = 10
+    app.config["FIRST_RESPONSE_WORKING_DAYS"] = 10
     contact.get("/pledge/confirmation")
     assert "reply within 10 working days." in contact.text
 

@@ -431,7 +431,7 @@ def confirmation():
     if pledge is None or steps.is_editable(pledge):
         return redirect(url_for("intake.start"))
     return render_template("pledge_form/confirmation.html", pledge=pledge,
-                           review_days=current_app.config["REVIEW_TARGET_WORKING_DAYS"])
+                           review_days=current_app.config["FIRST_RESPONSE_WORKING_DAYS"])
 
 
 # The pages of a sent pledge the confirmation links to, behind the pledge's private link.
