@@ -3,6 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -32,6 +33,9 @@ class Pledge(db.Model):
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     review_state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
     furthest_step: Mapped[int] = mapped_column(Integer, default=0)
+    # The opaque part of the pledge's own reply address (INBOUND_ADDRESS plus-addressed): set
+    # the first time an email to the city carries it; a reply to it lands on this pledge.
+    reply_token: Mapped[str | None] = mapped_column(String(43), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -478,3 +482,110 @@ class SupportOfferMove(db.Model):
         ForeignKey("coordinator.id", ondelete="SET NULL"))
     actor_label: Mapped[str] = mapped_column(String(254))
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class PledgeContact(db.Model):
+    """Another person who writes about a pledge (a colleague in copy, a forward's sender), added
+    by a coordinator: their messages then count as the city's, as its focal point's do."""
+
+    __tablename__ = "pledge_contact"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (db.UniqueConstraint("pledge_id", "email"),)
+
+
+class ArchiveImport(db.Model):
+    """One import of the old inbox (an mbox file, a folder of .eml files) or of its spreadsheet
+    (CSV), run as a job on the worker: its progress, and the file's digest, so that importing
+    the same file again creates nothing new."""
+
+    __tablename__ = "archive_import"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # mbox, eml, csv
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued running done failed
+    total: Mapped[int | None] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)  # messages or pledges new to the app
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # CSV: column -> pledge field
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinator.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InboundMessage(db.Model):
+    """An email that reached the app (polled over IMAP, delivered over LMTP/SMTP, or imported
+    from the old archive), stored once by its Message-ID, and the pledge it landed on, if any:
+    a message on no pledge waits in the coordinators' tray."""
+
+    __tablename__ = "inbound_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Without angle brackets; a message without one gets "sha256-<digest of its bytes>".
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    via: Mapped[str] = mapped_column(String(10))  # imap, lmtp, import
+    from_address: Mapped[str | None] = mapped_column(String(254), index=True)
+    from_name: Mapped[str | None] = mapped_column(String(200))
+    to_addresses: Mapped[list] = mapped_column(JSON, default=list)
+    cc_addresses: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(String(998), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # its Date header
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    in_reply_to: Mapped[str | None] = mapped_column(String(255), index=True)
+    references: Mapped[list] = mapped_column(JSON, default=list)  # Message-IDs, oldest first
+    text_body: Mapped[str] = mapped_column(Text, default="")
+    html_body: Mapped[str | None] = mapped_column(Text)  # as sent: sanitised when shown
+    pledge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pledge.id", ondelete="SET NULL"), index=True)
+    # How it found its pledge: reply_token, thread, reference, coordinator, import; None: tray.
+    matched_by: Mapped[str | None] = mapped_column(String(20))
+    from_someone_new: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What a machine sent: auto_reply, delivery_status (RFC 3464); None for a person.
+    machine: Mapped[str | None] = mapped_column(String(20))
+    # In the tray: unmatched (waiting for a coordinator), spam; None once on a pledge.
+    tray_state: Mapped[str | None] = mapped_column(String(20), index=True)
+    archive_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("archive_import.id", ondelete="SET NULL"), index=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)  # bytes, as received
+
+    attachments = relationship("InboundAttachment", order_by="InboundAttachment.id",
+                               cascade="all, delete-orphan")
+
+
+class InboundAttachment(db.Model):
+    """A file attached to an inbound message: kept (outside the web root, under a name of our
+    own) when its type is allowed and its size under the limit, else only named, with why."""
+
+    __tablename__ = "inbound_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(
+        ForeignKey("inbound_message.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # as sent (shown, never used as a path)
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str | None] = mapped_column(String(80))  # None when kept out
+    kept_out: Mapped[str | None] = mapped_column(String(20))  # too_big, type_refused
+
+
+class MailboxState(db.Model):
+    """How far an IMAP folder has been read: the UIDs seen so far, valid for its UIDVALIDITY."""
+
+    __tablename__ = "mailbox_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(255), unique=True)  # user@host/folder
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 
 from intake.extensions import db
 from intake.models import Pledge
@@ -47,7 +47,9 @@ TYPED_OLD_STEP_THREE = {"title": ["Welcome centre"], "target_groups": ["refugees
 
 
 def drafts_by_city():
-    rows = db.session.execute(text("SELECT city, furthest_step, incomplete_steps FROM pledge"))
+    rows = db.session.execute(
+        text("SELECT city, furthest_step, incomplete_steps FROM pledge")).all()
+    db.session.rollback()  # ends the read, so that the next migration may alter the table
     return {city: (furthest, json.loads(incomplete) if isinstance(incomplete, str) else incomplete)
             for city, furthest, incomplete in rows}
 
@@ -58,15 +60,15 @@ def test_drafts_saved_on_the_single_pledge_page_move_to_its_four_pages_and_back(
     with app.app_context():
         upgrade()
         downgrade(revision="0015")  # the drafts of the single pledge page
-        db.session.add_all([
-            Pledge(city="At areas", furthest_step=2),
-            Pledge(city="Saved the pledge", furthest_step=3, title="Welcome centre",
+        db.session.execute(insert(Pledge), [
+            dict(city="At areas", furthest_step=2),
+            dict(city="Saved the pledge", furthest_step=3, title="Welcome centre",
                    target_groups=["refugees"], start_date=date(2027, 1, 15), ongoing=True,
                    expected_results="Results", progress_measures="Visits",
                    funding_status="partial", budget_amount=Decimal("250000"),
                    budget_currency="BRL"),
-            Pledge(city="Saved alignment", furthest_step=4),
-            Pledge(city="Kept the pledge as typed", furthest_step=2,
+            dict(city="Saved alignment", furthest_step=4),
+            dict(city="Kept the pledge as typed", furthest_step=2,
                    incomplete_steps={"pledge": TYPED_OLD_STEP_THREE}),
         ])
         db.session.commit()
@@ -85,9 +87,10 @@ def test_drafts_saved_on_the_single_pledge_page_move_to_its_four_pages_and_back(
 
         # A draft of the new pages: the first page kept as typed, the later ones not opened.
         db.session.execute(text("UPDATE pledge SET furthest_step = 4 WHERE city = 'At areas'"))
-        db.session.add(Pledge(city="Kept a page as typed", furthest_step=3,
-                              title="Welcome centre", summary="A centre", ongoing=False,
-                              incomplete_steps={"dates": {"start_date": ["next spring"]}}))
+        db.session.execute(insert(Pledge), [dict(
+            city="Kept a page as typed", furthest_step=3, title="Welcome centre",
+            summary="A centre", ongoing=False,
+            incomplete_steps={"dates": {"start_date": ["next spring"]}})])
         db.session.commit()
 
         downgrade(revision="0015")

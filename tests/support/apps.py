@@ -20,9 +20,10 @@ from intake import create_app
 from intake.email.smtp import close_kept_connection
 from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
 
-TABLES_CHILD_FIRST = ("audit_entry", "note", "support_offer_move", "support_offer",
-                      "progress_report", "status_change", "outbox_email",
-                      "email_suppression", "information_request", "access_token",
+TABLES_CHILD_FIRST = ("inbound_attachment", "inbound_message", "archive_import",
+                      "pledge_contact", "mailbox_state", "audit_entry", "note",
+                      "support_offer_move", "support_offer", "progress_report", "status_change",
+                      "outbox_email", "email_suppression", "information_request", "access_token",
                       "co_pledging_city", "pledge_action_area", "pledge", "reference_counter",
                       "coordinator_session", "coordinator")
 

@@ -1,0 +1,62 @@
+"""Every email that reaches the app is stored once, by its Message-ID, whatever path it took."""
+from datetime import datetime, timezone
+from email.message import EmailMessage
+
+from sqlalchemy import func, select
+
+from intake.clock import as_utc
+from intake.extensions import db
+from intake.inbound import ingest
+from intake.models import InboundMessage
+
+
+def a_reply(message_id="<reply-1@city.example>", subject="Re: your pledge"):
+    message = EmailMessage()
+    message["From"] = "Ana Souza <ana.souza@prefeitura.example>"
+    message["To"] = "pledges@mayorsmechanism.example"
+    message["Cc"] = "Rui Lima <rui.lima@prefeitura.example>"
+    message["Subject"] = subject
+    message["Date"] = "Tue, 01 Dec 2026 10:00:00 -0300"
+    message["Message-ID"] = message_id
+    message["In-Reply-To"] = "<out-1@pledges.test>"
+    message["References"] = "<out-0@pledges.test> <out-1@pledges.test>"
+    message.set_content("Olá, here is the budget: 250 000 BRL.")
+    message.add_alternative("<p>Olá, here is the <b>budget</b>.</p>", subtype="html")
+    return message.as_bytes()
+
+
+def test_a_reply_polled_twice_or_delivered_by_two_paths_is_stored_once(app):
+    with app.app_context():
+        first, new = ingest.receive(a_reply(), via="imap")
+        db.session.commit()
+        again, new_again = ingest.receive(a_reply(), via="lmtp")
+        db.session.commit()
+        assert (new, new_again) == (True, False)
+        assert again.id == first.id
+        assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+
+
+def test_what_is_kept_of_a_message(app):
+    with app.app_context():
+        message, _new = ingest.receive(a_reply(subject="Re:  Olá   São Paulo"), via="imap")
+        db.session.commit()
+        assert message.message_id == "reply-1@city.example"
+        assert (message.from_address, message.from_name) == ("ana.souza@prefeitura.example",
+                                                              "Ana Souza")
+        assert message.cc_addresses == ["rui.lima@prefeitura.example"]
+        assert message.subject == "Re: Olá São Paulo"
+        assert as_utc(message.sent_at) == datetime(2026, 12, 1, 13, 0, tzinfo=timezone.utc)
+        assert message.in_reply_to == "out-1@pledges.test"
+        assert message.references == ["out-0@pledges.test", "out-1@pledges.test"]
+        assert "250 000 BRL" in message.text_body
+        assert "<b>budget</b>" in message.html_body
+        assert message.tray_state == "unmatched"
+
+
+def test_a_message_without_a_message_id_is_known_by_its_bytes(app):
+    raw = b"From: someone@example.org\r\nSubject: hello\r\n\r\nNo id here.\r\n"
+    with app.app_context():
+        first, _ = ingest.receive(raw, via="lmtp")
+        second, new = ingest.receive(raw, via="imap")
+        db.session.commit()
+        assert first.message_id.startswith("sha256-") and second.id == first.id and not new
