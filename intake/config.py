@@ -64,6 +64,16 @@ def app_environment(env):
     return "production" if name == "production" else "development"
 
 
+INBOUND_ATTACHMENT_TYPES = ("pdf", "png", "jpg", "jpeg", "gif", "webp", "heic", "doc", "docx",
+                            "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "rtf", "csv", "txt")
+
+
+def _words(value):
+    """A comma-separated list of file name endings, lower case, without dots."""
+    return tuple(word.strip().lower().lstrip(".") for word in (value or "").split(",")
+                 if word.strip())
+
+
 def from_environment(instance_path):
     env = os.environ
     default_db = "sqlite:///" + str(Path(instance_path) / "intake.sqlite3")
@@ -86,6 +96,14 @@ def from_environment(instance_path):
         # every email to a city. Falls back to the sender, so there is always an address.
         "CONTACT_EMAIL": (env.get("CONTACT_EMAIL") or "").strip()
         or env.get("MAIL_DEFAULT_SENDER", "pledges@localhost"),
+        # The app's own inbound mailbox (pledges@...): when set, every email to a city carries
+        # as Reply-To the pledge's own address, plus-addressed on it (pledges+<token>@...).
+        "INBOUND_ADDRESS": (env.get("INBOUND_ADDRESS") or "").strip().lower() or None,
+        # What an inbound email may bring that is kept: file name endings, and a size limit.
+        "INBOUND_ATTACHMENT_TYPES": _words(env.get("INBOUND_ATTACHMENT_TYPES"))
+        or INBOUND_ATTACHMENT_TYPES,
+        "INBOUND_ATTACHMENT_MAX_BYTES": int(env.get("INBOUND_ATTACHMENT_MAX_BYTES")
+                                            or 10 * 1024 * 1024),
         "BASE_URL": base_url,
         "MAIL_MESSAGE_ID_DOMAIN": urlsplit(base_url).hostname or "localhost",
         "COORDINATOR_EMAILS": _addresses(env.get("COORDINATOR_EMAILS")),

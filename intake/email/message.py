@@ -1,6 +1,7 @@
 """Turning an outbox row into an email: what its templates need (read fresh), its links, its
 subject and headers. The only module that knows which pages an email links to."""
 import re
+import secrets
 from datetime import date
 
 from flask import current_app, render_template
@@ -67,9 +68,25 @@ def pledge_page(pledge_id):
 
 
 def reply_to(email):
-    """Where a reply to an email goes: the help contact (CONTACT_EMAIL), for every email. The
-    one place that decides it."""
+    """Where a reply to an email goes. The one place that decides it: an email to a city about
+    its pledge, when an inbound mailbox is set (INBOUND_ADDRESS), goes back to the pledge's own
+    address on it (pledges+<token>@...), so that the reply lands on that pledge; every other
+    email, to the help contact (CONTACT_EMAIL)."""
+    inbound = current_app.config.get("INBOUND_ADDRESS")
+    pledge = db.session.get(Pledge, email.pledge_id) if email.pledge_id else None
+    if inbound and pledge is not None and email.kind in CITY_KINDS:
+        return pledge_reply_address(pledge, inbound)
     return current_app.config["CONTACT_EMAIL"]
+
+
+def pledge_reply_address(pledge, inbound):
+    """The pledge's own reply address: its opaque token (made the first time, in the caller's
+    transaction) plus-addressed on the inbound mailbox."""
+    if not pledge.reply_token:
+        # Lower case: mail servers and our own parser may fold the case of an address.
+        pledge.reply_token = secrets.token_urlsafe(32).lower()
+    local, _at, domain = inbound.rpartition("@")
+    return f"{local}+{pledge.reply_token}@{domain}"
 
 
 RIGHT_TO_LEFT = ("ar", "fa", "he", "ur")
