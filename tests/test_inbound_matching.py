@@ -7,6 +7,7 @@ from email.utils import parseaddr
 from sqlalchemy import func, select
 
 from intake.extensions import db
+from intake.inbound import matching
 from intake.inbound.contacts import add_contact
 from intake.models import InboundMessage, Pledge, PledgeContact
 from intake.pledges import audit
@@ -159,3 +160,13 @@ def test_a_coordinator_adds_a_colleague_as_a_contact_whose_next_emails_count(
     assert (later.pledge_id, later.matched_by, later.from_someone_new) == (
         pledge_id, "reference", False)
     assert parseaddr(f"Rui <{COLLEAGUE}>")[1] == later.from_address
+
+
+def test_what_the_addresses_and_the_subject_say():
+    assert matching.reply_tokens(
+        ["pledges+abc_1-x@mayorsmechanism.example", "pledges@mayorsmechanism.example",
+         "other+zzz@mayorsmechanism.example", "pledges+yyy@elsewhere.example"],
+        INBOUND) == ["abc_1-x"]
+    assert matching.reply_tokens(["pledges+abc@mayorsmechanism.example"], None) == []
+    assert matching.references_in("Re: CTA-2026-0042 and cta-2025-7; XCTA-2026-0001",
+                                  "CTA") == ["CTA-2026-0042", "CTA-2025-7"]
