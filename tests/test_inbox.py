@@ -1,14 +1,12 @@
 """The coordinators' inbox: emails that found no pledge wait in a tray, where a coordinator links
 one to a pledge, makes a draft pledge of it (its sender invited to complete it), or marks it spam;
 a pledge's page shows the emails it received."""
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.inbound import ingest
 from intake.models import (
     AuditEntry,
     InboundAttachment,
@@ -19,32 +17,8 @@ from intake.models import (
 )
 
 from .support.browser import Browser
+from .support.inbox import an_email, received
 from .support.triage import sent_pledge
-
-
-def an_email(message_id="<hello-1@city.example>", subject="Our city wants to pledge",
-             sender="Marie Dupont <marie.dupont@mairie-lyon.example>", html=None, headers=None):
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "pledges@mayorsmechanism.example"
-    message["Subject"] = subject
-    message["Date"] = "Tue, 01 Dec 2026 10:00:00 +0100"
-    message["Message-ID"] = message_id
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content("Hello, Lyon would like to join the Call.\nWho should we write to?")
-    if html:
-        message.add_alternative(html, subtype="html")
-    return message.as_bytes()
-
-
-def received(app, raw=None, **changes):
-    with app.app_context():
-        message, _new = ingest.receive(raw or an_email(), via="imap")
-        for name, value in changes.items():
-            setattr(message, name, value)
-        db.session.commit()
-        return message.id
 
 
 @pytest.fixture
