@@ -1,19 +1,18 @@
 """Forms of the tray's actions (each posted with its CSRF token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+
+from ..web.fields import required, text
 
 
 class LinkForm(FlaskForm):
-    reference = StringField(_l("Pledge reference"), description=_l("For example CTA-2026-0042."),
-                            validators=[DataRequired(_l("Enter the reference of a pledge.")),
-                                        Length(max=20)])
+    reference = text(_l("Pledge reference"), 20,
+                     required(_l("Enter the reference of a pledge.")),
+                     description=_l("For example CTA-2026-0042."))
 
 
 class DraftForm(FlaskForm):
-    city = StringField(_l("City"), validators=[
-        DataRequired(_l("Enter the name of the city.")), Length(max=120)])
+    city = text(_l("City"), 120, required(_l("Enter the name of the city.")))
 
 
 class ActionForm(FlaskForm):
