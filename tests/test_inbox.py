@@ -1,6 +1,7 @@
 """The coordinators' inbox: emails that found no pledge wait in a tray, where a coordinator links
 one to a pledge, makes a draft pledge of it (its sender invited to complete it), or marks it spam;
 a pledge's page shows the emails it received."""
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from intake.models import (
 )
 
 from .support.browser import Browser
+from .support.client import ContactBrowser, drain_queue
 from .support.inbox import an_email, received
 from .support.triage import sent_pledge
 
@@ -75,10 +77,10 @@ def test_a_reference_that_opens_no_pledge_is_said_beside_the_field(app, coordina
 def test_a_coordinator_makes_a_draft_pledge_and_its_sender_is_invited_once(app, coordinator):
     message_id = received(app)
     coordinator.get(f"/triage/inbox/{message_id}")
-    response = coordinator.post(f"/triage/inbox/{message_id}/draft", {"city": "Lyon"},
-                                follow=True)
+    response = coordinator.post(f"/triage/inbox/{message_id}/draft",
+                                {"city": "Lyon", "language": "en"}, follow=True)
     assert "A draft pledge for Lyon was made." in response.get_data(as_text=True)
-    coordinator.post(f"/triage/inbox/{message_id}/draft", {"city": "Lyon"})
+    coordinator.post(f"/triage/inbox/{message_id}/draft", {"city": "Lyon", "language": "en"})
     with app.app_context():
         drafts = db.session.scalars(select(Pledge).filter_by(review_state="draft")).all()
         assert [(p.city, p.focal_email) for p in drafts] == [
@@ -91,7 +93,8 @@ def test_a_coordinator_makes_a_draft_pledge_and_its_sender_is_invited_once(app, 
 def test_a_draft_needs_its_city(app, coordinator):
     message_id = received(app)
     coordinator.get(f"/triage/inbox/{message_id}")
-    response = coordinator.post(f"/triage/inbox/{message_id}/draft", {"city": ""})
+    response = coordinator.post(f"/triage/inbox/{message_id}/draft",
+                                {"city": "", "language": "en"})
     assert response.status_code == 422
     assert "Enter the name of the city." in response.get_data(as_text=True)
 
@@ -177,3 +180,21 @@ def test_a_colleague_from_someone_new_is_added_as_a_contact(app, coordinator):
             (pledge_id, "rui.lima@city.example", "Rui Lima")]
     coordinator.get(f"/triage/pledges/{pledge_id}")
     assert "From someone new" not in coordinator.text
+
+
+def test_the_invited_sender_gets_a_private_link_in_her_language_that_opens_the_draft(
+        app, coordinator, mailbox):
+    message_id = received(app)
+    coordinator.get(f"/triage/inbox/{message_id}")
+    coordinator.post(f"/triage/inbox/{message_id}/draft", {"city": "Lyon", "language": "fr"})
+    drain_queue(app)
+    [email] = mailbox.to("marie.dupont@mairie-lyon.example")
+    assert " ".join(email["Subject"].split()) == (
+        "L’engagement de votre ville : un brouillon vous attend")
+    text = email.get_body(preferencelist=("plain",)).get_content()
+    assert "Bonjour Marie Dupont," in text and "Lyon" in text
+    link = re.search(r"http://pledges\.test(/resume/[A-Za-z0-9_\-]+)", text).group(1)
+    city = ContactBrowser(app.test_client())
+    city.get(link)
+    city.post(link, {}, follow=True)
+    assert 'value="Lyon"' in city.text and 'value="marie.dupont@mairie-lyon.example"' in city.text

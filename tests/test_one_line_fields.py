@@ -211,7 +211,7 @@ def inbox_message(form, base):
 # Every form with a one-line field the form must check; the walk below fails for any other.
 STORIES = {
     "LinkForm": inbox_message("link", {}),
-    "DraftForm": inbox_message("draft", {"city": "Lyon"}),
+    "DraftForm": inbox_message("draft", {"city": "Lyon", "language": "fr"}),
     "ReportForm": progress_report,
     "ContactForm": privacy_search,
     "EraseForm": privacy_erasure,

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from ..web.fields import required, text
+from ..web.fields import choice, required, text
+from ..web.i18n import LANGUAGE_NAMES
 
 
 class LinkForm(FlaskForm):
@@ -13,6 +14,9 @@ class LinkForm(FlaskForm):
 
 class DraftForm(FlaskForm):
     city = text(_l("City"), 120, required(_l("Enter the name of the city.")))
+    language = choice(_l("Language of the invitation"), LANGUAGE_NAMES.items(),
+                      _l("Choose the language of the invitation."),
+                      description=_l("The email and the draft are in this language."))
 
 
 class ActionForm(FlaskForm):

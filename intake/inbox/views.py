@@ -22,6 +22,7 @@ from ..extensions import db
 from ..inbound import tray
 from ..models import InboundMessage
 from ..pledges.audit import coordinator_actor
+from ..web.i18n import current_language
 from .forms import ActionForm, DraftForm, LinkForm
 
 bp = Blueprint("inbox", __name__, url_prefix="/triage/inbox")
@@ -58,7 +59,8 @@ def render_message(message, link_form=None, draft_form=None, code=200):
     return render_template(
         "inbox/message.html", message=message, html=tray.sanitised_html(message), errors=errors,
         link_form=link_form or LinkForm(formdata=None), action_form=ActionForm(),
-        draft_form=draft_form or DraftForm(formdata=None)), code
+        draft_form=draft_form or DraftForm(formdata=None, data={"language": current_language()})
+    ), code
 
 
 @bp.get("/<int:message_id>")
@@ -93,7 +95,8 @@ def make_draft(message_id):
     form = DraftForm()
     if not form.validate():
         return render_message(message, draft_form=form, code=422)
-    pledge = tray.make_draft_pledge(message, form.city.data, coordinator_actor(current_user))
+    pledge = tray.make_draft_pledge(message, form.city.data, coordinator_actor(current_user),
+                                    language=form.language.data)
     if pledge is not None:
         db.session.commit()
         flash(_("A draft pledge for %(city)s was made. %(email)s was invited by email to "
