@@ -11,6 +11,7 @@ from .accounts import views as accounts_views
 from .email import outbox
 from .email import pages as email_pages
 from .email_problems import views as email_problems_views
+from .inbox import views as inbox_views
 from .matching import bp as matching_bp
 from .matching import views as matching_views
 from .pledge_form import views as pledge_form_views
@@ -67,14 +68,15 @@ def register_extensions(app):
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
                       triage_bp, email_problems_views.bp, accounts_views.bp,
-                      privacy_views.bp, register_bp, matching_bp):
+                      privacy_views.bp, register_bp, matching_bp, inbox_views.bp):
         app.register_blueprint(blueprint)
 
 
 # Pages about one pledge or one person: never stored by a browser or a proxy (pages whose
 # address holds a token are private wherever they are).
-PRIVATE_PAGES = ("intake", "tracker", "triage", "accounts", "privacy", "email_problems",
-                 "matching.offer_support", "matching.matches", "matching.partner_page")
+PRIVATE_PAGES = ("intake", "tracker", "triage", "inbox", "accounts", "privacy",
+                 "email_problems", "matching.offer_support", "matching.matches",
+                 "matching.partner_page")
 
 
 def register_web(app):

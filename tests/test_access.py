@@ -30,9 +30,13 @@ SIGNED_IN_OWN = {"accounts.own_account", "accounts.change_own_language"}
 COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.request_information", "triage.add_note", "triage.change_stage",
                        "triage.merge", "triage.comment_report", "triage.ask_about_report",
-                       "matching.move", "matching.ask_city"}
+                       "matching.move", "matching.ask_city",
+                       "inbox.link", "inbox.make_draft", "inbox.mark_spam", "inbox.not_spam",
+                       "inbox.add_contact"}
 # Pages of coordinators that partners may not read (other partners' offers and contacts).
-COORDINATORS_ONLY = {"matching.matches"}
+# The inbox holds strangers' emails and their attachments: coordinators only as well.
+COORDINATORS_ONLY = {"matching.matches", "inbox.tray_page", "inbox.spam", "inbox.message_page",
+                     "inbox.attachment"}
 ADMIN_ONLY_PREFIX = "/admin/"
 ADMIN_ONLY = {"privacy.contact", "privacy.find", "privacy.export", "privacy.confirm_erase",
               "privacy.erase"}  # personal data: under ADMIN_ONLY_PREFIX as well

@@ -19,6 +19,7 @@ from intake.web.fields import plain_text, single_line, single_line_problem
 
 from .support.client import ANSWERS, CITY_ANSWERS, STEP_SLUGS, ContactBrowser, step_url
 from .support.forms import fields_of, intake_form_classes
+from .support.inbox import received
 from .support.matching import OFFER_ANSWERS, PartnerBrowser, offer_path, published_pledge
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 
@@ -192,8 +193,25 @@ def progress_report(app, make_coordinator, sign_in):
                         "share_delivered": "40", "action": "send"}
 
 
+def inbox_message(form, base):
+    """A coordinator on an email of the tray, about to link it to a pledge or make a draft."""
+    def open_message(app, make_coordinator, sign_in):
+        message_id = received(app)
+        answers = dict(base)
+        if form == "link":
+            pledge_id = sent_pledge(app)
+            with app.app_context():
+                answers["reference"] = db.session.get(Pledge, pledge_id).reference
+        browser = ContactBrowser(sign_in(make_coordinator()))
+        browser.get(f"/triage/inbox/{message_id}")
+        return browser, f"/triage/inbox/{message_id}/{form}", answers
+    return open_message
+
+
 # Every form with a one-line field the form must check; the walk below fails for any other.
 STORIES = {
+    "LinkForm": inbox_message("link", {}),
+    "DraftForm": inbox_message("draft", {"city": "Lyon", "language": "fr"}),
     "ReportForm": progress_report,
     "ContactForm": privacy_search,
     "EraseForm": privacy_erasure,

@@ -25,6 +25,7 @@ SUBJECTS = {
     "offer_introduced_partner": _l("Introducing %(city)s: your offer of support"),
     "offer_declined": _l("Your offer of support to %(city)s"),
     "pledge_withdrawn": _l("%(city)s withdrew its pledge %(reference)s"),
+    "draft_invitation": _l("Your city's pledge: a draft is ready for you"),
 }
 # What the coordinators' email problems page calls each kind.
 KIND_LABELS = {
@@ -48,10 +49,12 @@ KIND_LABELS = {
     "offer_introduced_partner": _l("Introduction of the city, to the partner"),
     "offer_declined": _l("An offer not taken forward, to the partner"),
     "pledge_withdrawn": _l("A city's withdrawal, to the coordinators"),
+    "draft_invitation": _l("Invitation to complete a draft made from an email"),
 }
 # Emails to the city contact: each carries a fresh private link to the pledge.
 CITY_KINDS = ("resume_link", "acknowledgement", "reminder_draft", "reminder_information",
-              "reminder_update", "status_changed", "information_request", "offer_to_city")
+              "reminder_update", "status_changed", "information_request", "offer_to_city",
+              "draft_invitation")
 # Private links, which share one budget per address (intake/email/outbox.py): a new draft's
 # link, and the answer to "email me my link", which lists every draft of the address.
 LINK_KINDS = ("resume_link", "resume_links")

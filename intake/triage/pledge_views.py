@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import (
     AuditEntry,
     Coordinator,
+    InboundMessage,
     InformationRequest,
     Note,
     OutboxEmail,
@@ -61,7 +62,7 @@ def duplicates_of(pledge):
 
 def timeline(pledge, reports):
     """Everything that happened, newest first: state changes, progress reports, emails, notes,
-    questions."""
+    questions, emails received."""
     events = [(report.sent_at, "report", report) for report in reports]
     for change in db.session.scalars(select(StatusChange).filter_by(pledge_id=pledge.id)):
         events.append((change.at, "change", change))
@@ -77,6 +78,8 @@ def timeline(pledge, reports):
             AuditEntry.pledge_id == pledge.id,
             AuditEntry.action.in_(["assigned", "unassigned"]))):
         events.append((entry.at, "audit", entry))
+    for message in db.session.scalars(select(InboundMessage).filter_by(pledge_id=pledge.id)):
+        events.append((message.sent_at or message.received_at, "inbound", message))
     return sorted(events, key=lambda event: as_utc(event[0]), reverse=True)
 
 

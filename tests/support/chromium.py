@@ -333,13 +333,14 @@ LOCALES = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES"}  # what each browser ask
 @pytest.fixture
 def coordinator_factory(chromium, live_server):
     """Coordinators signed in through the form, each in a browser context of their own in a
-    language (their browser's) and a window size: factory(email, language, width, height)
-    gives the page, on the queue."""
+    language (their browser's) and a window size, with or without JavaScript:
+    factory(email, language, width, height, javascript) gives the page, on the queue."""
     contexts = []
 
-    def open_page(email, language="en", width=1366, height=768):
+    def open_page(email, language="en", width=1366, height=768, javascript=True):
         context = chromium.get().new_context(base_url=live_server, locale=LOCALES[language],
-                                             viewport={"width": width, "height": height})
+                                             viewport={"width": width, "height": height},
+                                             java_script_enabled=javascript)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
