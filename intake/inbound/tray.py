@@ -7,9 +7,9 @@ from pathlib import Path
 import nh3
 from sqlalchemy import func, select
 
-from ..email.outbox import normalise_address, queue_email
+from ..email.outbox import queue_email
 from ..extensions import db
-from ..models import InboundAttachment, InboundMessage, Pledge, PledgeContact
+from ..models import InboundAttachment, InboundMessage, Pledge
 from ..pledges import audit
 
 PAGE_SIZE = 25
@@ -122,22 +122,6 @@ def not_spam(message, actor):
     audit.record(actor, "inbound_not_spam", None, {"inbound_message_id": message.id},
                  {"tray_state": UNMATCHED})
     return True
-
-
-def add_contact(message, actor):
-    """The sender of a message "from someone new" becomes a contact of its pledge (their
-    messages then count as the city's). False when there is nothing to add."""
-    if message.pledge_id is None or not message.from_address:
-        return False
-    email = normalise_address(message.from_address)
-    exists = db.session.scalar(select(PledgeContact.id).where(
-        PledgeContact.pledge_id == message.pledge_id, PledgeContact.email == email))
-    if exists is None:
-        db.session.add(PledgeContact(pledge_id=message.pledge_id, email=email,
-                                     name=message.from_name, added_by_id=actor.id))
-        audit.record(actor, "contact_added", message.pledge_id, {}, {"email": email})
-    message.from_someone_new = False
-    return exists is None
 
 
 def attachment_path(attachment, instance_path):

@@ -19,7 +19,7 @@ from werkzeug.utils import secure_filename
 
 from ..accounts.access import may_change
 from ..extensions import db
-from ..inbound import tray
+from ..inbound import contacts, tray
 from ..models import InboundMessage
 from ..pledges.audit import coordinator_actor
 from ..web.i18n import current_language
@@ -124,10 +124,10 @@ def not_spam(message_id):
 @may_change
 def add_contact(message_id):
     message = message_or_404(message_id)
-    if not ActionForm().validate() or message.pledge_id is None:
+    if not ActionForm().validate() or message.pledge_id is None or not message.from_address:
         abort(400)
-    if tray.add_contact(message, coordinator_actor(current_user)):
-        flash(_("%(email)s is now a contact of this pledge.", email=message.from_address))
+    contacts.add_contact(message, coordinator_actor(current_user))
+    flash(_("%(email)s is now a contact of this pledge.", email=message.from_address))
     db.session.commit()
     return redirect(url_for("triage.pledge", pledge_id=message.pledge_id), code=303)
 
