@@ -30,9 +30,10 @@ SIGNED_IN_OWN = {"accounts.own_account", "accounts.change_own_language"}
 COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.request_information", "triage.add_note", "triage.change_stage",
                        "triage.merge", "triage.comment_report", "triage.ask_about_report",
-                       "matching.move", "matching.ask_city"}
+                       "matching.move", "matching.ask_city", "archive_import.upload",
+                       "archive_import.choose_mapping", "archive_import.start_again"}
 # Pages of coordinators that partners may not read (other partners' offers and contacts).
-COORDINATORS_ONLY = {"matching.matches"}
+COORDINATORS_ONLY = {"matching.matches", "archive_import.imports", "archive_import.one"}
 ADMIN_ONLY_PREFIX = "/admin/"
 ADMIN_ONLY = {"privacy.contact", "privacy.find", "privacy.export", "privacy.confirm_erase",
               "privacy.erase"}  # personal data: under ADMIN_ONLY_PREFIX as well
