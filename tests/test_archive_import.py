@@ -190,3 +190,15 @@ def test_a_spreadsheet_is_previewed_mapped_then_imported_once_as_drafts(
     assert "New draft pledges: 0. Already here: 4." in shown_again
     assert count(app, Pledge) == 3
     assert count(app, OutboxEmail) == emails_before  # an import emails nobody
+
+
+@pytest.mark.parametrize("language, heading, hint", [
+    ("fr", "Importer l’ancienne archive", "Choisissez un fichier à importer."),
+    ("es", "Importar el archivo antiguo", "Elija un archivo para importar."),
+])
+def test_a_coordinator_reads_the_imports_page_in_her_language(
+        app, coordinator, language, heading, hint):
+    headers = {"Accept-Language": language}
+    assert heading in coordinator.get("/triage/imports", headers=headers).get_data(as_text=True)
+    refused = coordinator.post("/triage/imports", data={}, headers=headers)
+    assert hint in refused.get_data(as_text=True)

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
@@ -143,15 +143,16 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
     try:
         archive.total = count_messages(path, archive.kind)
         db.session.commit()
+        contacts = Contacts()
         for raw in raw_messages(path, archive.kind):
             message, new = ingest.receive(raw, via="import", archive_import_id=archive.id)
             if new:
                 archive.created += 1
-                place(message, ingest_flags(raw))
+                place(message, ingest_flags(raw), contacts)
             archive.done += 1
             if archive.done % commit_every == 0:
                 db.session.commit()
-        keep_threads_together(archive.id)
+        keep_threads_together(archive.id, contacts)
     except Exception as error:  # a damaged file: what was read stays; importing again resumes
         db.session.rollback()
         archive = db.session.get(ArchiveImport, archive_id)
@@ -176,34 +177,49 @@ def ingest_flags(raw):
     return None
 
 
-def place(message, machine=None):
+class Contacts:
+    """Who each pledge's contacts are, read once for an import's run: {address: pledge id} of
+    focal emails (the first pledge wins) and the other contacts' (pledge id, address) pairs."""
+
+    def __init__(self):
+        self.focal = {}
+        for pledge_id, email in db.session.execute(
+                select(Pledge.id, Pledge.focal_email).where(Pledge.focal_email.is_not(None))
+                .order_by(Pledge.id)):
+            self.focal.setdefault(email.lower(), pledge_id)
+        self.others = {(pledge_id, email.lower()) for pledge_id, email in db.session.execute(
+            select(PledgeContact.pledge_id, PledgeContact.email))}
+
+    def pledge_of(self, addresses):
+        found = [self.focal[a] for a in addresses if a in self.focal]
+        return min(found) if found else None
+
+    def knows(self, pledge, address):
+        return bool(address) and (
+            (pledge.focal_email or "").lower() == address or (pledge.id, address) in self.others)
+
+
+def place(message, machine=None, contacts=None):
     """An imported message joins a pledge, in order of trust: the thread it belongs to, the
     pledge's contact among its sender and recipients, a reference in its subject (only from
     that pledge's contact or city domain). Else it stays in the tray."""
+    contacts = contacts or Contacts()
     message.machine = machine
-    pledge, matched_by = _by_thread(message)
-    if pledge is None:
-        pledge, matched_by = _by_contact(message), "import"
-    if pledge is None:
-        pledge, matched_by = _by_reference(message), "reference"
+    with db.session.no_autoflush:  # receive flushed the message: nothing else to write yet
+        pledge, matched_by = _by_thread(message)
+        if pledge is None:
+            pledge, matched_by = _by_contact(message, contacts), "import"
+        if pledge is None:
+            pledge, matched_by = _by_reference(message), "reference"
     if pledge is None:
         return None
-    _join(message, pledge, matched_by)
+    _join(message, pledge, matched_by, contacts)
     return pledge
 
 
-def _join(message, pledge, matched_by):
+def _join(message, pledge, matched_by, contacts):
     message.pledge_id, message.matched_by, message.tray_state = pledge.id, matched_by, None
-    message.from_someone_new = not _is_known(pledge, message.from_address)
-
-
-def _is_known(pledge, address):
-    if not address:
-        return False
-    if pledge.focal_email and pledge.focal_email.lower() == address:
-        return True
-    return db.session.scalar(select(func.count()).select_from(PledgeContact).where(
-        PledgeContact.pledge_id == pledge.id, func.lower(PledgeContact.email) == address)) > 0
+    message.from_someone_new = not contacts.knows(pledge, message.from_address)
 
 
 def _thread_ids(message):
@@ -221,13 +237,10 @@ def _by_thread(message):
     return db.session.get(Pledge, parent.pledge_id), "thread"
 
 
-def _by_contact(message):
-    addresses = {a for a in [message.from_address, *(message.to_addresses or []),
-                             *(message.cc_addresses or [])] if a}
-    if not addresses:
-        return None
-    return db.session.scalars(select(Pledge).where(
-        func.lower(Pledge.focal_email).in_(addresses)).order_by(Pledge.id)).first()
+def _by_contact(message, contacts):
+    pledge_id = contacts.pledge_of([message.from_address, *(message.to_addresses or []),
+                                    *(message.cc_addresses or [])])
+    return db.session.get(Pledge, pledge_id) if pledge_id else None
 
 
 def _by_reference(message):
@@ -243,7 +256,7 @@ def _by_reference(message):
     return pledge
 
 
-def keep_threads_together(archive_id):
+def keep_threads_together(archive_id, contacts):
     """A reply read before the message it answers (an archive out of date order) joins that
     message's pledge once the import has placed it."""
     moved = True
@@ -256,7 +269,7 @@ def keep_threads_together(archive_id):
         for message in waiting:
             pledge, _how = _by_thread(message)
             if pledge is not None:
-                _join(message, pledge, "thread")
+                _join(message, pledge, "thread", contacts)
                 moved = True
         db.session.flush()
 
