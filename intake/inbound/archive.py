@@ -151,7 +151,7 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
                 place(message, ingest_flags(raw), contacts)
             archive.done += 1
             if archive.done % commit_every == 0:
-                db.session.commit()
+                archive = _committed(archive)
         keep_threads_together(archive.id, contacts)
     except Exception as error:  # a damaged file: what was read stays; importing again resumes
         db.session.rollback()
@@ -163,6 +163,15 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
     archive.state, archive.finished_at = "done", utcnow()
     db.session.commit()
     return "done"
+
+
+def _committed(archive):
+    """Commit the progress, then let go of the messages read so far (the session would keep
+    them all, and each flush would look at more of them): the import, reloaded, goes on."""
+    archive_id = archive.id
+    db.session.commit()
+    db.session.expunge_all()
+    return db.session.get(ArchiveImport, archive_id)
 
 
 def ingest_flags(raw):
