@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/triage_queue.py
 	$(BIN)/python bench/register_page.py
 	$(BIN)/python bench/limiter_overhead.py
+	$(BIN)/python bench/archive_import.py
 
 # After changing user-facing text: refresh the catalogues, then translate the new entries.
 messages: $(STAMP)

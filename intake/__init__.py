@@ -8,6 +8,7 @@ from . import cli, config, extensions, web
 from .accounts import access  # noqa: F401  (registers the sign-in user loader)
 from .accounts import sessions as coordinator_sessions
 from .accounts import views as accounts_views
+from .archive_import import views as archive_import_views
 from .email import outbox
 from .email import pages as email_pages
 from .email_problems import views as email_problems_views
@@ -68,13 +69,14 @@ def register_extensions(app):
 def register_blueprints(app):
     for blueprint in (public_views.bp, pledge_form_views.bp, email_pages.bp, tracker_views.bp,
                       triage_bp, email_problems_views.bp, accounts_views.bp,
-                      privacy_views.bp, register_bp, matching_bp, inbox_views.bp):
+                      privacy_views.bp, register_bp, matching_bp, inbox_views.bp,
+                      archive_import_views.bp):
         app.register_blueprint(blueprint)
 
 
 # Pages about one pledge or one person: never stored by a browser or a proxy (pages whose
 # address holds a token are private wherever they are).
-PRIVATE_PAGES = ("intake", "tracker", "triage", "inbox", "accounts", "privacy",
+PRIVATE_PAGES = ("intake", "tracker", "triage", "inbox", "archive_import", "accounts", "privacy",
                  "email_problems", "matching.offer_support", "matching.matches",
                  "matching.partner_page")
 

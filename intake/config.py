@@ -215,6 +215,9 @@ DEFAULTS = {
     # the "saved" page; after that, "save and come back later" makes a new one.
     "UNSHOWN_LINK_KEPT_FOR": timedelta(days=1),
     "REFERENCE_PREFIX": "CTA",
+    "ARCHIVE_UPLOAD_MAX_BYTES": 512 * 1024 * 1024,  # an old inbox's mbox export, uploaded
+    "ARCHIVE_POLL_SECONDS": 3,  # an import's page refreshes its progress this often
+    "ARCHIVE_IMPORT_TIMEOUT_SECONDS": 3600,
     "TRACKER_POLL_SECONDS": 30,  # the city's status page refreshes its status this often
     "LANGUAGES": ("en", "fr", "es"),
     "BABEL_DEFAULT_LOCALE": "en",

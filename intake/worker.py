@@ -12,6 +12,9 @@ from .clock import utcnow
 from .email import events, faults, message, outbox, smtp
 from .email.enqueue import email_queue, enqueue_send
 from .extensions import db
+from .inbound import archive as archive_mail
+from .inbound import archive_csv
+from .models import ArchiveImport
 from .privacy import retention
 from .reminders.sweep import sweep
 
@@ -150,3 +153,16 @@ def run_retention(now, budget_seconds=None):
     tokens = retention.delete_expired_tokens(now)
     db.session.commit()
     return drafts, tokens
+
+
+@fresh_session
+def import_archive(archive_id):
+    """An import of the old archive (mail or spreadsheet): safe to run again, as receive stores
+    a message once and a row already here creates nothing."""
+    archive = db.session.get(ArchiveImport, archive_id)
+    if archive is None:
+        return "skipped"
+    folder = current_app.instance_path
+    if archive.kind == "csv":
+        return archive_csv.run(archive_id, folder)
+    return archive_mail.run(archive_id, folder)

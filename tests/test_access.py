@@ -32,11 +32,12 @@ COORDINATORS_CHANGE = {"triage.bulk", "triage.assign", "triage.change_state",
                        "triage.merge", "triage.comment_report", "triage.ask_about_report",
                        "matching.move", "matching.ask_city",
                        "inbox.link", "inbox.make_draft", "inbox.mark_spam", "inbox.not_spam",
-                       "inbox.add_contact"}
+                       "inbox.add_contact", "archive_import.upload",
+                       "archive_import.choose_mapping", "archive_import.start_again"}
 # Pages of coordinators that partners may not read (other partners' offers and contacts).
 # The inbox holds strangers' emails and their attachments: coordinators only as well.
 COORDINATORS_ONLY = {"matching.matches", "inbox.tray_page", "inbox.spam", "inbox.message_page",
-                     "inbox.attachment"}
+                     "inbox.attachment", "archive_import.imports", "archive_import.one"}
 ADMIN_ONLY_PREFIX = "/admin/"
 ADMIN_ONLY = {"privacy.contact", "privacy.find", "privacy.export", "privacy.confirm_erase",
               "privacy.erase"}  # personal data: under ADMIN_ONLY_PREFIX as well

@@ -7,6 +7,7 @@ from rq import Queue
 from ..extensions import get_redis
 
 SEND_JOB = "intake.worker.send_email"
+IMPORT_JOB = "intake.worker.import_archive"
 JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -47,4 +48,16 @@ def enqueue_sends(email_ids):
         return True
     except Exception as error:  # as in enqueue_send: the dispatcher will find them
         current_app.logger.warning("Could not enqueue %d emails: %s", len(email_ids), error)
+        return False
+
+
+def enqueue_import(archive_id):
+    """An archive import, after its row is committed. Best effort: when Redis is down the import
+    stays queued and its page offers to start it again."""
+    try:
+        email_queue().enqueue(IMPORT_JOB, archive_id, job_id=job_id("archive-import", archive_id),
+                              job_timeout=current_app.config["ARCHIVE_IMPORT_TIMEOUT_SECONDS"])
+        return True
+    except Exception as error:
+        current_app.logger.warning("Could not enqueue archive import %s: %s", archive_id, error)
         return False

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from ..catalogue import compacts, countries, regions, vocabularies
 from ..email import faults, kinds, problems, statuses
+from ..inbound import archive
 from ..pledges import audit, status, summary
 from .i18n import LANGUAGE_NAMES, SWITCH_LANGUAGE, current_language, language_switch
 
@@ -107,6 +108,7 @@ FILTERS = {
     "actor_label": audit.actor_label,
     "email_fault_label": faults.fault_label,
     "suppression_scope_label": problems.scope_label,
+    "import_state_label": archive.state_label,
 }
 GLOBALS = {
     "money": money,

@@ -1,0 +1,34 @@
+"""Forms of the archive imports: the upload, and a CSV's column mapping (one select a column)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField
+
+from ..inbound.archive_csv import FIELDS
+from ..web.fields import options
+
+
+class UploadForm(FlaskForm):
+    archive = FileField(
+        _l("File to import"),
+        description=_l("An mbox file (a mail export), a zip of .eml files, or the "
+                       "spreadsheet saved as CSV."),
+        validators=[FileRequired(_l("Choose a file to import."))])
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its security token (start an import again)."""
+
+
+def mapping_form(header, guessed):
+    """One select a column, named after the column's header, preset to the guessed field."""
+    choices = options([("", _l("Do not import")), *FIELDS.items()])
+
+    class MappingForm(FlaskForm):
+        pass
+
+    for index, name in enumerate(header):
+        setattr(MappingForm, f"column_{index}", SelectField(
+            _l("Column “%(name)s”", name=name or str(index + 1)), choices=choices,
+            default=guessed.get(str(index), "")))
+    return MappingForm()
