@@ -6,7 +6,6 @@ An import sends no email: nothing here writes to the outbox."""
 import hashlib
 import io
 import mailbox
-import re
 import zipfile
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from ..models import ArchiveImport, InboundMessage, Pledge, PledgeContact
 from . import ingest
 
 COMMIT_EVERY = 200  # messages between commits: the progress a coordinator sees
-REFERENCE = re.compile(r"\b[A-Z]{2,10}-\d{4}-\d{4,}\b")
 STATES = {
     "mapping": _l("Waiting for its columns"),
     "queued": _l("Waiting to start"),
@@ -148,7 +146,7 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
             message, new = ingest.receive(raw, via="import", archive_import_id=archive.id)
             if new:
                 archive.created += 1
-                place(message, ingest_flags(raw), contacts)
+                place(message, contacts)
             archive.done += 1
             if archive.done % commit_every == 0:
                 archive = _committed(archive)
@@ -174,18 +172,6 @@ def _committed(archive):
     return db.session.get(ArchiveImport, archive_id)
 
 
-def ingest_flags(raw):
-    """What a machine sent, from the headers alone (RFC 3834 and its common cousins)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].lower()
-    auto = re.search(rb"^auto-submitted:\s*(\S+)", head, re.M)
-    if (auto and auto.group(1) != b"no") or re.search(rb"^x-autoreply:", head, re.M) or \
-            re.search(rb"^precedence:\s*(bulk|auto_reply|junk)", head, re.M):
-        return "auto_reply"
-    if re.search(rb"^content-type:\s*multipart/report;[^\n]*delivery-status", head, re.M):
-        return "delivery_status"
-    return None
-
-
 class Contacts:
     """Who each pledge's contacts are, read once for an import's run: {address: pledge id} of
     focal emails (the first pledge wins) and the other contacts' (pledge id, address) pairs."""
@@ -208,21 +194,18 @@ class Contacts:
             (pledge.focal_email or "").lower() == address or (pledge.id, address) in self.others)
 
 
-def place(message, machine=None, contacts=None):
-    """An imported message joins a pledge, in order of trust: the thread it belongs to, the
-    pledge's contact among its sender and recipients, a reference in its subject (only from
-    that pledge's contact or city domain). Else it stays in the tray."""
+def place(message, contacts=None):
+    """receive() has matched what it could (the reply address, the thread, a reference from
+    the pledge's own people); an imported message may also join the pledge whose contact is
+    among its sender and recipients, as the old inbox's mail was not sent by the app. Else it
+    stays in the tray."""
+    if message.pledge_id is not None:
+        return db.session.get(Pledge, message.pledge_id)
     contacts = contacts or Contacts()
-    message.machine = machine
     with db.session.no_autoflush:  # receive flushed the message: nothing else to write yet
-        pledge, matched_by = _by_thread(message)
-        if pledge is None:
-            pledge, matched_by = _by_contact(message, contacts), "import"
-        if pledge is None:
-            pledge, matched_by = _by_reference(message), "reference"
-    if pledge is None:
-        return None
-    _join(message, pledge, matched_by, contacts)
+        pledge = _by_contact(message, contacts)
+    if pledge is not None:
+        _join(message, pledge, "import", contacts)
     return pledge
 
 
@@ -250,19 +233,6 @@ def _by_contact(message, contacts):
     pledge_id = contacts.pledge_of([message.from_address, *(message.to_addresses or []),
                                     *(message.cc_addresses or [])])
     return db.session.get(Pledge, pledge_id) if pledge_id else None
-
-
-def _by_reference(message):
-    found = REFERENCE.search(message.subject or "")
-    if found is None or not message.from_address:
-        return None
-    pledge = db.session.scalars(select(Pledge).where(Pledge.reference == found.group(0))).first()
-    if pledge is None or not pledge.focal_email:
-        return None
-    sender_domain = message.from_address.rsplit("@", 1)[-1]
-    if pledge.focal_email.lower().rsplit("@", 1)[-1] != sender_domain:
-        return None  # a stranger quoting another city's reference lands in the tray
-    return pledge
 
 
 def keep_threads_together(archive_id, contacts):
