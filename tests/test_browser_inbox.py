@@ -10,7 +10,7 @@ from intake.models import InboundAttachment, Pledge
 
 from .support.axe import axe_violations
 from .support.chromium import overflowing, page_width
-from .support.inbox import an_email, received
+from .support.inbound import first_email, received
 from .support.triage import sent_pledge
 
 MARIA = "maria@uclg.example"
@@ -41,13 +41,13 @@ def test_a_coordinator_links_a_waiting_email_to_its_pledge(app, make_coordinator
 def inbox_pages(app):
     """The tray (with a machine's message), a message with its HTML part and attachments, and
     the spam page with one message in it."""
-    message_id = received(app, an_email(html=(
+    message_id = received(app, first_email(html=(
         "<p>Hello, <b>Lyon</b> would like to join: "
         "<a href='https://lyon.example/a-very-long-address/of-a-plan/for-welcoming-people'>"
         "https://lyon.example/a-very-long-address/of-a-plan/for-welcoming-people</a></p>")))
-    received(app, an_email(message_id="<ooo@city.example>", subject="Absence: back on Monday"),
+    received(app, first_email(message_id="<ooo@city.example>", subject="Absence: back on Monday"),
              machine="auto_reply")
-    received(app, an_email(message_id="<spam@spam.example>", subject="Cheap offers"),
+    received(app, first_email(message_id="<spam@spam.example>", subject="Cheap offers"),
              tray_state="spam")
     with app.app_context():
         db.session.add_all([

@@ -19,7 +19,7 @@ from intake.models import (
 
 from .support.browser import Browser
 from .support.client import ContactBrowser, drain_queue
-from .support.inbox import an_email, received
+from .support.inbound import first_email, received
 from .support.triage import sent_pledge
 
 
@@ -113,7 +113,7 @@ def test_spam_leaves_the_tray_and_comes_back_with_not_spam(app, coordinator):
 
 
 def test_the_html_part_is_shown_without_scripts_images_or_styles(app, coordinator):
-    message_id = received(app, an_email(html=(
+    message_id = received(app, first_email(html=(
         '<p style="color:red">Hello <b>team</b> <a href="https://lyon.example/plan">plan</a>'
         '<img src="https://tracker.example/pixel.gif"><script>alert(1)</script></p>')))
     coordinator.get(f"/triage/inbox/{message_id}")
@@ -167,7 +167,7 @@ def test_a_partner_opens_neither_the_tray_nor_an_attachment(app, make_coordinato
 
 def test_a_colleague_from_someone_new_is_added_as_a_contact(app, coordinator):
     pledge_id = sent_pledge(app)
-    message_id = received(app, an_email(sender="Rui Lima <rui.lima@city.example>"),
+    message_id = received(app, first_email(sender="Rui Lima <rui.lima@city.example>"),
                           pledge_id=pledge_id, tray_state=None, matched_by="thread",
                           from_someone_new=True)
     coordinator.get(f"/triage/pledges/{pledge_id}")

@@ -19,7 +19,7 @@ from intake.web.fields import plain_text, single_line, single_line_problem
 
 from .support.client import ANSWERS, CITY_ANSWERS, STEP_SLUGS, ContactBrowser, step_url
 from .support.forms import fields_of, intake_form_classes
-from .support.inbox import received
+from .support.inbound import received
 from .support.matching import OFFER_ANSWERS, PartnerBrowser, offer_path, published_pledge
 from .support.triage import CoordinatorBrowser, sent_pledge, tracker_path
 

@@ -20,8 +20,9 @@ MAILER_DAEMON = "MAILER-DAEMON@mx.prefeitura.example"
 
 def email(sender=CITY, to=INBOUND, subject="Re: your pledge", body="Hello, here it is.",
           cc=None, in_reply_to=None, references=None, message_id=None, headers=None,
-          attachments=()):
-    """A person's email: `attachments` are (filename, content type, bytes)."""
+          attachments=(), html=None):
+    """A person's email: `attachments` are (filename, content type, bytes); `html`, an HTML
+    part beside the text."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -37,6 +38,8 @@ def email(sender=CITY, to=INBOUND, subject="Re: your pledge", body="Hello, here 
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
+    if html:
+        message.add_alternative(html, subtype="html")
     for filename, content_type, content in attachments:
         maintype, subtype = content_type.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
@@ -56,6 +59,14 @@ def sent_to_city(app, pledge_id):
 def reference_of(app, pledge_id):
     with app.app_context():
         return db.session.get(Pledge, pledge_id).reference
+
+
+def first_email(message_id="<hello-1@city.example>", subject="Our city wants to pledge",
+                sender="Marie Dupont <marie.dupont@mairie-lyon.example>", **fields):
+    """A city the app does not know yet writes for the first time: to the tray."""
+    return email(sender=sender, subject=subject, message_id=message_id,
+                 body="Hello, Lyon would like to join the Call.\nWho should we write to?",
+                 **fields)
 
 
 def city_reply(app, pledge_id, sender=CITY, **fields):
@@ -123,6 +134,17 @@ def receive(app, raw, via="lmtp"):
     """What a transport does: ingest.receive, then commit. Returns the stored message's id."""
     with app.app_context():
         message, _new = ingest.receive(raw, via=via)
+        db.session.commit()
+        return message.id
+
+
+def received(app, raw=None, **changes):
+    """The email stored as it came (by default, a first email, to the tray), then `changes`
+    made to it; returns its id."""
+    with app.app_context():
+        message, _new = ingest.receive(raw or first_email(), via="imap")
+        for name, value in changes.items():
+            setattr(message, name, value)
         db.session.commit()
         return message.id
 
