@@ -22,11 +22,12 @@ CONFIG = """\
 base_dir = {folder}/run
 state_dir = {folder}/state
 log_path = {folder}/dovecot.log
-listen = 127.0.0.1
+listen = 127.0.0.1, ::1
 protocols = imap
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_login_user = dovenull
 default_internal_user = dovecot
 default_internal_group = dovecot
@@ -43,7 +44,7 @@ userdb {{
 service imap-login {{
   chroot =
   inet_listener imap {{
-    address = 127.0.0.1
+    address = 127.0.0.1, ::1
     port = {port}
   }}
   inet_listener imaps {{
@@ -71,8 +72,11 @@ class Dovecot:
         self.folder = Path(tempfile.mkdtemp(prefix="dovecot-"))
 
     def url(self, folder="INBOX", password=None):
+        """A wrong `password` is tried over IPv6 loopback: Dovecot slows every login from an
+        address that failed one (by seconds), and the other tests log in from 127.0.0.1."""
+        host = "[::1]" if password else "127.0.0.1"
         return (f"imap://{self.user.replace('@', '%40')}:{password or self.password}"
-                f"@127.0.0.1:{self.port}/{folder}")
+                f"@{host}:{self.port}/{folder}")
 
     def __enter__(self):
         self.folder.chmod(0o755)  # Dovecot's own users walk through it
