@@ -22,6 +22,7 @@ from .ingest import receive
 
 FAILURE_KEY = "intake:inbound:imap-failure"
 TIMEOUT_SECONDS = 30
+FETCH_BATCH = 50  # messages fetched per round trip (and kept in memory at once)
 IDLE_SECONDS = 25 * 60  # below the 29 minutes after which a server may end an idle client
 
 
@@ -103,16 +104,32 @@ def _read_new(client, settings, result):
     _, data = client.uid("SEARCH", None, f"UID {state.last_uid + 1}:*")
     # "n:*" always names the newest message, even when its UID is below n.
     uids = sorted(uid for uid in map(int, (data[0] or b"").split()) if uid > state.last_uid)
-    for uid in uids:
-        _, fetched = client.uid("FETCH", str(uid), "(BODY.PEEK[])")
-        raw = next((item[1] for item in fetched if isinstance(item, tuple)), None)
-        if raw is not None:
-            _, new = receive(raw, via="imap")
-            result.read += 1
-            result.new += new
-        state.last_uid = uid
-        db.session.commit()
-        client.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Seen)")
+    for start in range(0, len(uids), FETCH_BATCH):
+        batch = uids[start:start + FETCH_BATCH]
+        fetched = _fetch(client, batch)
+        for uid in batch:
+            # last_uid first: its UPDATE opens the transaction that stores the message, so
+            # the two are committed together (and SQLite syncs its file once, not twice).
+            state.last_uid = uid
+            db.session.flush()
+            if uid in fetched:
+                _, new = receive(fetched.pop(uid), via="imap")
+                result.read += 1
+                result.new += new
+            db.session.commit()
+        client.uid("STORE", ",".join(map(str, batch)), "+FLAGS.SILENT", r"(\Seen)")
+
+
+def _fetch(client, uids):
+    """{uid: raw message} of these UIDs, in one round trip."""
+    _, data = client.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+    found = {}
+    for item in data:
+        if isinstance(item, tuple):
+            match = re.search(rb"UID (\d+)", item[0])
+            if match:
+                found[int(match.group(1))] = item[1]
+    return found
 
 
 def _state(mailbox):

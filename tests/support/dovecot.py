@@ -32,6 +32,7 @@ default_login_user = dovenull
 default_internal_user = dovecot
 default_internal_group = dovecot
 first_valid_uid = 100
+mail_fsync = never
 mail_location = maildir:{folder}/mail/%u
 passdb {{
   driver = passwd-file
