@@ -4,10 +4,12 @@ import smtplib
 import threading
 import time
 from email.message import EmailMessage
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
+from intake import cli, worker
 from intake.extensions import db
 from intake.inbound import imap
 from intake.inbound.listener import LmtpListener
@@ -125,6 +127,34 @@ def test_a_wrong_password_is_reported_on_the_health_check_not_raised(app, imap_m
     outcome = runner.invoke(args=["inbound", "poll"])
     assert outcome.exit_code == 0 and "1 message(s) read, 1 new" in outcome.output
     assert app.test_client().get("/healthz").get_json()["inbound"] == "ok"
+
+
+def scheduled_jobs(app, monkeypatch):
+    registered = {}
+
+    class RecordingScheduler:
+        def __init__(self, connection):
+            pass
+
+        def register(self, job, queue_name, **when):
+            registered[job.__name__] = when
+
+    monkeypatch.setattr(cli, "CronScheduler", RecordingScheduler)
+    monkeypatch.setattr(cli, "threading", SimpleNamespace(
+        Thread=lambda **_: SimpleNamespace(start=lambda: None)))
+    cli._start_periodic_jobs(app, "intake-emails")
+    return registered
+
+
+def test_the_worker_reads_the_folder_on_its_schedule_once_it_is_set(app, imap_mailbox,
+                                                                      monkeypatch):
+    assert "poll_inbound" not in scheduled_jobs(app, monkeypatch)
+    app.config.update(IMAP_URL=imap_mailbox.url(), INBOUND_POLL_SECONDS=90)
+    assert scheduled_jobs(app, monkeypatch)["poll_inbound"] == {"interval": 90}
+    imap_mailbox.append(a_reply())
+    with app.app_context():
+        assert worker.poll_inbound() == "1 read, 1 new"
+    assert stored_count(app) == 1
 
 
 def test_an_imap_server_that_is_down_is_reported_by_the_poll_command(app):
