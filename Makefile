@@ -28,6 +28,7 @@ run: install
 # The linter first: a style or import problem fails as fast as a test.
 test: install lint
 	scripts/ensure-chromium
+	scripts/ensure-dovecot
 	$(BIN)/python -m pytest --numprocesses=$(TEST_WORKERS) --dist=loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -41,6 +42,8 @@ bench: install
 	$(BIN)/python bench/register_page.py
 	$(BIN)/python bench/limiter_overhead.py
 	$(BIN)/python bench/archive_import.py
+	scripts/ensure-dovecot
+	$(BIN)/python bench/inbound_ingest.py
 
 # After changing user-facing text: refresh the catalogues, then translate the new entries.
 messages: $(STAMP)

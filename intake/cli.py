@@ -17,6 +17,8 @@ from .email import smtp
 from .email.dev_mailbox import serve
 from .email.enqueue import email_queue
 from .extensions import connect_redis, embedded_redis_server, get_redis, stop_embedded_redis
+from .inbound import imap
+from .inbound.listener import LmtpListener
 from .reminders.sweep import sweep
 
 
@@ -48,6 +50,9 @@ def _start_periodic_jobs(app, queue_name):
                        interval=config["SWEEP_INTERVAL_SECONDS"])
     scheduler.register(worker.send_coordinator_digest, queue_name, cron=config["DIGEST_CRON"])
     scheduler.register(worker.sweep_retention, queue_name, cron=config["RETENTION_CRON"])
+    if config.get("IMAP_URL"):
+        scheduler.register(worker.poll_inbound, queue_name,
+                           interval=config["INBOUND_POLL_SECONDS"])
 
     def loop():
         while True:
@@ -79,6 +84,52 @@ def sweep_command(now):
     click.echo(f"{queued} reminder(s) queued for {moment.isoformat()}")
 
 
+inbound_cli = AppGroup("inbound", help="Inbound email: the IMAP folder, the LMTP listener.")
+
+
+@inbound_cli.command("poll")
+def inbound_poll_command():
+    """Read the IMAP folder of IMAP_URL once: store every message not read yet."""
+    if not current_app.config.get("IMAP_URL"):
+        raise click.UsageError("set IMAP_URL first (imap://user:password@host:port/FOLDER)")
+    result = imap.poll()
+    if result.error:
+        click.echo(f"Inbound email: {result.error}", err=True)
+        raise SystemExit(1)
+    click.echo(f"{result.read} message(s) read, {result.new} new")
+
+
+@inbound_cli.command("watch")
+def inbound_watch_command():
+    """Read the IMAP folder as messages arrive (IDLE when the server offers it, otherwise a
+    poll every INBOUND_POLL_SECONDS), until Ctrl-C."""
+    if not current_app.config.get("IMAP_URL"):
+        raise click.UsageError("set IMAP_URL first (imap://user:password@host:port/FOLDER)")
+    try:
+        imap.watch()
+    except KeyboardInterrupt:
+        pass
+
+
+@inbound_cli.command("listen")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="INBOUND_LMTP_PORT when not given.")
+def inbound_listen_command(host, port):
+    """Receive email over LMTP from the mail server, until Ctrl-C."""
+    if not current_app.config.get("INBOUND_ADDRESS"):
+        raise click.UsageError("set INBOUND_ADDRESS first (its domain is what is accepted)")
+    listener = LmtpListener(current_app._get_current_object(), host=host, port=port)
+    listener.start()
+    click.echo(f"LMTP on {listener.hostname}:{listener.port}", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.stop()
+
+
 @click.command("dev-mail-server")
 @click.option("--port", default=8025, show_default=True)
 @with_appcontext
@@ -108,4 +159,5 @@ def init_app(app):
     app.cli.add_command(embedded_redis_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(inbound_cli)
     app.cli.add_command(dev_mail_server_command)

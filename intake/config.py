@@ -157,6 +157,14 @@ def from_environment(instance_path):
         # The licence of the public register's open data (shown on the register, the data
         # dictionary page and in the JSON's metadata), and the address of its text.
         "REGISTER_LICENCE": env.get("REGISTER_LICENCE") or "CC BY 4.0",
+        # Inbound email (intake/inbound). IMAP_URL: imap://user:password@host:port/FOLDER
+        # (imaps:// for TLS), polled every INBOUND_POLL_SECONDS by the worker; the LMTP
+        # listener accepts recipients at INBOUND_ADDRESS's domain only.
+        "IMAP_URL": env.get("IMAP_URL") or None,
+        "INBOUND_POLL_SECONDS": max(5, int(env.get("INBOUND_POLL_SECONDS") or 60)),
+        "INBOUND_LMTP_PORT": int(env.get("INBOUND_LMTP_PORT") or 8024),
+        "INBOUND_MAX_MESSAGE_BYTES": int(env.get("INBOUND_MAX_MESSAGE_BYTES")
+                                         or 25 * 1024 * 1024),
         "REGISTER_LICENCE_URL": (env.get("REGISTER_LICENCE_URL")
                                  or "https://creativecommons.org/licenses/by/4.0/"),
     }

@@ -13,7 +13,7 @@ from .email import events, faults, message, outbox, smtp
 from .email.enqueue import email_queue, enqueue_send
 from .extensions import db
 from .inbound import archive as archive_mail
-from .inbound import archive_csv
+from .inbound import archive_csv, imap
 from .models import ArchiveImport
 from .privacy import retention
 from .reminders.sweep import sweep
@@ -116,6 +116,13 @@ def dispatch_pending():
     for email_id in ids:
         enqueue_send(email_id)
     return len(ids)
+
+
+@fresh_session
+def poll_inbound():
+    """Read the IMAP folder (IMAP_URL): one commit per message; a server down is logged."""
+    result = imap.poll()
+    return result.error or f"{result.read} read, {result.new} new"
 
 
 @fresh_session

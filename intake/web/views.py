@@ -14,6 +14,7 @@ from sqlalchemy import text
 from ..clock import as_utc
 from ..email.problems import sending_alert
 from ..extensions import db, get_redis
+from ..inbound import imap
 from .assets import NODE_MODULES, ONE_WEEK, ONE_YEAR, VENDOR_ASSETS
 from .i18n import remember_language
 from .paths import local_path
@@ -71,12 +72,17 @@ def email_state():
 def healthz():
     """503 when the database or Redis is down: the app cannot serve without them. Email is
     never a 503 (the outbox keeps every email until it goes, and pages do not need SMTP):
-    "degraded" with a 200, for monitoring to alert on. See the README."""
+    "degraded" with a 200, for monitoring to alert on. So is an IMAP folder (IMAP_URL) the
+    worker could not read last time: "inbound". See the README."""
     checks = {"database": database_state(), "redis": redis_state()}
     healthy = all(state == "ok" for state in checks.values())
     email = email_state() if checks["database"] == "ok" else {"email": "unknown"}
     status = "unavailable" if not healthy else "ok" if email["email"] == "ok" else "degraded"
     body = {"status": status, **checks, **email}
+    if current_app.config.get("IMAP_URL"):  # what the worker last saw of the IMAP folder
+        body["inbound"] = imap.inbound_state() if checks["redis"] == "ok" else "unknown"
+        if body["inbound"] == "degraded" and status == "ok":
+            body["status"] = "degraded"
     return jsonify(body), 200 if healthy else 503, {"Cache-Control": "no-store"}
 
 

@@ -1,0 +1,219 @@
+"""A city's email reaches the app by the IMAP folder it polls (a real Dovecot) or by its own
+LMTP listener, and is stored once whichever way, however often it comes."""
+import smtplib
+import threading
+import time
+from email.message import EmailMessage
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from intake import cli, worker
+from intake.extensions import db
+from intake.inbound import imap
+from intake.inbound.listener import LmtpListener
+from intake.models import InboundMessage, MailboxState
+
+from .support.smtp import free_port
+
+UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+INBOUND = "pledges@mayorsmechanism.example"
+
+
+def a_reply(number=1, subject="Re: your pledge CTA-2026-0001"):
+    message = EmailMessage()
+    message["From"] = "Ana Souza <ana.souza@prefeitura.example>"
+    message["To"] = INBOUND
+    message["Subject"] = subject
+    message["Date"] = "Tue, 01 Dec 2026 10:00:00 -0300"
+    message["Message-ID"] = f"<reply-{number}@prefeitura.example>"
+    message.set_content(f"Olá, here is answer number {number}.")
+    return message.as_bytes()
+
+
+def stored_texts(app):
+    with app.app_context():
+        return sorted(text.strip() for text in db.session.scalars(select(InboundMessage.text_body)))
+
+
+def stored_count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(InboundMessage))
+
+
+def poll(app, url):
+    with app.app_context():
+        result = imap.poll(url)
+        db.session.remove()
+        return result
+
+
+@pytest.fixture
+def listener(app):
+    app.config["INBOUND_ADDRESS"] = INBOUND
+    started = LmtpListener(app, port=free_port())
+    started.start()
+    yield started
+    started.stop()
+
+
+def deliver(listener, raw, to=INBOUND):
+    with smtplib.LMTP(listener.hostname, listener.port, timeout=10) as client:
+        return client.sendmail("ana.souza@prefeitura.example", [to], raw)
+
+
+def test_a_reply_in_the_inbox_polled_twice_is_stored_once_and_marked_read(app, imap_mailbox):
+    imap_mailbox.append(a_reply())
+    first = poll(app, imap_mailbox.url())
+    again = poll(app, imap_mailbox.url())
+    assert (first.read, first.new, first.error) == (1, 1, None)
+    assert (again.read, again.new, again.error) == (0, 0, None)
+    assert stored_count(app) == 1
+    flags = imap_mailbox.flags()
+    assert len(flags) == 1 and r"\Seen" in flags[0]  # read, never deleted
+
+
+def test_a_message_that_comes_by_imap_and_by_lmtp_is_stored_once(app, imap_mailbox, listener):
+    deliver(listener, a_reply())
+    imap_mailbox.append(a_reply())
+    result = poll(app, imap_mailbox.url())
+    assert (result.read, result.new) == (1, 0)
+    assert stored_count(app) == 1
+    with app.app_context():
+        assert db.session.scalars(select(InboundMessage.via)).all() == ["lmtp"]
+
+
+def test_messages_that_arrive_after_a_poll_are_read_by_the_next_one(app, imap_mailbox):
+    imap_mailbox.append(a_reply(1))
+    poll(app, imap_mailbox.url())
+    imap_mailbox.append_many([a_reply(2), a_reply(3)])
+    result = poll(app, imap_mailbox.url())
+    assert (result.read, result.new) == (2, 2)
+    assert stored_texts(app) == [f"Olá, here is answer number {n}." for n in (1, 2, 3)]
+    with app.app_context():
+        last_uid = db.session.scalars(select(MailboxState.last_uid)).one()
+    assert last_uid == imap_mailbox.uids()[-1]
+
+
+def test_a_folder_made_anew_is_read_from_its_first_message_again(app, imap_mailbox):
+    imap_mailbox.create("Replies")
+    imap_mailbox.append_many([a_reply(1), a_reply(2)], folder="Replies")
+    poll(app, imap_mailbox.url("Replies"))
+    with app.app_context():
+        before = db.session.scalars(select(MailboxState)).one().uidvalidity
+    imap_mailbox.recreate("Replies")  # a new UIDVALIDITY: its UIDs start from 1 again
+    imap_mailbox.append(a_reply(3), folder="Replies")
+    result = poll(app, imap_mailbox.url("Replies"))
+    assert (result.read, result.new) == (1, 1)
+    assert stored_count(app) == 3
+    with app.app_context():
+        state = db.session.scalars(select(MailboxState)).one()
+        assert (state.last_uid, state.uidvalidity != before) == (1, True)
+
+
+def test_a_wrong_password_is_reported_on_the_health_check_not_raised(app, imap_mailbox, caplog):
+    imap_mailbox.append(a_reply())
+    app.config["IMAP_URL"] = imap_mailbox.url(password="not-the-password")
+    result = poll(app, app.config["IMAP_URL"])
+    assert result.error.startswith("the IMAP server refused")
+    assert "the IMAP folder could not be read" in caplog.text
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 200
+    assert health.get_json() == {"status": "degraded", "database": "ok", "redis": "ok",
+                                 "email": "ok", "inbound": "degraded"}
+    app.config["IMAP_URL"] = imap_mailbox.url()  # the password put right
+    runner = app.test_cli_runner()
+    outcome = runner.invoke(args=["inbound", "poll"])
+    assert outcome.exit_code == 0 and "1 message(s) read, 1 new" in outcome.output
+    assert app.test_client().get("/healthz").get_json()["inbound"] == "ok"
+
+
+def scheduled_jobs(app, monkeypatch):
+    registered = {}
+
+    class RecordingScheduler:
+        def __init__(self, connection):
+            pass
+
+        def register(self, job, queue_name, **when):
+            registered[job.__name__] = when
+
+    monkeypatch.setattr(cli, "CronScheduler", RecordingScheduler)
+    monkeypatch.setattr(cli, "threading", SimpleNamespace(
+        Thread=lambda **_: SimpleNamespace(start=lambda: None)))
+    cli._start_periodic_jobs(app, "intake-emails")
+    return registered
+
+
+def test_the_worker_reads_the_folder_on_its_schedule_once_it_is_set(app, imap_mailbox,
+                                                                      monkeypatch):
+    assert "poll_inbound" not in scheduled_jobs(app, monkeypatch)
+    app.config.update(IMAP_URL=imap_mailbox.url(), INBOUND_POLL_SECONDS=90)
+    assert scheduled_jobs(app, monkeypatch)["poll_inbound"] == {"interval": 90}
+    imap_mailbox.append(a_reply())
+    with app.app_context():
+        assert worker.poll_inbound() == "1 read, 1 new"
+    assert stored_count(app) == 1
+
+
+def test_an_imap_server_that_is_down_is_reported_by_the_poll_command(app):
+    app.config["IMAP_URL"] = f"imap://someone:secret@127.0.0.1:{free_port()}/INBOX"
+    outcome = app.test_cli_runner().invoke(args=["inbound", "poll"])
+    assert outcome.exit_code == 1
+    assert "the IMAP server cannot be reached" in outcome.output
+    assert stored_count(app) == 0
+
+
+def test_watching_the_folder_stores_a_message_as_it_arrives(app, imap_mailbox):
+    app.config["INBOUND_POLL_SECONDS"] = 60  # only IDLE can see the message in time
+    stop = threading.Event()
+
+    def watch():
+        with app.app_context():
+            imap.watch(imap_mailbox.url(), stop=stop)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    time.sleep(0.5)  # the first poll, then IDLE
+    imap_mailbox.append(a_reply(1))
+    deadline = time.monotonic() + 10
+    while stored_count(app) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    imap_mailbox.append(a_reply(2))  # wakes the IDLE up, so that the watcher sees the stop
+    watcher.join(10)
+    assert not watcher.is_alive()
+    assert stored_texts(app)[0] == "Olá, here is answer number 1."
+
+
+def test_the_listener_stores_a_message_for_its_domain(app, listener):
+    assert deliver(listener, a_reply(), to="pledges+a1b2c3@mayorsmechanism.example") == {}
+    assert stored_count(app) == 1
+
+
+def test_the_listener_refuses_a_recipient_of_another_domain(app, listener):
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        deliver(listener, a_reply(), to="someone@elsewhere.example")
+    assert refused.value.recipients["someone@elsewhere.example"][0] == 550
+    assert stored_count(app) == 0
+
+
+def test_the_listener_refuses_a_message_over_the_size_limit(app, listener):
+    listener.size_limit = 2000  # taken at the next connection
+    with pytest.raises(smtplib.SMTPResponseException) as refused:  # at MAIL FROM, or DATA
+        deliver(listener, a_reply() + b"x" * 5000)
+    assert refused.value.smtp_code == 552
+    assert stored_count(app) == 0
+
+
+def test_the_listener_asks_the_sender_to_retry_when_the_database_is_down(app_factory):
+    broken = app_factory(database_url=UNREACHABLE_DATABASE, INBOUND_ADDRESS=INBOUND)
+    down = LmtpListener(broken, port=free_port())
+    down.start()
+    try:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            deliver(down, a_reply())
+    finally:
+        down.stop()
+    assert refused.value.smtp_code == 451
