@@ -122,12 +122,18 @@ def inbound_listen_command(host, port):
     listener.start()
     click.echo(f"LMTP on {listener.hostname}:{listener.port}", err=True)
     try:
+        wait_for_ctrl_c()
+    finally:
+        listener.stop()
+
+
+def wait_for_ctrl_c():
+    """Hold a foreground command (its servers run in threads or processes of their own)."""
+    try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
-    finally:
-        listener.stop()
 
 
 @click.command("dev-mail-server")
@@ -147,10 +153,7 @@ def embedded_redis_command():
     server = embedded_redis_server(current_app._get_current_object())
     click.echo(f"Embedded Redis on {server.socket_file}", err=True)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        wait_for_ctrl_c()
     finally:
         stop_embedded_redis(server)
 

@@ -8,8 +8,7 @@ from intake.extensions import db
 from intake.inbound import archive, archive_csv
 
 from .support.archive import mbox_bytes, old_inbox
-from .support.axe import axe_violations
-from .support.chromium import overflowing, page_width
+from .support.chromium import assert_each_page_fits_a_phone_and_passes_axe
 from .support.client import drain_queue
 
 MARIA = "maria@uclg.example"
@@ -35,11 +34,9 @@ def test_no_imports_page_scrolls_sideways_on_a_phone(app, make_coordinator, coor
         archive.run(mail_id, app.instance_path)
     sheet_id = started(app, SHEET.encode(), "pledges.csv")
     page = coordinator_factory(MARIA, language, width=320, height=640)
-    for path in ("/triage/imports", f"/triage/imports/{mail_id}", f"/triage/imports/{sheet_id}"):
-        page.goto(path)
-        expect(page.locator("#main h1")).to_be_visible()
-        assert page_width(page) <= 320, f"{path} in {language}: {overflowing(page)}"
-        assert axe_violations(page) == [], f"{path} in {language}"
+    assert_each_page_fits_a_phone_and_passes_axe(
+        page, ("/triage/imports", f"/triage/imports/{mail_id}", f"/triage/imports/{sheet_id}"),
+        language)
 
 
 @pytest.mark.browser

@@ -11,7 +11,7 @@ from intake.models import OutboxEmail, Pledge
 from intake.pledges import actions, audit
 
 from .support.axe import axe_violations
-from .support.chromium import overflowing, page_width, rows_above_the_fold
+from .support.chromium import assert_each_page_fits_a_phone_and_passes_axe, rows_above_the_fold
 from .support.matching import PartnerBrowser, published_pledge
 from .support.triage import sent_pledge, stored_pledges
 
@@ -65,12 +65,7 @@ def test_no_coordinator_page_scrolls_sideways_on_a_phone(app, make_coordinator,
     maria = make_coordinator(email=MARIA, name="Maria", role="admin")
     paths = coordinator_pages(app, maria)
     page = coordinator_factory(MARIA, language, width=320, height=640)
-    for path in paths:
-        page.goto(path)
-        expect(page.locator("#main h1")).to_be_visible()
-        assert page_width(page) <= 320, (f"{path} in {language} is {page_width(page)} px wide: "
-                                         f"{overflowing(page)}")
-        assert axe_violations(page) == [], f"{path} in {language}"
+    assert_each_page_fits_a_phone_and_passes_axe(page, paths, language)
 
 
 def box(page, selector):

@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 from intake.extensions import db
 from intake.models import InboundAttachment, Pledge
 
-from .support.axe import axe_violations
-from .support.chromium import overflowing, page_width
+from .support.chromium import assert_each_page_fits_a_phone_and_passes_axe
 from .support.inbound import first_email, received
 from .support.triage import sent_pledge
 
@@ -66,9 +65,4 @@ def test_the_inbox_pages_fit_a_phone_and_pass_axe(app, make_coordinator, coordin
     make_coordinator(email=MARIA, name="Maria")
     paths = inbox_pages(app)
     page = coordinator_factory(MARIA, language, width=320, height=640)
-    for path in paths:
-        page.goto(path)
-        expect(page.locator("#main h1")).to_be_visible()
-        assert page_width(page) <= 320, (f"{path} in {language} is {page_width(page)} px wide: "
-                                         f"{overflowing(page)}")
-        assert axe_violations(page) == [], f"{path} in {language}"
+    assert_each_page_fits_a_phone_and_passes_axe(page, paths, language)

@@ -107,20 +107,21 @@ def make_draft_pledge(message, city, actor, language="en"):
 
 
 def mark_spam(message, actor):
-    if message.tray_state != UNMATCHED:
-        return False
-    message.tray_state = SPAM
-    audit.record(actor, "inbound_spam", None, {"inbound_message_id": message.id},
-                 {"tray_state": SPAM})
-    return True
+    return _move_in_tray(message, actor, UNMATCHED, SPAM, "inbound_spam")
 
 
 def not_spam(message, actor):
-    if message.tray_state != SPAM:
+    return _move_in_tray(message, actor, SPAM, UNMATCHED, "inbound_not_spam")
+
+
+def _move_in_tray(message, actor, from_state, to_state, action):
+    """Move a message between the tray and spam, audited; False (nothing done) when it is not
+    where the move starts, as after a second click."""
+    if message.tray_state != from_state:
         return False
-    message.tray_state = UNMATCHED
-    audit.record(actor, "inbound_not_spam", None, {"inbound_message_id": message.id},
-                 {"tray_state": UNMATCHED})
+    message.tray_state = to_state
+    audit.record(actor, action, None, {"inbound_message_id": message.id},
+                 {"tray_state": to_state})
     return True
 
 

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from intake.web.i18n import LANGUAGE_NAMES
 
 from .accounts import PASSWORD
+from .axe import axe_violations
 from .client import (
     ALIGNMENT_ANSWERS,
     AREAS_ANSWERS,
@@ -114,6 +115,16 @@ def overflowing(page):
                      && getComputedStyle(e).overflowX === "visible")
         .slice(0, 5).map(e => `${e.tagName}.${e.className}: ${e.textContent.trim().slice(0, 40)}`)
     """)
+
+
+def assert_each_page_fits_a_phone_and_passes_axe(page, paths, language):
+    """Each page, opened in a 320 px window: drawn no wider than it, with no axe-core violation."""
+    for path in paths:
+        page.goto(path)
+        expect(page.locator("#main h1")).to_be_visible()
+        assert page_width(page) <= 320, (f"{path} in {language} is {page_width(page)} px wide: "
+                                         f"{overflowing(page)}")
+        assert axe_violations(page) == [], f"{path} in {language}"
 
 
 def shown_cities(page):
