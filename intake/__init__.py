@@ -43,8 +43,10 @@ def create_app(test_config=None, instance_path=None):
     config.check_environment(app.config)
     if app.config["TRUSTED_PROXY_COUNT"]:
         # The rate limits count per client IP: behind reverse proxies, it is the address the
-        # nearest of them saw (X-Forwarded-For), not the proxy's own.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
+        # nearest of them saw (X-Forwarded-For), not the proxy's own; the scheme is the one it
+        # was asked in (X-Forwarded-Proto).
+        proxies = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     register_extensions(app)
     register_blueprints(app)
     register_web(app)
@@ -54,6 +56,10 @@ def create_app(test_config=None, instance_path=None):
 
 def register_extensions(app):
     extensions.db.init_app(app)
+    with app.app_context():
+        for engine in extensions.db.engines.values():
+            extensions.ping_idle_connections(engine,
+                                             app.config["DATABASE_POOL_PING_IDLE_SECONDS"])
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),
                                 render_as_batch=True)
     extensions.csrf.init_app(app)

@@ -85,10 +85,24 @@ def from_environment(instance_path):
         "SECRET_KEY": env.get("SECRET_KEY") or (
             None if app_env == "production" else persistent_secret_key(instance_path)),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or default_db),
+        # A pooled connection is replaced after DATABASE_POOL_RECYCLE seconds, and one that sat
+        # unused longer than DATABASE_POOL_PING_IDLE_SECONDS is tried first (a database restart
+        # left it dead): a busy pool pings nothing. DATABASE_POOL_PRE_PING=1 tries every one.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_recycle": int(env.get("DATABASE_POOL_RECYCLE") or 300),
+            "pool_pre_ping": _bool(env.get("DATABASE_POOL_PRE_PING")),
+        },
+        "DATABASE_POOL_PING_IDLE_SECONDS": float(env.get("DATABASE_POOL_PING_IDLE_SECONDS")
+                                                 or 10),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        # MAIL_USE_TLS: STARTTLS on a plain port (587); MAIL_USE_SSL: TLS from the first byte
+        # (SMTPS, port 465). The server's certificate is checked against the system's
+        # authorities, or the file MAIL_TLS_CA_FILE names.
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_TLS_CA_FILE": env.get("MAIL_TLS_CA_FILE") or None,
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "pledges@localhost"),
@@ -105,6 +119,11 @@ def from_environment(instance_path):
         "INBOUND_ATTACHMENT_MAX_BYTES": int(env.get("INBOUND_ATTACHMENT_MAX_BYTES")
                                             or 10 * 1024 * 1024),
         "BASE_URL": base_url,
+        # Cookies only over https: on whenever BASE_URL is https (always in production).
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
+                                       default=base_url.startswith("https://")),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
+                                        default=base_url.startswith("https://")),
         "MAIL_MESSAGE_ID_DOMAIN": urlsplit(base_url).hostname or "localhost",
         "COORDINATOR_EMAILS": _addresses(env.get("COORDINATOR_EMAILS")),
         "COORDINATOR_DIGEST": _bool(env.get("COORDINATOR_DIGEST")),
@@ -131,7 +150,8 @@ def from_environment(instance_path):
         # per hour"), checked on Redis. Step 1 counts every post of the city step (a joint
         # pledge's "add a city" buttons post too); the token pages share one limit.
         "RATE_LIMITS_ENABLED": _bool(env.get("RATE_LIMITS_ENABLED"), default=True),
-        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are
+        # trusted (0: none; 1: nginx on the same machine).
         "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT") or 0),
         "RATE_LIMIT_INTAKE_START": (env.get("RATE_LIMIT_INTAKE_START")
                                     or "10 per minute; 60 per hour"),
@@ -207,7 +227,6 @@ def check_environment(config):
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Generous for long answers in any script, small enough to refuse abuse.
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,

