@@ -95,6 +95,7 @@ def from_environment(instance_path):
         "DATABASE_POOL_PING_IDLE_SECONDS": float(env.get("DATABASE_POOL_PING_IDLE_SECONDS")
                                                  or 10),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        "REDIS_HEALTH_CHECK_SECONDS": int(env.get("REDIS_HEALTH_CHECK_SECONDS") or 30),
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         # MAIL_USE_TLS: STARTTLS on a plain port (587); MAIL_USE_SSL: TLS from the first byte

