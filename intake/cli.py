@@ -8,6 +8,7 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from redis.exceptions import LockError
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 
@@ -40,8 +41,9 @@ def worker_command(burst):
         smtp.close_kept_connection()
 
 
-def _start_periodic_jobs(app, queue_name):
-    """RQ's cron scheduler, in a thread beside the worker: enqueues the periodic jobs."""
+def periodic_scheduler(app, queue_name):
+    """RQ's cron scheduler with the periodic jobs registered (it enqueues them, the workers run
+    them)."""
     scheduler = CronScheduler(connection=connect_redis(app))
     config = app.config
     scheduler.register(worker.dispatch_pending, queue_name,
@@ -53,12 +55,47 @@ def _start_periodic_jobs(app, queue_name):
     if config.get("IMAP_URL"):
         scheduler.register(worker.poll_inbound, queue_name,
                            interval=config["INBOUND_POLL_SECONDS"])
+    return scheduler
+
+
+PERIODIC_LEASE_KEY = "intake:periodic-jobs"
+
+
+class PeriodicLease:
+    """Of several workers, the one holding this lease in Redis enqueues the periodic jobs (RQ's
+    cron scheduler has no lock of its own: each worker would enqueue each job). The holder
+    renews it at every tick; if it dies, the lease runs out and another worker takes it."""
+
+    def __init__(self, connection, seconds):
+        self.lock = connection.lock(PERIODIC_LEASE_KEY, timeout=seconds, blocking=False,
+                                    thread_local=False)
+
+    def hold(self):
+        """True while this worker holds the lease: renewed if it was ours, taken if free."""
+        try:
+            return self.lock.reacquire()
+        except LockError:  # not ours (yet), expired, or Redis restarted or was flushed
+            return self.lock.acquire(blocking=False)
+
+
+def periodic_tick(scheduler, lease):
+    """Enqueue what is due if this worker holds the lease; the seconds until the next tick."""
+    renew_every = lease.lock.timeout / 3
+    if not lease.hold():
+        return renew_every
+    scheduler.enqueue_jobs()
+    return min(scheduler.calculate_sleep_interval(), renew_every)
+
+
+def _start_periodic_jobs(app, queue_name):
+    """The periodic jobs, in a thread beside the worker; with N workers, one enqueues them."""
+    scheduler = periodic_scheduler(app, queue_name)
+    lease = PeriodicLease(scheduler.connection, app.config["PERIODIC_LEASE_SECONDS"])
 
     def loop():
         while True:
             try:
-                scheduler.enqueue_jobs()
-                delay = scheduler.calculate_sleep_interval()
+                delay = periodic_tick(scheduler, lease)
             except Exception as error:  # Redis away: try again shortly, never die
                 app.logger.warning("Periodic jobs not enqueued: %s", error)
                 delay = 10

@@ -260,6 +260,9 @@ DEFAULTS = {
     "EMAIL_STUCK_AFTER_SECONDS": 600,  # far past the job timeout: the worker is gone
     "EMAIL_DISPATCH_GRACE_SECONDS": 30,
     "DISPATCH_INTERVAL_SECONDS": 60,
+    # Of several workers, one enqueues the periodic jobs; if it dies, another takes over
+    # within this many seconds.
+    "PERIODIC_LEASE_SECONDS": 60,
     "SWEEP_INTERVAL_SECONDS": 15 * 60,
     "DIGEST_CRON": "0 7 * * *",
     "RETENTION_CRON": "30 3 * * *",  # the retention sweep, once a night
