@@ -9,18 +9,27 @@ PORT ?= 5000
 # a module's data set, seeded once, is seeded by one process only.
 TEST_WORKERS ?= 2
 
-.PHONY: install translations run test lint bench messages
+# The Python extras installed with the app: the container image builds with EXTRAS= (none).
+EXTRAS ?= test
+
+.PHONY: install build translations run test lint bench messages
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.$(if $(EXTRAS),[$(EXTRAS)])'
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-install: $(STAMP) translations
+install: $(STAMP) build
 
-translations: $(STAMP)
-	$(BIN)/pybabel compile -d intake/translations
+# The one build step, on a server and in the image alike: the npm packages' files copied into
+# intake/static/vendor/ (served from there, never from node_modules) and the catalogues
+# compiled (.mo). Both are build outputs, kept out of git.
+build: $(STAMP)
+	$(BIN)/python scripts/build-assets
+	$(BIN)/pybabel compile --statistics -d intake/translations
+
+translations: build
 
 run: install
 	PORT=$(PORT) scripts/run-dev

@@ -15,7 +15,7 @@ from ..clock import as_utc
 from ..email.problems import sending_alert
 from ..extensions import db, get_redis
 from ..inbound import imap
-from .assets import NODE_MODULES, ONE_WEEK, ONE_YEAR, VENDOR_ASSETS
+from .assets import BUILT_VENDOR, ONE_WEEK, ONE_YEAR, VENDOR_ASSETS
 from .i18n import remember_language
 from .paths import local_path
 
@@ -96,17 +96,17 @@ def favicon():
 
 @bp.get("/assets/vendor/<name>")
 def vendor_asset(name):
-    """Front-end packages installed from the npm registry (see package-lock.json)."""
-    relative = VENDOR_ASSETS.get(name)
-    if relative is None:
+    """Front-end packages installed from the npm registry (see package-lock.json), as the build
+    step copied them (intake/web/assets.py)."""
+    if name not in VENDOR_ASSETS:
         abort(404)
-    precompressed = NODE_MODULES / (relative + ".gz")
+    precompressed = BUILT_VENDOR / (name + ".gz")
     if "gzip" in request.headers.get("Accept-Encoding", "") and precompressed.is_file():
-        response = send_from_directory(NODE_MODULES, relative + ".gz", max_age=ONE_YEAR,
+        response = send_from_directory(BUILT_VENDOR, name + ".gz", max_age=ONE_YEAR,
                                        mimetype="text/javascript")
         response.headers["Content-Encoding"] = "gzip"
         response.vary.add("Accept-Encoding")
         return response
-    response = send_from_directory(NODE_MODULES, relative, max_age=ONE_YEAR)
+    response = send_from_directory(BUILT_VENDOR, name, max_age=ONE_YEAR)
     response.vary.add("Accept-Encoding")
     return response
