@@ -100,7 +100,7 @@ def from_environment(instance_path):
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         # MAIL_USE_TLS: STARTTLS on a plain port (587); MAIL_USE_SSL: TLS from the first byte
         # (SMTPS, port 465). The server's certificate is checked against the system's
-        # authorities, or the file MAIL_TLS_CA_FILE names.
+        # authorities, or the file MAIL_TLS_CA_FILE names (that of imaps:// in IMAP_URL too).
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_TLS_CA_FILE": env.get("MAIL_TLS_CA_FILE") or None,

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..clock import as_utc, utcnow
+from ..email.smtp import tls_context
 from ..extensions import db, get_redis
 from ..models import MailboxState
 from .ingest import receive
@@ -60,8 +61,11 @@ class PollResult:
 
 
 def connect(settings):
-    make = imaplib.IMAP4_SSL if settings.tls else imaplib.IMAP4
-    client = make(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
+    if settings.tls:  # the certificate checked as for SMTP (imaplib's default checks nothing)
+        client = imaplib.IMAP4_SSL(settings.host, settings.port, timeout=TIMEOUT_SECONDS,
+                                   ssl_context=tls_context(current_app.config))
+    else:
+        client = imaplib.IMAP4(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
     try:
         client.login(settings.user, settings.password)
     except BaseException:
