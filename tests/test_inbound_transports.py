@@ -4,7 +4,6 @@ import smtplib
 import threading
 import time
 from email.message import EmailMessage
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -130,20 +129,11 @@ def test_a_wrong_password_is_reported_on_the_health_check_not_raised(app, imap_m
 
 
 def scheduled_jobs(app, monkeypatch):
-    registered = {}
-
-    class RecordingScheduler:
-        def __init__(self, connection):
-            pass
-
-        def register(self, job, queue_name, **when):
-            registered[job.__name__] = when
-
-    monkeypatch.setattr(cli, "CronScheduler", RecordingScheduler)
-    monkeypatch.setattr(cli, "threading", SimpleNamespace(
-        Thread=lambda **_: SimpleNamespace(start=lambda: None)))
-    cli._start_periodic_jobs(app, "intake-emails")
-    return registered
+    """What the worker's periodic scheduler enqueues, and when: {job name: {"interval": s}}."""
+    scheduler = cli.periodic_scheduler(app, "intake-emails")
+    scheduler.connection.close()
+    return {job.func.__name__: {"interval": job.interval} if job.interval else {"cron": job.cron}
+            for job in scheduler.get_jobs()}
 
 
 def test_the_worker_reads_the_folder_on_its_schedule_once_it_is_set(app, imap_mailbox,
