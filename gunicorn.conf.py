@@ -42,3 +42,8 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG") or "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
 # The referrer is left out: it may hold another site's private address.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# Gunicorn's control socket (gunicornc) only where one is named: by default it would be one
+# path in the user's home for every gunicorn of that user, and a unit's home is read-only.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or "gunicorn.ctl"
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")

