@@ -73,8 +73,12 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get(
         "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
-    url = normalise_database_url(args.database_url)
-    made = engines(url)
+    try:
+        psycopg.connect(args.database_url.replace("+psycopg", ""), connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        print(f"No PostgreSQL at {args.database_url} ({error}): nothing measured.")
+        return
+    made = engines(normalise_database_url(args.database_url))
     for engine in made.values():
         per_transaction_us(engine)  # warm up: connect, plan the query
     times = {name: [] for name in made}
