@@ -73,6 +73,25 @@ def test_a_temporary_refusal_is_retried_and_delivered_once(app, mailbox):
     assert row.status == "sent" and row.attempts == 2
 
 
+def test_a_server_refusing_for_a_while_then_recovering_loses_no_email_and_sends_each_once(
+        app, mailbox):
+    mailbox.answers = ["421 4.3.2 Service shutting down", "451 4.3.0 Mailbox busy",
+                       "421 4.7.0 Too many connections, try again later",
+                       "451 4.4.5 Sending rate exceeded, slow down"]
+    ContactBrowser(app.test_client()).complete_steps(upto="city")
+    ContactBrowser(app.test_client()).send_in_one_go(
+        answers={"city": {"focal_email": "li.wei@city.example"}})
+    drain_queue(app)  # retried at once (EMAIL_RETRY_DELAYS=(0,)), on a new connection after 421
+    rows = outbox_rows(app)
+    assert {row.status for row in rows} == {"sent"}
+    assert sum(row.attempts for row in rows) == len(rows) + 4
+    assert len(mailbox.received) == len(rows)  # every email once...
+    assert len({m["Message-ID"] for m in mailbox.received}) == len(rows)  # ...each its own
+    assert len(mailbox.to(CONTACT)) == 1  # a resume link
+    assert len(mailbox.to("li.wei@city.example")) == 2  # a resume link, an acknowledgement
+    assert len(mailbox.to("coordinators@mayorsmechanism.example")) == 1
+
+
 def test_a_permanent_refusal_fails_the_row_and_suppresses_the_address(app, mailbox):
     mailbox.answers = ["550 5.1.1 No such user here"]
     start_draft(app)
@@ -154,6 +173,58 @@ def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
     assert sent.status == "sent" and sent.attempts == 2
     [message] = mailbox.to(CONTACT)
     assert message["Message-ID"] == row.message_id  # a receiver can drop a duplicate
+
+
+WORKER = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.support.apps import make_app
+app = make_app({database!r}, {instance!r}, MAIL_PORT={port}, MAIL_TIMEOUT_SECONDS=60,
+               EMAIL_STUCK_AFTER_SECONDS=1, DISPATCH_INTERVAL_SECONDS=1,
+               EMAIL_DISPATCH_GRACE_SECONDS=0)
+app.test_cli_runner().invoke(args=["worker"], catch_exceptions=False)
+"""
+
+
+def start_worker(migrated_database, instance_path, smtp_server):
+    """`flask worker` as production runs it (RQ worker, scheduler, periodic jobs), in a
+    process of its own group, with the dispatcher every second."""
+    script = WORKER.format(root=str(PROJECT_ROOT), database=migrated_database,
+                           instance=instance_path, port=smtp_server.port)
+    return subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+
+
+def stop(process, how=signal.SIGTERM):
+    if process.poll() is None:
+        os.killpg(process.pid, how)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_a_worker_process_killed_while_sending_is_replaced_and_the_email_goes_once(
+        app, migrated_database, instance_path, smtp_server, mailbox):
+    mailbox.stall_seconds = 30
+    first = start_worker(migrated_database, instance_path, smtp_server)
+    try:
+        row = start_draft(app)
+        assert wait_for_status(app, row.id, "sending"), "the worker never claimed the row"
+        time.sleep(0.5)  # it is now waiting on SMTP
+    finally:
+        stop(first, signal.SIGKILL)
+    mailbox.stall_seconds = 0
+    second = start_worker(migrated_database, instance_path, smtp_server)
+    try:
+        assert wait_for_status(app, row.id, "sent"), "the new worker never sent it"
+        time.sleep(1.5)  # another round of its dispatcher: nothing goes twice
+    finally:
+        stop(second)
+    [sent] = outbox_rows(app)
+    assert sent.status == "sent" and sent.attempts == 2
+    [message] = mailbox.to(CONTACT)
+    assert message["Message-ID"] == row.message_id
 
 
 def wait_for_status(app, email_id, status, seconds=20):
