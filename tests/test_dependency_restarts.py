@@ -14,6 +14,7 @@ from intake.pledges import submission
 
 from .support.apps import TABLES_CHILD_FIRST, make_app, migrate
 from .support.client import ContactBrowser, drain_queue, outbox_rows
+from .support.servers import worker_process
 
 CONTACT = "ana.souza@prefeitura.example"
 COORDINATORS = "coordinators@mayorsmechanism.example"
@@ -154,3 +155,33 @@ def wait_until_due(app):
             return
         time.sleep(0.1)
     raise AssertionError("a retry is still not due after 5 s")
+
+
+def test_a_running_worker_outlives_a_redis_restart_and_its_dispatcher_sends_the_lost_retry(
+        app, app_factory, migrated_database, instance_path, redis_server, smtp_server,
+        mailbox):
+    settings = {"REDIS_URL": redis_server.url, "MAIL_PORT": smtp_server.port,
+                "EMAIL_RETRY_DELAYS": (2,)}
+    own_redis = app_factory(**settings)
+    mailbox.answers = ["451 4.7.1 Greylisted, come back in two seconds"]
+    with worker_process(migrated_database, instance_path, **settings):
+        ContactBrowser(own_redis.test_client()).complete_steps(upto="city")
+        [row] = outbox_rows(own_redis)
+        assert wait_for(lambda: outbox_rows(own_redis)[0].attempts == 1), "never tried"
+        redis_server.restart()  # the retry waiting in RQ's scheduled registry is gone
+        ContactBrowser(own_redis.test_client()).complete_steps(
+            upto="city", answers={"city": {"focal_email": CONTACTS[1]}})
+        assert wait_for(lambda: len(mailbox.received) == 2, seconds=15), mailbox.received
+        time.sleep(1.5)  # another round of the dispatcher: nothing goes twice
+    assert len(mailbox.to(CONTACT)) == 1 and len(mailbox.to(CONTACTS[1])) == 1
+    assert [r.status for r in outbox_rows(own_redis)] == ["sent", "sent"]
+    assert outbox_rows(own_redis)[0].message_id == row.message_id
+
+
+def wait_for(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False

@@ -17,6 +17,7 @@ from intake.extensions import db, get_redis
 from intake.models import EmailSuppression, OutboxEmail, Pledge
 
 from .support.client import ContactBrowser, drain_queue, outbox_rows
+from .support.servers import stop_group, worker_process
 
 CONTACT = "ana.souza@prefeitura.example"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -175,52 +176,20 @@ def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
     assert message["Message-ID"] == row.message_id  # a receiver can drop a duplicate
 
 
-WORKER = """
-import sys
-sys.path.insert(0, {root!r})
-from tests.support.apps import make_app
-app = make_app({database!r}, {instance!r}, MAIL_PORT={port}, MAIL_TIMEOUT_SECONDS=60,
-               EMAIL_STUCK_AFTER_SECONDS=1, DISPATCH_INTERVAL_SECONDS=1,
-               EMAIL_DISPATCH_GRACE_SECONDS=0)
-app.test_cli_runner().invoke(args=["worker"], catch_exceptions=False)
-"""
-
-
-def start_worker(migrated_database, instance_path, smtp_server):
-    """`flask worker` as production runs it (RQ worker, scheduler, periodic jobs), in a
-    process of its own group, with the dispatcher every second."""
-    script = WORKER.format(root=str(PROJECT_ROOT), database=migrated_database,
-                           instance=instance_path, port=smtp_server.port)
-    return subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
-
-
-def stop(process, how=signal.SIGTERM):
-    if process.poll() is None:
-        os.killpg(process.pid, how)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def test_a_worker_process_killed_while_sending_is_replaced_and_the_email_goes_once(
         app, migrated_database, instance_path, smtp_server, mailbox):
     mailbox.stall_seconds = 30
-    first = start_worker(migrated_database, instance_path, smtp_server)
-    try:
+    settings = {"MAIL_PORT": smtp_server.port, "MAIL_TIMEOUT_SECONDS": 60,
+                "EMAIL_STUCK_AFTER_SECONDS": 1}
+    with worker_process(migrated_database, instance_path, **settings) as first:
         row = start_draft(app)
         assert wait_for_status(app, row.id, "sending"), "the worker never claimed the row"
         time.sleep(0.5)  # it is now waiting on SMTP
-    finally:
-        stop(first, signal.SIGKILL)
+        stop_group(first, signal.SIGKILL)
     mailbox.stall_seconds = 0
-    second = start_worker(migrated_database, instance_path, smtp_server)
-    try:
+    with worker_process(migrated_database, instance_path, **settings):
         assert wait_for_status(app, row.id, "sent"), "the new worker never sent it"
         time.sleep(1.5)  # another round of its dispatcher: nothing goes twice
-    finally:
-        stop(second)
     [sent] = outbox_rows(app)
     assert sent.status == "sent" and sent.attempts == 2
     [message] = mailbox.to(CONTACT)

@@ -1,13 +1,18 @@
 """Servers of a test's own, to stop and restart at will: a throwaway PostgreSQL cluster (the
-run's shared server is never restarted) and a redis-server process. Each lives in a temporary
+run's shared server is never restarted), a redis-server process, and `flask worker` in a
+process of its own, to kill. Each lives in a temporary
 folder and is stopped at the end, whatever happened."""
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -152,3 +157,38 @@ class RedisServer:
 def redis_server(tmp_path):
     with RedisServer(str(tmp_path)) as server:
         yield server
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+WORKER = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.support.apps import make_app
+app = make_app({database!r}, {instance!r}, **{settings!r})
+app.test_cli_runner().invoke(args=["worker"], catch_exceptions=False)
+"""
+
+
+@contextlib.contextmanager
+def worker_process(database_url, instance_path, **settings):
+    """`flask worker` as production runs it (RQ worker, its scheduler, the periodic jobs) on
+    the test's database, in a process group of its own; `.kill()` it with SIGKILL, or it is
+    stopped with SIGTERM at the end. The dispatcher runs every second, with no grace."""
+    settings = {"DISPATCH_INTERVAL_SECONDS": 1, "EMAIL_DISPATCH_GRACE_SECONDS": 0, **settings}
+    script = WORKER.format(root=str(PROJECT_ROOT), database=database_url,
+                           instance=instance_path, settings=settings)
+    process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    try:
+        yield process
+    finally:
+        stop_group(process)
+
+
+def stop_group(process, how=signal.SIGTERM):
+    if process.poll() is None:
+        os.killpg(process.pid, how)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
