@@ -16,10 +16,10 @@ PostgreSQL, a Redis server of its own, one RQ worker (`flask worker`) and a coun
    time). --skip-floor leaves it out.
 
 Run from the project root: `.venv/bin/python bench/load_mixed.py [--users 100] [--seconds 300]
-[--burst 1000] [--skip-floor]`; a short run: `--users 20 --seconds 20 --burst 100`. Needs the
-`bench` extra (Locust, gunicorn), redis-server, and PostgreSQL on 127.0.0.1:5432 (database
-`test`, where it makes a schema of its own, dropped at the end). Everything it starts is
-stopped at the end, and the whole run is bounded in time (SIGALRM).
+[--burst 1000] [--skip-floor] [--floor-seconds S]`; a short run: `--users 20 --seconds 20
+--burst 100`. Needs the `bench` extra (Locust, gunicorn), redis-server, and PostgreSQL on
+127.0.0.1:5432 (database `test`, where it makes a schema of its own, dropped at the end).
+Everything it starts is stopped at the end, and the whole run is bounded in time (SIGALRM).
 
 Settings for the run: rate limits off (every person comes from 127.0.0.1) and
 FORM_MIN_FILL_SECONDS=0 (the burst sends forms faster than a person would). APP_ENV is left
@@ -79,7 +79,7 @@ GUNICORN_FLAGS = ("--workers", "2", "--worker-class", "gthread", "--threads", "4
 def main():
     args = parse_args()
     budget = (60 + args.seconds + 180 + 120 + ACK_TARGET_SECONDS + 60
-              + (0 if args.skip_floor else args.seconds + 60) + args.burst // 5)
+              + (0 if args.skip_floor else args.floor_seconds + 60) + args.burst // 5)
     signal.signal(signal.SIGALRM, out_of_time)
     signal.alarm(budget)
     print(describe_python())
@@ -126,7 +126,11 @@ def parse_args():
     parser.add_argument("--seconds", type=int, default=300)
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--skip-floor", action="store_true")
-    return parser.parse_args()
+    parser.add_argument("--floor-seconds", type=int, default=None,
+                        help="how long the floor runs (default: as long as the app's run)")
+    args = parser.parse_args()
+    args.floor_seconds = args.floor_seconds or args.seconds
+    return args
 
 
 def out_of_time(_signum, _frame):
@@ -492,7 +496,7 @@ def floor(args, folder, seed_file, app_stats, processes):
     processes.start("floor", [sys.executable, "-m", "gunicorn", *GUNICORN_FLAGS, "--bind",
                               f"127.0.0.1:{port}", "floor_app:app"], env, folder)
     wait_until_healthy(port)
-    floor_stats = run_locust(args.users, args.seconds, port, folder, "floor", seed_file,
+    floor_stats = run_locust(args.users, args.floor_seconds, port, folder, "floor", seed_file,
                              floor_sizes=sizes_file)
     processes.stop("floor")
     print_table("3. The same people on the bare floor (same page sizes)", floor_stats)
