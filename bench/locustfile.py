@@ -10,10 +10,8 @@ import itertools
 import json
 import os
 import random
-import re
 import sys
 import uuid
-from html import unescape
 from pathlib import Path
 
 from locust import HttpUser, between, task
@@ -21,18 +19,16 @@ from locust import HttpUser, between, task
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_names import QUEUE_VIEWS, endpoint  # noqa: E402
-
+from tests.support.browser import csrf_token_in  # noqa: E402
 from tests.support.client import ANSWERS, STEP_SLUGS, step_url  # noqa: E402
 
-CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SEED = json.loads(Path(os.environ["LOAD_SEED"]).read_text())
 FLOOR = os.environ.get("LOAD_FLOOR") == "1"
 TRACKERS = itertools.cycle(SEED["trackers"])
 COORDINATORS = itertools.cycle(SEED["coordinators"])
 
 def csrf_of(response):
-    match = CSRF_INPUT.search(response.text or "")
-    return unescape(match.group(1)) if match else ""
+    return csrf_token_in(response.text or "") or ""
 
 
 class Visitor(HttpUser):

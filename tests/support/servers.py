@@ -1,7 +1,6 @@
 """Servers of a test's own, to stop and restart at will: a throwaway PostgreSQL cluster (the
 run's shared server is never restarted), a redis-server process, and `flask worker` in a
-process of its own, to kill. Each lives in a temporary
-folder and is stopped at the end, whatever happened."""
+process of its own, to kill. Each is stopped at the end, whatever happened."""
 import contextlib
 import glob
 import os
