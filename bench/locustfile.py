@@ -41,7 +41,9 @@ class Visitor(HttpUser):
         expected = kwargs.pop("expected", (200, 303))
         with self.client.request(method, path, name=name, allow_redirects=False,
                                  catch_response=True, **kwargs) as response:
-            if response.status_code not in expected and not FLOOR:
+            if response.status_code == 0:  # no answer at all: the connection's error
+                response.failure(repr(response.error))
+            elif response.status_code not in expected and not FLOOR:
                 response.failure(f"HTTP {response.status_code}")
             else:
                 response.success()

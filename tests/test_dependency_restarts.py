@@ -65,6 +65,7 @@ def test_postgresql_restarted_while_a_contact_sends_shows_an_error_and_sending_a
     response = contact.submit()
     assert response.status_code == 503
     assert "The service is unavailable for a moment" in contact.text
+    assert "Please try again in a few minutes" in contact.text
     assert sent_pledges(restartable_app) == [("draft", None)]  # nothing half-sent
 
     monkeypatch.setattr(submission, "assign_reference", original)
