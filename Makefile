@@ -12,7 +12,7 @@ TEST_WORKERS ?= 2
 # The Python extras installed with the app: the container image builds with EXTRAS= (none).
 EXTRAS ?= test
 
-.PHONY: install build translations run test lint bench messages
+.PHONY: install build translations run test lint bench bench-load messages
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ bench: install
 	$(BIN)/python bench/archive_import.py
 	scripts/ensure-dovecot
 	$(BIN)/python bench/inbound_ingest.py
+
+# The load on gunicorn + PostgreSQL + Redis + a worker (about 15 minutes; LOAD_ARGS for a
+# short run: LOAD_ARGS="--users 20 --seconds 20 --burst 100").
+bench-load: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python bench/load_mixed.py $(LOAD_ARGS)
 
 # After changing user-facing text: refresh the catalogues, then translate the new entries.
 messages: $(STAMP)

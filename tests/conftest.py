@@ -4,6 +4,7 @@ never import them."""
 pytest_plugins = [
     "tests.support.apps",  # the app, its databases and Redis: app, app_factory, client...
     "tests.support.smtp",  # smtp_server, mailbox
+    "tests.support.servers",  # postgres_cluster, redis_server: servers a test may restart
     "tests.support.dovecot",  # dovecot, imap_mailbox: a real IMAP server
     "tests.support.accounts",  # make_coordinator, sign_in
     "tests.support.client",  # contact

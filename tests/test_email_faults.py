@@ -17,6 +17,7 @@ from intake.extensions import db, get_redis
 from intake.models import EmailSuppression, OutboxEmail, Pledge
 
 from .support.client import ContactBrowser, drain_queue, outbox_rows
+from .support.servers import stop_group, worker_process
 
 CONTACT = "ana.souza@prefeitura.example"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,25 @@ def test_a_temporary_refusal_is_retried_and_delivered_once(app, mailbox):
     assert len(mailbox.to(CONTACT)) == 1
     [row] = outbox_rows(app)
     assert row.status == "sent" and row.attempts == 2
+
+
+def test_a_server_refusing_for_a_while_then_recovering_loses_no_email_and_sends_each_once(
+        app, mailbox):
+    mailbox.answers = ["421 4.3.2 Service shutting down", "451 4.3.0 Mailbox busy",
+                       "421 4.7.0 Too many connections, try again later",
+                       "451 4.4.5 Sending rate exceeded, slow down"]
+    ContactBrowser(app.test_client()).complete_steps(upto="city")
+    ContactBrowser(app.test_client()).send_in_one_go(
+        answers={"city": {"focal_email": "li.wei@city.example"}})
+    drain_queue(app)  # retried at once (EMAIL_RETRY_DELAYS=(0,)), on a new connection after 421
+    rows = outbox_rows(app)
+    assert {row.status for row in rows} == {"sent"}
+    assert sum(row.attempts for row in rows) == len(rows) + 4
+    assert len(mailbox.received) == len(rows)  # every email once...
+    assert len({m["Message-ID"] for m in mailbox.received}) == len(rows)  # ...each its own
+    assert len(mailbox.to(CONTACT)) == 1  # a resume link
+    assert len(mailbox.to("li.wei@city.example")) == 2  # a resume link, an acknowledgement
+    assert len(mailbox.to("coordinators@mayorsmechanism.example")) == 1
 
 
 def test_a_permanent_refusal_fails_the_row_and_suppresses_the_address(app, mailbox):
@@ -154,6 +174,26 @@ def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
     assert sent.status == "sent" and sent.attempts == 2
     [message] = mailbox.to(CONTACT)
     assert message["Message-ID"] == row.message_id  # a receiver can drop a duplicate
+
+
+def test_a_worker_process_killed_while_sending_is_replaced_and_the_email_goes_once(
+        app, migrated_database, instance_path, smtp_server, mailbox):
+    mailbox.stall_seconds = 30
+    settings = {"MAIL_PORT": smtp_server.port, "MAIL_TIMEOUT_SECONDS": 60,
+                "EMAIL_STUCK_AFTER_SECONDS": 1}
+    with worker_process(migrated_database, instance_path, **settings) as first:
+        row = start_draft(app)
+        assert wait_for_status(app, row.id, "sending"), "the worker never claimed the row"
+        time.sleep(0.5)  # it is now waiting on SMTP
+        stop_group(first, signal.SIGKILL)
+    mailbox.stall_seconds = 0
+    with worker_process(migrated_database, instance_path, **settings):
+        assert wait_for_status(app, row.id, "sent"), "the new worker never sent it"
+        time.sleep(1.5)  # another round of its dispatcher: nothing goes twice
+    [sent] = outbox_rows(app)
+    assert sent.status == "sent" and sent.attempts == 2
+    [message] = mailbox.to(CONTACT)
+    assert message["Message-ID"] == row.message_id
 
 
 def wait_for_status(app, email_id, status, seconds=20):

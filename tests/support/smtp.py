@@ -19,7 +19,7 @@ def free_port():
 class ScriptedMailbox:
     def __init__(self):
         self.received = []  # parsed messages, in order of delivery
-        self.answers = []  # answers for the next DATA commands, then "250"
+        self.answers = []  # answers for the next DATA commands, then "250"; a 421 hangs up
         self.stall_seconds = 0
         self.sessions = []  # one per EHLO: the server side of each client connection
         self.quits = 0
@@ -45,6 +45,8 @@ class ScriptedMailbox:
             await asyncio.sleep(self.stall_seconds)
             return "421 4.4.2 Timed out"
         answer = self.answers.pop(0) if self.answers else "250 OK"
+        if answer.startswith("421"):  # "closing transmission channel" (RFC 5321): it does
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
         if answer.startswith("250"):
             message = message_from_bytes(envelope.content, policy=policy.default)
             self.received.append(message)
