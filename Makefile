@@ -1,4 +1,5 @@
-# README's two commands: `make run` (the whole app, embedded setup) and `make test` (every test).
+# README's two commands: `make run` (the whole app, embedded setup) and `make test` (every test);
+# `make flask ARGS="..."` runs a command by hand with `make run`'s settings.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ PORT ?= 5000
 # a module's data set, seeded once, is seeded by one process only.
 TEST_WORKERS ?= 2
 
-.PHONY: install translations run test lint bench messages
+.PHONY: install translations run flask test lint bench messages
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +25,10 @@ translations: $(STAMP)
 
 run: install
 	PORT=$(PORT) scripts/run-dev
+
+# A command by hand with `make run`'s settings (scripts/dev-env): make flask ARGS="reminders sweep"
+flask: install
+	PORT=$(PORT) scripts/dev-env $(BIN)/flask --app wsgi $(ARGS)
 
 # The linter first: a style or import problem fails as fast as a test.
 test: install lint
