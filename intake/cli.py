@@ -12,6 +12,7 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 
 from . import worker
+from .backups.commands import backup_command, restore_command
 from .clock import parse_moment, utcnow
 from .email import smtp
 from .email.dev_mailbox import serve
@@ -171,3 +172,5 @@ def init_app(app):
     app.cli.add_command(reminders_cli)
     app.cli.add_command(inbound_cli)
     app.cli.add_command(dev_mail_server_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
