@@ -28,7 +28,7 @@ run: install
 
 # A command by hand with `make run`'s settings (scripts/dev-env): make flask ARGS="reminders sweep"
 flask: install
-	PORT=$(PORT) scripts/dev-env $(BIN)/flask --app wsgi $(ARGS)
+	@PORT=$(PORT) scripts/dev-env $(BIN)/flask --app wsgi $(ARGS)
 
 # The linter first: a style or import problem fails as fast as a test.
 test: install lint
