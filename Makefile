@@ -1,4 +1,5 @@
-# README's two commands: `make run` (the whole app, embedded setup) and `make test` (every test).
+# README's two commands: `make run` (the whole app, embedded setup) and `make test` (every test);
+# `make flask ARGS="..."` runs a command by hand with `make run`'s settings.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ TEST_WORKERS ?= 2
 # The Python extras installed with the app: the container image builds with EXTRAS= (none).
 EXTRAS ?= test
 
-.PHONY: install build translations run test lint bench bench-load messages
+.PHONY: install build translations run flask test lint bench bench-load messages
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,10 @@ translations: build
 
 run: install
 	PORT=$(PORT) scripts/run-dev
+
+# A command by hand with `make run`'s settings (scripts/dev-env): make flask ARGS="reminders sweep"
+flask: install
+	@PORT=$(PORT) scripts/dev-env $(BIN)/flask --app wsgi $(ARGS)
 
 # The linter first: a style or import problem fails as fast as a test.
 test: install lint

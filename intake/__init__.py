@@ -1,4 +1,5 @@
 """Pledge intake for the Call to Local Action on Migration: the app factory."""
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -31,6 +32,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config=None, instance_path=None):
+    # INSTANCE_PATH: where the SQLite file, the embedded Redis, the secret key, the dev mailbox
+    # and uploads live (instance/ beside the code by default).
+    instance_path = instance_path or os.environ.get("INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path,
                 template_folder=str(PROJECT_ROOT / "templates"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 
 from . import worker
+from .backups.commands import backup_command, restore_command
 from .clock import parse_moment, utcnow
 from .email import smtp
 from .email.dev_mailbox import serve
@@ -178,8 +179,15 @@ def wait_for_ctrl_c():
 @with_appcontext
 def dev_mail_server_command(port):
     """A development SMTP server on loopback: what it receives shows at /dev/mail."""
-    serve(current_app.config["DEV_MAILBOX_DIR"] or os.path.join(current_app.instance_path,
-                                                                "devmail"), port)
+    folder = current_app.config["DEV_MAILBOX_DIR"] or os.path.join(current_app.instance_path,
+                                                                   "devmail")
+    try:
+        serve(folder, port)
+    except OSError as error:  # the port is taken, most often: say so, and end (exit code 1)
+        raise click.ClickException(
+            f"the development mail server cannot listen on 127.0.0.1:{port} "
+            f"({error.strerror or error}). Stop what uses that port, or choose another one "
+            f"(--port; `make run` reads DEV_SMTP_PORT)") from error
 
 
 @click.command("embedded-redis")
@@ -201,3 +209,5 @@ def init_app(app):
     app.cli.add_command(reminders_cli)
     app.cli.add_command(inbound_cli)
     app.cli.add_command(dev_mail_server_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

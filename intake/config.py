@@ -188,6 +188,11 @@ def from_environment(instance_path):
                                          or 25 * 1024 * 1024),
         "REGISTER_LICENCE_URL": (env.get("REGISTER_LICENCE_URL")
                                  or "https://creativecommons.org/licenses/by/4.0/"),
+        # Log lines: one JSON object a line in production (for a log collector), plain text
+        # in development and tests; LOG_FORMAT=json or text chooses.
+        "LOG_FORMAT": (env.get("LOG_FORMAT") or ("json" if app_env == "production" else "text"))
+        .strip().lower(),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").strip().upper(),
     }
 
 

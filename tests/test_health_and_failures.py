@@ -29,6 +29,33 @@ def test_health_is_503_naming_the_database_when_it_is_down(app_factory):
     assert response.get_json()["redis"] == "ok"
 
 
+def test_readiness_answers_as_the_health_check_does(client):
+    response = client.get("/healthz/ready")
+    assert response.status_code == 200
+    assert response.get_json() == client.get("/healthz").get_json()
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readiness_is_503_naming_redis_when_redis_is_down(app_factory):
+    app = app_factory(REDIS_URL=UNREACHABLE_REDIS, HEALTH_TIMEOUT_SECONDS=1)
+    response = app.test_client().get("/healthz/ready")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "ok",
+                                   "redis": "unavailable", "email": "ok"}
+
+
+def test_liveness_answers_while_the_database_and_redis_are_down(app_factory):
+    """A restart cures neither outage: an orchestrator's liveness probe must not ask them."""
+    app = app_factory(database_url=UNREACHABLE_DATABASE, REDIS_URL=UNREACHABLE_REDIS,
+                      HEALTH_TIMEOUT_SECONDS=1)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/healthz/live")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_a_contact_keeps_every_answer_when_the_database_is_down(app_factory):
     app = app_factory(database_url=UNREACHABLE_DATABASE)
     contact = ContactBrowser(app.test_client())

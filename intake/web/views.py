@@ -69,11 +69,13 @@ def email_state():
 
 
 @bp.get("/healthz")
+@bp.get("/healthz/ready")
 def healthz():
-    """503 when the database or Redis is down: the app cannot serve without them. Email is
-    never a 503 (the outbox keeps every email until it goes, and pages do not need SMTP):
-    "degraded" with a 200, for monitoring to alert on. So is an IMAP folder (IMAP_URL) the
-    worker could not read last time: "inbound". See the README."""
+    """Readiness (`/healthz`, and `/healthz/ready` for orchestrators that want the word): 503
+    when the database or Redis is down, as the app cannot serve without them. Email is never a
+    503 (the outbox keeps every email until it goes, and pages do not need SMTP): "degraded"
+    with a 200, for monitoring to alert on. So is an IMAP folder (IMAP_URL) the worker could
+    not read last time: "inbound". See the README."""
     checks = {"database": database_state(), "redis": redis_state()}
     healthy = all(state == "ok" for state in checks.values())
     email = email_state() if checks["database"] == "ok" else {"email": "unknown"}
@@ -84,6 +86,13 @@ def healthz():
         if body["inbound"] == "degraded" and status == "ok":
             body["status"] = "degraded"
     return jsonify(body), 200 if healthy else 503, {"Cache-Control": "no-store"}
+
+
+@bp.get("/healthz/live")
+def liveness():
+    """Liveness: the process answers. No dependency is asked: a database or Redis outage is
+    not cured by restarting the app, and a liveness probe that failed for one would."""
+    return jsonify({"status": "ok"}), 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/favicon.ico")
