@@ -32,7 +32,9 @@ def restartable_database(postgres_cluster, instance_path):
 def restartable_app(app, app_factory, restartable_database):
     """The app on the cluster the test restarts (the run's Redis and SMTP server); its rows
     are gone afterwards, as the `app` fixture (asked for its Redis flush) does for its own."""
-    made = app_factory(database_url=restartable_database)
+    # Every connection is tried before use: a restart between two pages is then unseen
+    # (the default tries only one idle for DATABASE_POOL_PING_IDLE_SECONDS).
+    made = app_factory(database_url=restartable_database, DATABASE_POOL_PING_IDLE_SECONDS=0)
     yield made
     with made.app_context():
         for table in TABLES_CHILD_FIRST:
