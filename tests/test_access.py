@@ -8,7 +8,8 @@ import pytest
 from .support.triage import question_asked, sent_pledge, tracker_path
 
 PUBLIC = {
-    "public.home", "public.healthz", "public.liveness", "public.vendor_asset", "public.choose_language", "static",
+    "public.home", "public.healthz",
+    "public.liveness", "public.vendor_asset", "public.choose_language", "static",
     "public.favicon",
     "intake.start", "intake.step", "intake.review", "intake.saved", "intake.confirmation",
     "intake.new_pledge", "intake.new_link", "intake.follow", "intake.email_my_link",
