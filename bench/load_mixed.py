@@ -30,6 +30,7 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -81,6 +82,8 @@ def main():
           f"{budget} s")
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="intake-load-")))
+        if args.keep_logs:  # registered first, so it runs last: after every process stopped
+            stack.callback(keep_logs, folder, Path(args.keep_logs))
         url, schema = stack.enter_context(postgres_schema())
         redis_server = stack.enter_context(RedisServer(str(folder)))
         sink = stack.enter_context(CountingSink())
@@ -121,9 +124,18 @@ def parse_args():
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--floor-seconds", type=int, default=None,
                         help="how long the floor runs (default: as long as the app's run)")
+    parser.add_argument("--keep-logs", metavar="FOLDER",
+                        help="copy the servers' and Locust's logs there at the end")
     args = parser.parse_args()
     args.floor_seconds = args.floor_seconds or args.seconds
     return args
+
+
+def keep_logs(folder, destination):
+    destination.mkdir(parents=True, exist_ok=True)
+    for log in [*folder.glob("*.log"), *folder.glob("*.csv")]:
+        shutil.copy(log, destination / log.name)
+    print(f"   logs kept in {destination}")
 
 
 def out_of_time(_signum, _frame):

@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import random
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -31,6 +32,14 @@ def csrf_of(response):
     return csrf_token_in(response.text or "") or ""
 
 
+def what_came(response):
+    """Where a redirect pointed, or the page's title: what tells one failure from another."""
+    if response.headers.get("Location"):
+        return " to " + response.headers["Location"].split("?")[0]
+    title = re.search(r"<title>(.*?)</title>", response.text or "", re.S)
+    return f" ({' '.join(title.group(1).split())[:80]})" if title else ""
+
+
 class Visitor(HttpUser):
     abstract = True
 
@@ -44,7 +53,7 @@ class Visitor(HttpUser):
             if response.status_code == 0:  # no answer at all: the connection's error
                 response.failure(repr(response.error))
             elif response.status_code not in expected and not FLOOR:
-                response.failure(f"HTTP {response.status_code}")
+                response.failure(f"HTTP {response.status_code}{what_came(response)}")
             else:
                 response.success()
         return response
