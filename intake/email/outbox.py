@@ -73,7 +73,7 @@ BUDGETS = {
     "offer_new": ("EMAIL_OFFER_NOTICE_BUDGET_PER_DAY", ("offer_new",)),
 }
 BUDGET_WINDOW = timedelta(days=1)
-NOT_SENT = ("over_budget", "suppressed")  # they take nothing from the budget
+NOT_SENT = ("over_budget", "suppressed", "skipped")  # they take nothing from the budget
 
 
 def budget_of(kind):
@@ -263,6 +263,13 @@ def mark_suppressed(email):
     email.status = "suppressed"
 
 
+def mark_skipped(email, reason):
+    """No longer true at its turn to leave (intake/email/still_true.py): never sent."""
+    email.status = "skipped"
+    email.last_error = reason[:2000]
+    email.claimed_at = None
+
+
 def retry(email, now=None):
     """An admin's retry of a failed row: pending again with every attempt back, sent (to the
     queue) once the caller commits. The last error stays until an attempt ends. False if the
@@ -310,13 +317,23 @@ def rescue_stuck(now=None):
     return rescued + gave_up + exhausted
 
 
-def pending_ids(now=None, limit=1000):
+def stuck_ids(now=None):
+    """The rows rescue_stuck is about to send again: the job that had them died, whatever
+    Redis still says of it."""
     now = now or utcnow()
-    return list(db.session.scalars(
-        select(OutboxEmail.id)
-        .where(OutboxEmail.status == "pending", OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.next_attempt_at)
+    stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
+    return set(db.session.scalars(select(OutboxEmail.id).where(
+        OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before,
+        OutboxEmail.attempts < max_attempts())))
+
+
+def due_pending_page(due_by, after_id=0, limit=1000):
+    """A page of (id, next_attempt_at) of the rows pending and due by then, in id order after
+    `after_id` (the previous page's last id)."""
+    return db.session.execute(
+        select(OutboxEmail.id, OutboxEmail.next_attempt_at)
+        .where(OutboxEmail.status == "pending", OutboxEmail.next_attempt_at <= due_by,
+               OutboxEmail.id > after_id)
+        .order_by(OutboxEmail.id)
         .limit(limit)
-    ))
-
-
+    ).all()

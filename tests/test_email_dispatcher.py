@@ -1,0 +1,65 @@
+"""The dispatcher hands to the queue only the emails that no job waits for: a backlog is not
+doubled while it waits, and what Redis lost is found again."""
+from rq.job import Job
+
+from intake import worker
+from intake.email.enqueue import email_queue, send_job_id
+from intake.extensions import get_redis
+
+from .support.client import ContactBrowser, drain_queue, outbox_rows
+
+CONTACT = "ana.souza@prefeitura.example"
+
+
+def waiting_jobs(app):
+    with app.app_context():
+        return email_queue().count
+
+
+def test_the_dispatcher_run_while_jobs_wait_enqueues_nothing_new(app, mailbox):
+    ContactBrowser(app.test_client()).send_in_one_go()
+    assert waiting_jobs(app) == 3  # resume link, acknowledgement, coordinators' notice
+    app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+    with app.app_context():
+        assert worker.dispatch_pending() == 0
+        assert worker.dispatch_pending() == 0
+    assert waiting_jobs(app) == 3
+    drain_queue(app)
+    assert sorted(row.status for row in outbox_rows(app)) == ["sent", "sent", "skipped"]
+    assert len(mailbox.received) == 2  # the acknowledgement and the coordinators' notice
+
+
+def test_the_dispatcher_pages_through_rows_and_enqueues_only_those_redis_lost(app, mailbox,
+                                                                             monkeypatch):
+    for number in range(3):
+        contact = ContactBrowser(app.test_client())
+        contact.complete_steps(upto="city", answers={
+            "city": {"focal_email": f"contact{number}@city.example"}})
+    [lost, *kept] = [row.id for row in outbox_rows(app)]
+    with app.app_context():
+        Job.fetch(send_job_id(lost), connection=get_redis()).delete()  # Redis lost that one
+    monkeypatch.setattr(worker, "DISPATCH_PAGE", 2)
+    app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+    with app.app_context():
+        assert worker.dispatch_pending() == 1
+    drain_queue(app)
+    assert {row.status for row in outbox_rows(app)} == {"sent"}
+    assert sorted(message["To"] for message in mailbox.received) == [
+        "contact0@city.example", "contact1@city.example", "contact2@city.example"]
+
+
+def test_a_dispatcher_pass_with_redis_down_leaves_the_rows_for_the_next_pass(
+        app, app_factory, mailbox):
+    ContactBrowser(app.test_client()).complete_steps(upto="city")
+    with app.app_context():
+        get_redis().flushdb()
+    redis_down = app_factory(REDIS_URL="redis://127.0.0.1:1/0",
+                             EMAIL_DISPATCH_GRACE_SECONDS=0)
+    with redis_down.app_context():
+        assert worker.dispatch_pending() == 0  # logged, not raised
+    assert [row.status for row in outbox_rows(app)] == ["pending"]
+    app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+    with app.app_context():
+        assert worker.dispatch_pending() == 1
+    drain_queue(app)
+    assert len(mailbox.to(CONTACT)) == 1
