@@ -17,6 +17,7 @@ from ..models import EmailSuppression, OutboxEmail
 from .enqueue import enqueue_sends
 from .faults import MESSAGE
 from .kinds import LINK_KINDS, REMINDER_KINDS, is_reminder
+from .wire import message_id_domain
 
 TO_ENQUEUE = "outbox_ids_to_enqueue"  # in session.info: rows to hand to the queue after commit
 
@@ -147,7 +148,7 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
         recipient=normalise_address(recipient),
         language=language or "en",
         idempotency_key=idempotency_key,
-        message_id=make_msgid(domain=current_app.config["MAIL_MESSAGE_ID_DOMAIN"]),
+        message_id=make_msgid(domain=message_id_domain(current_app.config)),
         status="suppressed" if suppressed else "over_budget" if over else "pending",
         last_error=over,
         next_attempt_at=utcnow(),
