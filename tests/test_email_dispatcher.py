@@ -1,5 +1,7 @@
 """The dispatcher hands to the queue only the emails that no job waits for: a backlog is not
 doubled while it waits, and what Redis lost is found again."""
+from datetime import datetime, timedelta, timezone
+
 from rq.job import Job
 
 from intake import worker
@@ -63,3 +65,17 @@ def test_a_dispatcher_pass_with_redis_down_leaves_the_rows_for_the_next_pass(
         assert worker.dispatch_pending() == 1
     drain_queue(app)
     assert len(mailbox.to(CONTACT)) == 1
+
+
+def test_a_retry_planned_for_later_is_not_doubled_once_it_falls_due(app, mailbox, monkeypatch):
+    mailbox.answers = ["451 4.3.0 Mailbox busy, try again later"]
+    app.config["EMAIL_RETRY_DELAYS"] = (3600,)
+    ContactBrowser(app.test_client()).complete_steps(upto="city")
+    drain_queue(app)
+    [row] = outbox_rows(app)
+    assert (row.status, row.attempts) == ("pending", 1)  # its retry waits in RQ's schedule
+    in_two_hours = datetime.now(timezone.utc) + timedelta(hours=2)
+    monkeypatch.setattr(worker, "utcnow", lambda: in_two_hours)
+    app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+    with app.app_context():
+        assert worker.dispatch_pending() == 0

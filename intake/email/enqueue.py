@@ -61,16 +61,23 @@ def enqueue_sends(email_ids):
 
 
 def without_live_job(rows):
-    """The ids of the (id, next_attempt_at) rows that no job waits for or runs: one pipelined
-    round trip to Redis for the page. A job that finished, failed or was stopped is not live
-    (its row, still pending, needs a new one). Raises RedisError when Redis is down."""
+    """The ids of the (id, next_attempt_at, attempts) rows that no job waits for or runs: one
+    pipelined round trip to Redis for the page. A row never tried has only its first job; one
+    tried may have a retry planned at its next attempt. A job that finished, failed or was
+    stopped is not live (its row, still pending, needs a new one). Raises RedisError when Redis
+    is down."""
     pipeline = get_redis().pipeline(transaction=False)
-    for email_id, next_attempt_at in rows:
-        for candidate in (send_job_id(email_id), send_job_id(email_id, next_attempt_at)):
+    asked = []  # the row's id, once per job id asked about
+    for email_id, next_attempt_at, attempts in rows:
+        candidates = [send_job_id(email_id)]
+        if attempts:
+            candidates.append(send_job_id(email_id, next_attempt_at))
+        for candidate in candidates:
             pipeline.hget(Job.key_for(candidate), "status")
-    states = pipeline.execute()
-    return [email_id for index, (email_id, _at) in enumerate(rows)
-            if not {_text(state) for state in states[2 * index:2 * index + 2]} & LIVE_JOB_STATES]
+            asked.append(email_id)
+    live = {email_id for email_id, state in zip(asked, pipeline.execute(), strict=True)
+            if _text(state) in LIVE_JOB_STATES}
+    return [email_id for email_id, _at, _attempts in rows if email_id not in live]
 
 
 def _text(state):

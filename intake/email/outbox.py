@@ -329,10 +329,10 @@ def stuck_ids(now=None):
 
 
 def due_pending_page(due_by, after_id=0, limit=1000):
-    """A page of (id, next_attempt_at) of the rows pending and due by then, in id order after
-    `after_id` (the previous page's last id)."""
+    """A page of (id, next_attempt_at, attempts) of the rows pending and due by then, in id
+    order after `after_id` (the previous page's last id)."""
     return db.session.execute(
-        select(OutboxEmail.id, OutboxEmail.next_attempt_at)
+        select(OutboxEmail.id, OutboxEmail.next_attempt_at, OutboxEmail.attempts)
         .where(OutboxEmail.status == "pending", OutboxEmail.next_attempt_at <= due_by,
                OutboxEmail.id > after_id)
         .order_by(OutboxEmail.id)
