@@ -2,6 +2,7 @@
 already sent, or a reminder of something already done, is not sent; the row says why."""
 from datetime import datetime, timedelta, timezone
 
+from intake.email import outbox
 from intake.extensions import db
 from intake.models import InformationRequest, Pledge
 
@@ -83,3 +84,40 @@ def test_an_email_whose_reason_still_holds_leaves_as_before(app, mailbox):
     [resume] = outbox_rows(app, kind="resume_link")
     assert resume.status == "sent" and resume.last_error is None
     assert len(mailbox.to(CONTACT)) == 1
+
+
+def test_a_progress_reminder_is_not_sent_once_the_city_reported_after_it_was_written(
+        app, contact, mailbox):
+    contact.send_in_one_go()
+    drain_queue(app)
+    mailbox.received.clear()
+    with app.app_context():
+        pledge = db.session.query(Pledge).one()
+        pledge.review_state, pledge.accepted_at = "accepted", datetime.now(timezone.utc)
+        outbox.queue_email("reminder_update", CONTACT, "en", f"reminder_update:{pledge.id}:1",
+                           pledge_id=pledge.id)
+        db.session.commit()
+        pledge.last_update_at = datetime.now(timezone.utc) + timedelta(seconds=1)  # a report
+        db.session.commit()
+    drain_queue(app)
+
+    [reminder] = outbox_rows(app, kind="reminder_update")
+    assert reminder.status == "skipped" and "reported its progress" in reminder.last_error
+    assert mailbox.to(CONTACT) == []
+
+
+def test_email_me_my_link_is_not_sent_once_every_draft_it_lists_was_sent(app, contact,
+                                                                          mailbox):
+    contact.complete_steps()
+    drain_queue(app)
+    mailbox.received.clear()
+    visitor = ContactBrowser(app.test_client())
+    visitor.get("/pledge/email-my-link")
+    visitor.post("/pledge/email-my-link", {"email": CONTACT})
+    assert contact.submit().status_code == 303
+    drain_queue(app)
+
+    [links] = outbox_rows(app, kind="resume_links")
+    assert links.status == "skipped"
+    [acknowledgement] = mailbox.to(CONTACT)
+    assert acknowledgement["Subject"].startswith("We received your pledge")
