@@ -2,11 +2,12 @@
 doubled while it waits, and what Redis lost is found again."""
 from datetime import datetime, timedelta, timezone
 
-from rq.job import Job
+from rq.job import Job, JobStatus
 
 from intake import worker
 from intake.email.enqueue import email_queue, send_job_id
-from intake.extensions import get_redis
+from intake.extensions import db, get_redis
+from intake.models import OutboxEmail
 
 from .support.client import ContactBrowser, drain_queue, outbox_rows
 
@@ -79,3 +80,22 @@ def test_a_retry_planned_for_later_is_not_doubled_once_it_falls_due(app, mailbox
     app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
     with app.app_context():
         assert worker.dispatch_pending() == 0
+
+
+def test_an_email_whose_worker_died_mid_send_is_enqueued_again_whatever_redis_says(
+        app, mailbox):
+    ContactBrowser(app.test_client()).complete_steps(upto="city")
+    [row] = outbox_rows(app)
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    with app.app_context():
+        email = db.session.get(OutboxEmail, row.id)  # claimed by a worker killed since
+        email.status, email.attempts, email.claimed_at = "sending", 1, long_ago
+        db.session.commit()
+        job = Job.fetch(send_job_id(row.id), connection=get_redis())
+        job.set_status(JobStatus.STARTED)  # what Redis still says of the dead worker's job
+    app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
+    with app.app_context():
+        assert worker.dispatch_pending() == 1
+    drain_queue(app)
+    assert [(r.status, r.attempts) for r in outbox_rows(app)] == [("sent", 2)]
+    assert len(mailbox.to(CONTACT)) == 1

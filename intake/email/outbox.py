@@ -293,8 +293,7 @@ def rescue_stuck(now=None):
     The same Message-ID is reused, so a receiver that did get the first copy can drop the
     second."""
     now = now or utcnow()
-    stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
-    stuck = (OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before)
+    stuck = left_sending(now)
     limit = max_attempts()
     rescued = db.session.execute(
         update(OutboxEmail)
@@ -318,14 +317,17 @@ def rescue_stuck(now=None):
     return rescued + gave_up + exhausted
 
 
+def left_sending(now):
+    """The conditions of a row left "sending" by a worker that is gone."""
+    stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
+    return OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before
+
+
 def stuck_ids(now=None):
     """The rows rescue_stuck is about to send again: the job that had them died, whatever
     Redis still says of it."""
-    now = now or utcnow()
-    stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
     return set(db.session.scalars(select(OutboxEmail.id).where(
-        OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before,
-        OutboxEmail.attempts < max_attempts())))
+        *left_sending(now or utcnow()), OutboxEmail.attempts < max_attempts())))
 
 
 def due_pending_page(due_by, after_id=0, limit=1000):
