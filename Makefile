@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/intake_steps.py
 	$(BIN)/python bench/reminder_sweep.py
 	$(BIN)/python bench/email_throughput.py
+	$(BIN)/python bench/email_dispatcher.py
 	$(BIN)/python bench/triage_queue.py
 	$(BIN)/python bench/register_page.py
 	$(BIN)/python bench/limiter_overhead.py

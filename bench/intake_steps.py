@@ -2,7 +2,8 @@
 
 1. server time of each intake step's GET and POST on the embedded SQLite default;
 2. gzipped weight of the first pages (HTML + the CSS and JS they reference);
-3. URLs in those pages that would leave the app's own origin.
+3. URLs in those pages that would leave the app's own origin;
+4. SQL statements per step save (POST) and per submit, and which ones.
 
 Run from the project root: `.venv/bin/python bench/intake_steps.py` (or `make bench`).
 """
@@ -10,9 +11,11 @@ import gzip
 import sqlite3
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
+
+from sqlalchemy import event
 
 # _common first: it puts the project root on sys.path for the imports below.
 from _common import benchmark_app, call_timed, describe_python
@@ -190,6 +193,76 @@ def print_first_pages(app):
     print(f"   {'total':<28}{count:>3}")
 
 
+# --- 4. SQL statements per request ------------------------------------------------------
+
+STATEMENT_PLEDGES = 20
+
+
+class StatementCounter:
+    """WSGI middleware and engine listener: the SQL statements each (method, path) sent, and
+    their first words ("SELECT outbox_email", "UPDATE pledge") for the last of them."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.counts = defaultdict(list)
+        self.kinds = {}
+        self.current = None
+
+    def __call__(self, environ, start_response):
+        self.current = Counter()
+        chunks = list(self.wsgi_app(environ, start_response))
+        key = (environ["PATH_INFO"], environ["REQUEST_METHOD"])
+        self.counts[key].append(sum(self.current.values()))
+        self.kinds[key] = self.current
+        self.current = None
+        return chunks
+
+    def before_cursor_execute(self, _conn, _cursor, statement, *_args):
+        if self.current is not None:
+            self.current[statement_kind(statement)] += 1
+
+
+def statement_kind(statement):
+    """ "SELECT pledge", "UPDATE pledge", "INSERT outbox_email"...: the verb and first table."""
+    words = statement.split()
+    verb = words[0].upper()
+    table = next((words[i + 1] for i, word in enumerate(words[:-1])
+                  if word.upper() in ("FROM", "INTO", "UPDATE")), "")
+    table = table.strip(chr(34))
+    return f"{verb} {table}".strip()
+
+
+def count_statements(app):
+    counter = StatementCounter(app.wsgi_app)
+    app.wsgi_app = counter
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counter.before_cursor_execute)
+    try:
+        for _ in range(STATEMENT_PLEDGES):
+            complete_one_pledge(app)
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", counter.before_cursor_execute)
+        app.wsgi_app = counter.wsgi_app
+    return counter
+
+
+def print_statements(counter):
+    print(f"\n4. SQL statements per request ({STATEMENT_PLEDGES} full pledges; the POSTs save a "
+          f"step, the review POST submits)")
+    print(f"   {'request':<31}{'median':>7}{'max':>5}   statements of the last one")
+    for (path, method), counts in counter.counts.items():
+        kinds = ", ".join(f"{count}x {kind}" if count > 1 else kind
+                          for kind, count in counter.kinds[(path, method)].most_common())
+        print(f"   {method + ' ' + path:<31}{statistics.median(counts):>7.0f}{max(counts):>5}"
+              f"   {kinds}")
+    saves = [count for (path, method), counts in counter.counts.items()
+             if method == "POST" and path != REVIEW_URL for count in counts]
+    submits = counter.counts[(REVIEW_URL, "POST")]
+    print(f"   per step save: median {statistics.median(saves):.0f}, max {max(saves)}; "
+          f"per submit: median {statistics.median(submits):.0f}, max {max(submits)}")
+
+
 def main():
     print(describe_python())
     with benchmark_app("sqlite", APP_CONFIG) as (app, _where):
@@ -198,6 +271,7 @@ def main():
                   f"(fresh file in a temporary folder, schema by the migrations)")
         print_step_times(*time_intake_steps(app))
         print_first_pages(app)
+        print_statements(count_statements(app))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from .accounts import access  # noqa: F401  (registers the sign-in user loader)
 from .accounts import sessions as coordinator_sessions
 from .accounts import views as accounts_views
 from .archive_import import views as archive_import_views
-from .email import outbox
+from .email import outbox, wire
 from .email import pages as email_pages
 from .email_problems import views as email_problems_views
 from .inbox import views as inbox_views
@@ -74,6 +74,7 @@ def register_extensions(app):
     app.session_interface = coordinator_sessions.CookieSessionInterface()
     extensions.limiter.init_app(app)
     outbox.init_app(app)
+    wire.init_app(app)
 
 
 def register_blueprints(app):

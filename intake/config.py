@@ -3,7 +3,6 @@ import os
 import secrets
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 
 def _bool(value, default=False):
@@ -125,7 +124,15 @@ def from_environment(instance_path):
                                        default=base_url.startswith("https://")),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
                                         default=base_url.startswith("https://")),
-        "MAIL_MESSAGE_ID_DOMAIN": urlsplit(base_url).hostname or "localhost",
+        # The domain of every Message-ID (none: the sender's, MAIL_DEFAULT_SENDER's).
+        "MAIL_MESSAGE_ID_DOMAIN": (env.get("MAIL_MESSAGE_ID_DOMAIN") or "").strip() or None,
+        # DKIM: a signature on every email when a key is set (PEM, RSA), in the variable itself
+        # or in a file; the selector of its DNS record; the signing domain (none: the
+        # sender's). A key set wrong stops the start (intake/email/wire.py).
+        "DKIM_PRIVATE_KEY": env.get("DKIM_PRIVATE_KEY") or None,
+        "DKIM_PRIVATE_KEY_PATH": env.get("DKIM_PRIVATE_KEY_PATH") or None,
+        "DKIM_SELECTOR": (env.get("DKIM_SELECTOR") or "").strip() or None,
+        "DKIM_DOMAIN": (env.get("DKIM_DOMAIN") or "").strip().lower() or None,
         "COORDINATOR_EMAILS": _addresses(env.get("COORDINATOR_EMAILS")),
         "COORDINATOR_DIGEST": _bool(env.get("COORDINATOR_DIGEST")),
         "REMINDER_DRAFT_DAYS": _numbers(env.get("REMINDER_DRAFT_DAYS"), (3, 10)),

@@ -9,8 +9,8 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 
 from .clock import utcnow
-from .email import events, faults, message, outbox, smtp
-from .email.enqueue import email_queue, enqueue_send
+from .email import events, faults, message, outbox, smtp, still_true
+from .email.enqueue import email_queue, enqueue_new_sends, enqueue_send, without_live_job
 from .extensions import db
 from .inbound import archive as archive_mail
 from .inbound import archive_csv, imap
@@ -64,6 +64,11 @@ def _send(email_id, keep_open):
         outbox.mark_suppressed(email)
         db.session.commit()
         return "suppressed"
+    no_longer_true = still_true.why_no_longer_true(email)
+    if no_longer_true:
+        outbox.mark_skipped(email, no_longer_true)
+        db.session.commit()
+        return "no longer true"
     try:
         context = message.email_context(email)
     except Exception as error:  # a bug or bad data: this email, not the worker, fails
@@ -105,17 +110,31 @@ def _failed(email, fault, error):
     return "retry"
 
 
+DISPATCH_PAGE = 1000  # rows read, and job states asked of Redis in one pipeline, at a time
+
+
 @fresh_session
 def dispatch_pending():
-    """Re-enqueue rows left pending (Redis was down or flushed) and rescue stuck ones."""
+    """Enqueue the rows left pending with no live job (Redis was down or flushed, a worker died)
+    and rescue stuck ones. A row whose job still waits gets no second one. Returns how many
+    jobs it enqueued; with Redis down, the rows stay pending for the next pass."""
+    rescued = outbox.stuck_ids()
     outbox.rescue_stuck()
     db.session.commit()
     grace = timedelta(seconds=current_app.config["EMAIL_DISPATCH_GRACE_SECONDS"])
-    ids = outbox.pending_ids(now=utcnow() - grace)
-    db.session.commit()
-    for email_id in ids:
-        enqueue_send(email_id)
-    return len(ids)
+    due_by = utcnow() - grace
+    enqueued = 0
+    after_id = 0
+    try:
+        while page := outbox.due_pending_page(due_by, after_id, DISPATCH_PAGE):
+            db.session.commit()  # no transaction held open while Redis answers
+            after_id = page[-1][0]
+            waiting = set(without_live_job(page)) | (rescued & {row[0] for row in page})
+            enqueued += enqueue_new_sends(sorted(waiting))
+    except RedisError as error:
+        current_app.logger.warning("The dispatcher could not reach Redis (%d jobs enqueued "
+                                   "before): %s", enqueued, error)
+    return enqueued
 
 
 @fresh_session

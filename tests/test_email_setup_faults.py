@@ -103,8 +103,9 @@ def sending_app(app, app_factory, mail_server):
 
 
 def send_a_pledge(app):
-    """A city contact starts and sends a pledge: a private link and an acknowledgement to the
-    contact, a notification to the coordinators."""
+    """A city contact starts and sends a pledge before the worker runs: an acknowledgement to
+    the contact and a notification to the coordinators (the draft's private link, no longer
+    needed when its turn comes, is skipped)."""
     contact = ContactBrowser(app.test_client())
     contact.complete_steps()
     assert contact.submit().status_code == 303
@@ -191,8 +192,9 @@ def test_a_refusal_of_our_mail_setup_suppresses_nobody_and_an_admin_retry_delive
     send_a_pledge(sending_app)
     drain_queue(sending_app)
 
-    rows = outbox_rows(app)
+    rows = outbox_rows(app, status="failed")
     assert {row.recipient for row in rows} == {CONTACT, COORDINATORS}
+    assert [row.kind for row in outbox_rows(app, status="skipped")] == ["resume_link"]
     for row in rows:  # tried up to the limit, then failed with the reason
         assert (row.status, row.attempts, row.fault) == ("failed", 3, "setup")
         assert row.last_error.startswith(head + ": ")
@@ -216,23 +218,24 @@ def test_a_refusal_of_our_mail_setup_suppresses_nobody_and_an_admin_retry_delive
     assert health(sending_app)[1]["email"] == "degraded"  # until an attempt gets through
     response = admin_page.post("/admin/emails/retry-failed")
     assert response.status_code == 303
-    assert {(row.status, row.attempts) for row in outbox_rows(app)} == {("pending", 0)}
+    assert {(row.status, row.attempts) for row in outbox_rows(app)
+            if row.status != "skipped"} == {("pending", 0)}
     assert audit_actions(app) == ["email_retried"] * len(rows)
 
     drain_queue(sending_app)
-    assert {row.status for row in outbox_rows(app)} == {"sent"}
-    assert len(mail_server.to(CONTACT)) == 2  # the private link and the acknowledgement
+    assert {row.status for row in outbox_rows(app)} == {"sent", "skipped"}
+    assert len(mail_server.to(CONTACT)) == 1  # the acknowledgement
     assert len(mail_server.to(COORDINATORS)) == 1
     assert health(sending_app) == (200, {"status": "ok", "database": "ok", "redis": "ok",
                                           "email": "ok"})
     assert 'id="sending-ok"' in admin_page.open()
 
     drain_queue(sending_app)  # nothing left: nobody gets a second copy
-    assert len(mail_server.received) == 3
+    assert len(mail_server.received) == 2
 
     send_a_pledge(sending_app)  # and new emails go too
     drain_queue(sending_app)
-    assert len(mail_server.to(CONTACT)) == 4  # a second pledge: its link and acknowledgement
+    assert len(mail_server.to(CONTACT)) == 2  # a second pledge: its acknowledgement
     assert len(mail_server.to(COORDINATORS)) == 2
 
 
@@ -250,7 +253,8 @@ def test_an_admin_retries_one_failed_email_and_it_alone_goes(
     drain_queue(sending_app)
     assert len(mail_server.to(COORDINATORS)) == 1
     assert mail_server.to(CONTACT) == []
-    assert {row.status for row in outbox_rows(app, recipient=CONTACT)} == {"failed"}
+    assert {row.kind: row.status for row in outbox_rows(app, recipient=CONTACT)} == {
+        "resume_link": "skipped", "acknowledgement": "failed"}
     with app.app_context():
         [entry] = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "email_retried")).all()
@@ -268,11 +272,12 @@ def test_a_recipient_refused_at_rcpt_is_suppressed_alone(
     send_a_pledge(sending_app)
     drain_queue(sending_app)
 
-    [link] = outbox_rows(app, kind="resume_link")  # refused for good at once: one attempt
-    assert (link.status, link.attempts, link.fault) == ("failed", 1, "recipient")
-    assert link.last_error.startswith("550 5.1.1 at RCPT TO: ")
-    [acknowledgement] = outbox_rows(app, kind="acknowledgement")
-    assert acknowledgement.status == "suppressed"  # not tried: the address is suppressed
+    [link] = outbox_rows(app, kind="resume_link")  # the pledge was sent: no longer needed
+    assert link.status == "skipped"
+    [acknowledgement] = outbox_rows(app, kind="acknowledgement")  # refused for good at once
+    assert (acknowledgement.status, acknowledgement.attempts, acknowledgement.fault) == (
+        "failed", 1, "recipient")
+    assert acknowledgement.last_error.startswith("550 5.1.1 at RCPT TO: ")
     [notification] = outbox_rows(app, recipient=COORDINATORS)
     assert notification.status == "sent"
     assert len(mail_server.to(COORDINATORS)) == 1
@@ -289,7 +294,7 @@ def test_a_recipient_refused_at_rcpt_is_suppressed_alone(
     assert suppressions(app) == set()
     admin_page.post("/admin/emails/retry-failed")
     drain_queue(sending_app)
-    assert len(mail_server.to(CONTACT)) == 1  # the private link, now delivered
+    assert len(mail_server.to(CONTACT)) == 1  # the acknowledgement, now delivered
     with app.app_context():
         [lifted] = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "email_suppression_lifted")).all()
@@ -318,7 +323,9 @@ def test_a_server_that_cannot_be_reached_makes_email_degraded_not_the_app_down(
     assert status == 200
     assert body["email"] == "degraded"
     assert body["email_error"] == "ConnectionRefusedError at CONNECTION"
-    assert {row.status for row in outbox_rows(app)} == {"pending"}  # tried again later
+    assert {row.kind: row.status for row in outbox_rows(app)
+            if row.status != "skipped"} == {"acknowledgement": "pending",
+                                            "coordinator_new_pledge": "pending"}  # tried later
     assert suppressions(app) == set()
 
 
@@ -337,7 +344,9 @@ def test_an_email_that_raises_while_being_built_ends_failed_never_sending(
     assert (acknowledgement.status, acknowledgement.attempts) == ("failed", 1)
     assert acknowledgement.fault == "message"
     assert acknowledgement.last_error == "RuntimeError at BUILD: a template bug"
-    assert {row.status for row in outbox_rows(app) if row.kind != "acknowledgement"} == {"sent"}
+    assert {row.kind: row.status for row in outbox_rows(app)
+            if row.kind != "acknowledgement"} == {"resume_link": "skipped",
+                                                  "coordinator_new_pledge": "sent"}
     assert suppressions(app) == set()
     assert health(sending_app)[1]["email"] == "ok"  # a bug of ours, not the mail setup
     sending_app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0

@@ -31,9 +31,11 @@ def _tell_coordinators(pledge, kind, key, context=None):
                     context=context)
 
 
-def draft_started(pledge):
+def draft_started(pledge, new=False):
+    """The draft's private link, once per pledge. A `new` pledge (its id made in this
+    transaction) cannot have had it queued yet: no look-up of its key."""
     queue_email("resume_link", pledge.focal_email, pledge.language,
-                f"resume:{pledge.id}:start", pledge_id=pledge.id)
+                f"resume:{pledge.id}:start", pledge_id=pledge.id, known_new=new)
 
 
 def link_requested(address, now):

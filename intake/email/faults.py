@@ -60,6 +60,11 @@ OUR_QUOTA_CODES = frozenset({"3.1", "4.5", "5.3"})
 MESSAGE_CODES = frozenset({"5.3.4", "5.2.3"})  # message too big for the system / the mailbox
 
 
+class SetupFailure(Exception):
+    """Raised by our own sending code when our setup cannot do its part (the DKIM key cannot
+    sign): retried and alerted on like an SMTP refusal of our setup."""
+
+
 @dataclass(frozen=True)
 class Fault:
     kind: str  # RECIPIENT, SETUP, TEMPORARY or MESSAGE
@@ -156,6 +161,8 @@ def _permanent_at_rcpt(code, status):
 def classify_exception(error):
     """The fault behind an exception raised while handing a message to SMTP (Flask-Mail's
     Connection.send over smtplib): the exception's type tells the stage."""
+    if isinstance(error, SetupFailure):
+        return Fault(SETUP, BUILD, detail=one_line(error), detail_type=type(error).__name__)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(error.recipients.values()), (None, ""))
         return classify_reply(RCPT_TO, code, text)

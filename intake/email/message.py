@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, ngettext
-from flask_mail import Message
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
@@ -26,6 +25,7 @@ from .kinds import (
     is_reminder,
     reason,
 )
+from .wire import VerbatimHeader, new_message
 
 HEADER_VALUE_MAX_LENGTH = 250  # far within a header line's 998 characters (RFC 5322)
 # Whitespace runs (tabs and newlines included), the other control characters (C0, DEL, C1) and
@@ -45,7 +45,10 @@ def single_line(value, max_length=HEADER_VALUE_MAX_LENGTH):
     return text
 
 
-UNCUT_HEADERS = {"List-Unsubscribe": None}  # a link cut short would not work: folded only
+UNCUT_HEADERS = {"List-Unsubscribe": None}  # a link cut short would not work
+# Read to the letter by mail providers' one-click unsubscribe: written as they are, never
+# folded into encoded-words (intake/email/wire.py).
+VERBATIM_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
 
 
 def single_line_sender(sender):
@@ -212,15 +215,19 @@ def build_message(email, context):
         subject = context["subject"] = single_line(str(SUBJECTS[email.kind]) % context)
         text = render_template(f"email/{email.kind}.txt", **context)
         html = render_template(f"email/{email.kind}.html", **context)
-    message = Message(subject=subject, recipients=[email.recipient], body=text, html=html,
-                      sender=single_line_sender(current_app.config["MAIL_DEFAULT_SENDER"]),
-                      reply_to=single_line(reply_to(email)))
+    message = new_message(subject=subject, recipients=[email.recipient], body=text, html=html,
+                          sender=single_line_sender(current_app.config["MAIL_DEFAULT_SENDER"]),
+                          reply_to=single_line(reply_to(email)))
     message.msgId = single_line(email.message_id)  # the same id on every attempt
     headers = {"Auto-Submitted": "auto-generated", "Content-Language": email.language}
     if is_reminder(email.kind):
         link = context["unsubscribe_url"]
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.extra_headers = {name: single_line(value, max_length=UNCUT_HEADERS.get(
-        name, HEADER_VALUE_MAX_LENGTH)) for name, value in headers.items()}
+    message.extra_headers = {name: header_value(name, value) for name, value in headers.items()}
     return message
+
+
+def header_value(name, value):
+    value = single_line(value, max_length=UNCUT_HEADERS.get(name, HEADER_VALUE_MAX_LENGTH))
+    return VerbatimHeader(name, value) if name in VERBATIM_HEADERS else value

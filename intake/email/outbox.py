@@ -17,6 +17,7 @@ from ..models import EmailSuppression, OutboxEmail
 from .enqueue import enqueue_sends
 from .faults import MESSAGE
 from .kinds import LINK_KINDS, REMINDER_KINDS, is_reminder
+from .wire import message_id_domain
 
 TO_ENQUEUE = "outbox_ids_to_enqueue"  # in session.info: rows to hand to the queue after commit
 
@@ -73,7 +74,7 @@ BUDGETS = {
     "offer_new": ("EMAIL_OFFER_NOTICE_BUDGET_PER_DAY", ("offer_new",)),
 }
 BUDGET_WINDOW = timedelta(days=1)
-NOT_SENT = ("over_budget", "suppressed")  # they take nothing from the budget
+NOT_SENT = ("over_budget", "suppressed", "skipped")  # they take nothing from the budget
 
 
 def budget_of(kind):
@@ -147,7 +148,7 @@ def queue_email(kind, recipient, language, idempotency_key, context=None, pledge
         recipient=normalise_address(recipient),
         language=language or "en",
         idempotency_key=idempotency_key,
-        message_id=make_msgid(domain=current_app.config["MAIL_MESSAGE_ID_DOMAIN"]),
+        message_id=make_msgid(domain=message_id_domain(current_app.config)),
         status="suppressed" if suppressed else "over_budget" if over else "pending",
         last_error=over,
         next_attempt_at=utcnow(),
@@ -263,6 +264,13 @@ def mark_suppressed(email):
     email.status = "suppressed"
 
 
+def mark_skipped(email, reason):
+    """No longer true at its turn to leave (intake/email/still_true.py): never sent."""
+    email.status = "skipped"
+    email.last_error = reason[:2000]
+    email.claimed_at = None
+
+
 def retry(email, now=None):
     """An admin's retry of a failed row: pending again with every attempt back, sent (to the
     queue) once the caller commits. The last error stays until an attempt ends. False if the
@@ -285,8 +293,7 @@ def rescue_stuck(now=None):
     The same Message-ID is reused, so a receiver that did get the first copy can drop the
     second."""
     now = now or utcnow()
-    stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
-    stuck = (OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before)
+    stuck = left_sending(now)
     limit = max_attempts()
     rescued = db.session.execute(
         update(OutboxEmail)
@@ -310,13 +317,26 @@ def rescue_stuck(now=None):
     return rescued + gave_up + exhausted
 
 
-def pending_ids(now=None, limit=1000):
-    now = now or utcnow()
-    return list(db.session.scalars(
-        select(OutboxEmail.id)
-        .where(OutboxEmail.status == "pending", OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.next_attempt_at)
+def left_sending(now):
+    """The conditions of a row left "sending" by a worker that is gone."""
+    stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
+    return OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before
+
+
+def stuck_ids(now=None):
+    """The rows rescue_stuck is about to send again: the job that had them died, whatever
+    Redis still says of it."""
+    return set(db.session.scalars(select(OutboxEmail.id).where(
+        *left_sending(now or utcnow()), OutboxEmail.attempts < max_attempts())))
+
+
+def due_pending_page(due_by, after_id=0, limit=1000):
+    """A page of (id, next_attempt_at, attempts) of the rows pending and due by then, in id
+    order after `after_id` (the previous page's last id)."""
+    return db.session.execute(
+        select(OutboxEmail.id, OutboxEmail.next_attempt_at, OutboxEmail.attempts)
+        .where(OutboxEmail.status == "pending", OutboxEmail.next_attempt_at <= due_by,
+               OutboxEmail.id > after_id)
+        .order_by(OutboxEmail.id)
         .limit(limit)
-    ))
-
-
+    ).all()

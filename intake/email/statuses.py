@@ -8,6 +8,7 @@ STATUS_LABELS = {
     "failed": _l("not sent (failed)"),
     "suppressed": _l("not sent (address blocked)"),
     "over_budget": _l("not sent (too many emails to this address)"),
+    "skipped": _l("not sent (no longer needed)"),
 }
 
 

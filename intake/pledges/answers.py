@@ -175,7 +175,7 @@ def _save(step, form, pledge, language, token_lifetime, now, typed):
     now = now or utcnow()
     started = pledge is None
     if started:
-        pledge = Pledge(language=language)
+        pledge = Pledge(language=language, review_state="draft")  # planned before its INSERT
         db.session.add(pledge)
     save_answers(step.slug, checked_values(form), pledge)
     if typed is None:
@@ -186,5 +186,5 @@ def _save(step, form, pledge, language, token_lifetime, now, typed):
     raw_token = issue_access_token(pledge, token_lifetime, now) if started else None
     if pledge.focal_email and (started or step.slug == "city"):
         db.session.flush()  # the email's key names the pledge's id
-        events.draft_started(pledge)  # its resume link, once per pledge
+        events.draft_started(pledge, new=started)  # its resume link, once per pledge
     return pledge, raw_token

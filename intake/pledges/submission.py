@@ -100,9 +100,9 @@ def submit(pledge, consent_contact, consent_publish, prefix, now=None):
     if missing:
         raise MissingAnswers(missing)
     claim_for_sending(pledge)
-    pledge.consent_contact = consent_contact
+    reference = assign_reference(pledge, prefix, now)  # before any other change: the counter's
+    pledge.consent_contact = consent_contact  # update would flush it in an UPDATE of its own
     pledge.consent_publish = consent_publish
-    reference = assign_reference(pledge, prefix, now)
     actions.record_submission(pledge, now)
     contact_acted(pledge, now)
     events.pledge_submitted(pledge)

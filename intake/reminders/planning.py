@@ -7,7 +7,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..clock import as_utc
-from ..email.outbox import is_suppressed
 from ..extensions import db
 from ..models import InformationRequest
 from ..pledges import update_states
@@ -39,10 +38,7 @@ def reminder_rules():
     )
 
 
-def reminder_facts(pledge, open_request_at=None, opted_out=None):
-    if opted_out is None:
-        opted_out = bool(pledge.focal_email) and is_suppressed(pledge.focal_email,
-                                                              rules.DRAFT)
+def reminder_facts(pledge, open_request_at=None, opted_out=False):
     return rules.ReminderFacts(
         pledge_id=pledge.id,
         review_state=pledge.review_state,
@@ -64,9 +60,16 @@ def open_request_time(pledge_id):
 
 
 def plan_reminders(pledge):
-    """After anything the pledge's people do: when is the next reminder due, if ever."""
-    db.session.flush()
-    facts = reminder_facts(pledge, open_request_time(pledge.id))
+    """After anything the pledge's people do: when is the next reminder due, if ever.
+
+    Computed from the pledge as it is in the transaction, without a flush, so that a step save
+    writes the pledge once. The only read is the open request's time, and only while the pledge
+    waits for an answer (the plan reads it in no other state). Whether the address
+    unsubscribed is not looked up on every save: the sweep looks up a whole batch when their
+    reminders fall due (and stops planning for an address that did), and the worker checks
+    again before sending."""
+    waiting_for_answer = pledge.review_state == "information_requested" and pledge.id
+    facts = reminder_facts(pledge, open_request_time(pledge.id) if waiting_for_answer else None)
     pledge.next_reminder_at = rules.next_due_at(facts, reminder_rules())
 
 

@@ -19,6 +19,7 @@ def free_port():
 class ScriptedMailbox:
     def __init__(self):
         self.received = []  # parsed messages, in order of delivery
+        self.raw = []  # the same, as the bytes that came over the wire
         self.answers = []  # answers for the next DATA commands, then "250"; a 421 hangs up
         self.stall_seconds = 0
         self.sessions = []  # one per EHLO: the server side of each client connection
@@ -26,6 +27,7 @@ class ScriptedMailbox:
 
     def reset(self):
         self.received.clear()
+        self.raw.clear()
         self.answers.clear()
         self.stall_seconds = 0
         self.sessions.clear()
@@ -50,6 +52,7 @@ class ScriptedMailbox:
         if answer.startswith("250"):
             message = message_from_bytes(envelope.content, policy=policy.default)
             self.received.append(message)
+            self.raw.append(envelope.original_content or envelope.content)
         return answer
 
     def to(self, address):

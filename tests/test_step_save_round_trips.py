@@ -1,0 +1,90 @@
+"""A step save plans the draft's reminders once and writes the pledge once: few round trips to
+the database per page, however many steps. Whether the address unsubscribed is looked up by
+the sweep, for a whole batch, when the reminder falls due."""
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event, select
+
+from intake.clock import as_utc
+from intake.email import outbox
+from intake.extensions import db
+from intake.models import Pledge
+from intake.reminders import planning
+from intake.reminders.sweep import sweep
+
+from .support.client import PAGE_ANSWERS, ContactBrowser, outbox_rows
+
+CONTACT = "ana.souza@prefeitura.example"
+
+
+@contextmanager
+def statements_sent(app):
+    """The SQL statements sent meanwhile, by verb and table ("UPDATE pledge")."""
+    sent = Counter()
+
+    def count(_conn, _cursor, statement, *_args):
+        words = statement.split()
+        table = next((words[i + 1] for i, word in enumerate(words[:-1])
+                      if word.upper() in ("FROM", "INTO", "UPDATE")), "")
+        sent[f"{words[0].upper()} {table.strip(chr(34))}"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def the_pledge(app):
+    with app.app_context():
+        pledge = db.session.scalars(select(Pledge)).one()
+        db.session.expunge(pledge)
+        return pledge
+
+
+def test_a_step_save_plans_reminders_once_and_writes_the_pledge_once(app, monkeypatch):
+    contact = ContactBrowser(app.test_client())
+    contact.complete_steps(upto="areas")
+    contact.get("/pledge/step/commitment")
+    plans = []
+    real_plan = planning.plan_reminders
+    monkeypatch.setattr(planning, "plan_reminders",
+                        lambda pledge: plans.append(pledge.id) or real_plan(pledge))
+
+    with statements_sent(app) as sent:
+        response = contact.post("/pledge/step/commitment",
+                                {**PAGE_ANSWERS["commitment"], "action": "continue"})
+        assert response.status_code == 303
+
+    assert len(plans) == 1
+    assert sent["UPDATE pledge"] == 1  # the answers and the plan together
+    assert sent["SELECT email_suppression"] == 0 and sent["SELECT information_request"] == 0
+    assert sum(sent.values()) <= 4, sent  # the link, the pledge, its update, its reload
+    pledge = the_pledge(app)
+    assert as_utc(pledge.next_reminder_at) == as_utc(pledge.last_activity_at) + timedelta(days=3)
+
+
+def test_the_first_save_plans_the_first_reminder_with_the_pledge_written_once(app):
+    with statements_sent(app) as sent:
+        ContactBrowser(app.test_client()).complete_steps(upto="city")
+    assert sent["INSERT pledge"] == 1 and sent["UPDATE pledge"] == 0
+    pledge = the_pledge(app)
+    assert as_utc(pledge.next_reminder_at) == as_utc(pledge.last_activity_at) + timedelta(days=3)
+
+
+def test_an_address_that_unsubscribed_is_not_reminded_of_a_draft_it_saves_again(app):
+    contact = ContactBrowser(app.test_client())
+    contact.complete_steps(upto="city")
+    with app.app_context():
+        outbox.suppress(CONTACT, "reminders", "Unsubscribed from reminders")
+        db.session.commit()
+    contact.complete_steps(upto="areas")  # saved again: planned, without a look-up
+    pledge = the_pledge(app)
+    with app.app_context():
+        assert sweep(as_utc(pledge.last_activity_at) + timedelta(days=3, hours=1)) == 0
+    assert outbox_rows(app, kind="reminder_draft") == []
+    assert the_pledge(app).next_reminder_at is None  # the sweep stopped planning for it
