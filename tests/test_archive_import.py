@@ -7,9 +7,11 @@ from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from intake.clock import as_utc
 from intake.extensions import db
+from intake.inbound import archive, ingest
 from intake.models import ArchiveImport, InboundMessage, OutboxEmail, Pledge
 
 from .support.archive import eml_zip, mbox_bytes, old_inbox
@@ -112,6 +114,34 @@ def test_an_imports_page_shows_its_progress_and_polls_only_while_it_runs(
     assert "7 of 7 done" in done
     assert "hx-trigger" not in done  # finished: the polling stops
     assert "inbox.mbox" in coordinator.get("/triage/imports").get_data(as_text=True)
+
+
+def test_an_import_stopped_mid_batch_keeps_the_batches_before_and_run_again_stores_each_once(
+        app, city_pledge, tmp_path, monkeypatch):
+    pledge_id, reference = city_pledge
+    data = mbox_bytes(old_inbox(reference), tmp_path)
+    receive_batch, batches_read = ingest.receive_batch, []
+
+    def the_database_fails_in_the_second_batch(raws, via, archive_import_id):
+        stored = receive_batch(raws, via, archive_import_id)
+        batches_read.append(len(raws))
+        if len(batches_read) == 2:
+            raise OperationalError("INSERT", {}, Exception("the database went away"))
+        return stored
+
+    with app.app_context():
+        found, _new = archive.start("inbox.mbox", data, app.instance_path)
+        db.session.commit()
+        found_id = found.id
+        monkeypatch.setattr(ingest, "receive_batch", the_database_fails_in_the_second_batch)
+        assert archive.run(found_id, app.instance_path, commit_every=3) == "failed"
+        monkeypatch.undo()
+        assert count(app, InboundMessage) == 3  # the first batch, committed with its progress
+        assert archive.run(found_id, app.instance_path, commit_every=3) == "done"
+        stopped_then_done = db.session.get(ArchiveImport, found_id)
+        assert (stopped_then_done.done, stopped_then_done.created) == (7, 7)
+    assert count(app, InboundMessage) == 7
+    assert count(app, InboundMessage, InboundMessage.pledge_id == pledge_id) == 4
 
 
 @pytest.mark.parametrize("data, filename, message", [

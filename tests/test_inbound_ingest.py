@@ -60,3 +60,24 @@ def test_a_message_without_a_message_id_is_known_by_its_bytes(app):
         second, new = ingest.receive(raw, via="imap")
         db.session.commit()
         assert first.message_id.startswith("sha256-") and second.id == first.id and not new
+
+
+def test_names_and_subjects_in_encoded_words_or_raw_utf8_are_read_as_written(app):
+    encoded = (b'From: =?utf-8?q?Souza=2C_Ana?= <Ana.Souza@prefeitura.example>\r\n'
+               b"To: =?iso-8859-1?q?Jos=E9?= <jose@mayorsmechanism.example>\r\n"
+               b"Subject: =?iso-8859-1?q?R=E9ponse_?= =?utf-8?b?w6AgbGEg?=\r\n"
+               b" =?utf-8?q?question_=C3=A7a?= ok\r\n"
+               b"Message-ID: <encoded@prefeitura.example>\r\n"
+               b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+               b"Content-Transfer-Encoding: quoted-printable\r\n\r\nD=E9j=E0 fait.\r\n")
+    raw_utf8 = ("From: Çağlar Öztürk <caglar@ibb.example>\r\nSubject: İstanbul’un taahhüdü\r\n"
+                "Message-ID: <raw@ibb.example>\r\n\r\nMerhaba\r\n").encode()
+    with app.app_context():
+        first, _new = ingest.receive(encoded, via="lmtp")
+        second, _new = ingest.receive(raw_utf8, via="lmtp")
+        db.session.commit()
+        assert (first.from_name, first.from_address, first.to_addresses) == (
+            "Souza, Ana", "ana.souza@prefeitura.example", ["jose@mayorsmechanism.example"])
+        assert (first.subject, first.text_body.strip()) == ("Réponse à la question ça ok",
+                                                           "Déjà fait.")
+        assert (second.from_name, second.subject) == ("Çağlar Öztürk", "İstanbul’un taahhüdü")

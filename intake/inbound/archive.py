@@ -175,9 +175,10 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
         archive.total = count_messages(path, archive.kind)
         db.session.commit()
         for batch in batches(raw_messages(path, archive.kind), commit_every):
+            archive.done += len(batch)  # first, as imap.py does: one transaction for both
+            db.session.flush()
             received = ingest.receive_batch(batch, via="import", archive_import_id=archive.id)
             archive.created += sum(new for _message, new in received)
-            archive.done += len(batch)
             del received
             archive = _committed(archive)
         keep_threads_together(archive_id)

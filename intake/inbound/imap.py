@@ -114,8 +114,12 @@ def _read_new(client, settings, result):
     for start in range(0, len(uids), FETCH_BATCH):
         batch = uids[start:start + FETCH_BATCH]
         fetched = _fetch(client, batch)
+        # The last UID first: its UPDATE opens the transaction that stores the batch, so both
+        # are committed together or not at all (on SQLite, a SAVEPOINT outside a transaction
+        # would commit the messages on its own when released).
+        state.last_uid = batch[-1]
+        db.session.flush()
         results = receive_batch([fetched[uid] for uid in batch if uid in fetched], via="imap")
-        state.last_uid = batch[-1]  # in the batch's transaction: both are kept, or neither
         db.session.commit()
         result.read += len(results)
         result.new += sum(new for _message, new in results)
