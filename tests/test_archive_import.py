@@ -222,6 +222,27 @@ def test_a_spreadsheet_is_previewed_mapped_then_imported_once_as_drafts(
     assert count(app, OutboxEmail) == emails_before  # an import emails nobody
 
 
+def test_a_mapping_that_gives_one_field_to_two_columns_is_refused_with_why(
+        app, coordinator, city_pledge):
+    _pledge_id, reference = city_pledge
+    page = upload(coordinator, SHEET.format(reference=reference).encode(),
+                  "pledges.csv").headers["Location"]
+    chosen = {**mapping_of(coordinator.get(page).get_data(as_text=True)),
+              "column_3": "city"}  # the focal point's name given as the city, twice
+
+    response = coordinator.post(f"{page}/mapping", data=chosen)
+    assert response.status_code == 400
+    shown = response.get_data(as_text=True)
+    why = ("“City” is chosen for more than one column: choose it for one column only, and "
+           "“Do not import” for the others.")
+    assert shown.count(why) == 4  # beside each of the two columns, and linked to each from
+    assert 'href="#column_1"' in shown and 'href="#column_3"' in shown  # the error summary
+    assert mapping_of(shown) == chosen  # what she chose is kept, to change one of them
+    with app.app_context():
+        assert db.session.scalars(select(ArchiveImport.state)).one() == "mapping"
+    assert count(app, Pledge) == 1
+
+
 @pytest.mark.parametrize("language, heading, hint", [
     ("fr", "Importer l’ancienne archive", "Choisissez un fichier à importer."),
     ("es", "Importar el archivo antiguo", "Elija un archivo para importar."),
