@@ -122,8 +122,8 @@ def test_an_import_stopped_mid_batch_keeps_the_batches_before_and_run_again_stor
     data = mbox_bytes(old_inbox(reference), tmp_path)
     receive_batch, batches_read = ingest.receive_batch, []
 
-    def the_database_fails_in_the_second_batch(raws, via, archive_import_id):
-        stored = receive_batch(raws, via, archive_import_id)
+    def the_database_fails_in_the_second_batch(raws, via, **options):
+        stored = receive_batch(raws, via, **options)
         batches_read.append(len(raws))
         if len(batches_read) == 2:
             raise OperationalError("INSERT", {}, Exception("the database went away"))
@@ -140,6 +140,36 @@ def test_an_import_stopped_mid_batch_keeps_the_batches_before_and_run_again_stor
         assert archive.run(found_id, app.instance_path, commit_every=3) == "done"
         stopped_then_done = db.session.get(ArchiveImport, found_id)
         assert (stopped_then_done.done, stopped_then_done.created) == (7, 7)
+    assert count(app, InboundMessage) == 7
+    assert count(app, InboundMessage, InboundMessage.pledge_id == pledge_id) == 4
+
+
+def nested_too_deep(message_id, depth=1200):
+    """A damaged message: multipart parts nested deeper than any mail program writes them."""
+    opening = "".join(f'--b{level}\r\nContent-Type: multipart/mixed; boundary="b{level + 1}"'
+                      "\r\n\r\n" for level in range(depth))
+    closing = "".join(f"--b{level}--\r\n" for level in reversed(range(depth + 1)))
+    return (f"From: loop@broken.example\r\nMessage-ID: <{message_id}>\r\n"
+            f'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n{opening}{closing}').encode()
+
+
+def test_a_message_that_cannot_be_read_is_noted_and_the_import_goes_on(
+        app, coordinator, city_pledge, tmp_path):
+    pledge_id, reference = city_pledge
+    messages = old_inbox(reference)
+    data = mbox_bytes(messages, tmp_path)
+    broken = b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n" + nested_too_deep("deep@broken")
+    first_three = mbox_bytes(messages[:3], tmp_path)
+    data = first_three + broken + b"\n" + data[len(first_three):]
+
+    page = upload(coordinator, data, "with-a-broken-one.mbox").headers["Location"]
+    drain_queue(app)
+
+    shown = coordinator.get(page).get_data(as_text=True)
+    assert "8 of 8 done (100 %)" in shown
+    assert "New messages: 7. Already here: 0." in shown
+    assert "1 message of the file could not be read and was left out" in shown
+    assert "Message 4 of the file:" in shown and "RecursionError" in shown
     assert count(app, InboundMessage) == 7
     assert count(app, InboundMessage, InboundMessage.pledge_id == pledge_id) == 4
 

@@ -81,3 +81,14 @@ def test_names_and_subjects_in_encoded_words_or_raw_utf8_are_read_as_written(app
         assert (first.subject, first.text_body.strip()) == ("Réponse à la question ça ok",
                                                            "Déjà fait.")
         assert (second.from_name, second.subject) == ("Çağlar Öztürk", "İstanbul’un taahhüdü")
+
+
+def test_a_date_off_the_calendar_or_a_charset_that_is_not_text_still_stores_the_message(app):
+    raw = (b"From: someone@example.org\r\nMessage-ID: <odd@example.org>\r\n"
+           b"Date: Fri, 31 Dec 9999 23:59:59 -2359\r\n"
+           b"Subject: =?idna?q?caf=E9?=\r\n\r\nStill here.\r\n")
+    with app.app_context():
+        message, new = ingest.receive(raw, via="lmtp")
+        db.session.commit()
+        assert new and (message.sent_at, message.subject) == (None, "café")
+        assert message.text_body.strip() == "Still here."

@@ -121,8 +121,8 @@ def test_a_poll_interrupted_mid_batch_reads_that_batch_again_and_stores_each_mes
     imap_mailbox.append_many([a_reply(n) for n in range(1, 8)])  # batches of 3, 3 and 1
     batches_read, receive_batch = [], imap.receive_batch
 
-    def killed_in_the_second_batch(raws, via):
-        stored = receive_batch(raws, via)  # stored in the session, not committed
+    def killed_in_the_second_batch(raws, via, **options):
+        stored = receive_batch(raws, via, **options)  # stored in the session, not committed
         batches_read.append(len(raws))
         if len(batches_read) == 2:
             raise WorkerKilled

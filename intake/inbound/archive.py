@@ -19,6 +19,7 @@ from . import ingest, matching
 
 COMMIT_EVERY = 250  # messages read, matched and committed together: the progress shown
 THREAD_PAGE = 500  # tray messages read at once when threads are put back together
+NOTES_KEPT = 20  # unreadable messages noted by their place in the file (all are counted)
 STATES = {
     "mapping": _l("Waiting for its columns"),
     "queued": _l("Waiting to start"),
@@ -171,14 +172,18 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
         return "skipped"
     path = stored_path(folder, archive)
     archive.state, archive.done, archive.error = "running", 0, None
+    archive.left_out, archive.notes = 0, []
     try:
         archive.total = count_messages(path, archive.kind)
         db.session.commit()
         for batch in batches(raw_messages(path, archive.kind), commit_every):
             archive.done += len(batch)  # first, as imap.py does: one transaction for both
             db.session.flush()
-            received = ingest.receive_batch(batch, via="import", archive_import_id=archive.id)
+            unreadable = []
+            received = ingest.receive_batch(batch, via="import", archive_import_id=archive.id,
+                                            unreadable=unreadable)
             archive.created += sum(new for _message, new in received)
+            note_unreadable(archive, archive.done - len(batch), unreadable)
             del received
             archive = _committed(archive)
         keep_threads_together(archive_id)
@@ -193,6 +198,16 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
     archive.state, archive.finished_at = "done", utcnow()
     db.session.commit()
     return "done"
+
+
+def note_unreadable(archive, before, unreadable):
+    """A message that cannot be read does not stop the import: it is counted as left out, and
+    the first NOTES_KEPT of them noted (their place in the file, from 1, and why)."""
+    if not unreadable:
+        return
+    archive.left_out += len(unreadable)
+    notes = [{"position": before + position + 1, "reason": why} for position, why in unreadable]
+    archive.notes = [*(archive.notes or []), *notes][:NOTES_KEPT]
 
 
 def _committed(archive):

@@ -119,8 +119,13 @@ def _read_new(client, settings, result):
         # would commit the messages on its own when released).
         state.last_uid = batch[-1]
         db.session.flush()
-        results = receive_batch([fetched[uid] for uid in batch if uid in fetched], via="imap")
+        read, unreadable = [uid for uid in batch if uid in fetched], []
+        results = receive_batch([fetched[uid] for uid in read], via="imap",
+                                unreadable=unreadable)
         db.session.commit()
+        for position, why in unreadable:  # left in the folder, for a person to read
+            current_app.logger.warning("Inbound email: the message of UID %s could not be "
+                                       "read and was not stored: %s", read[position], why)
         result.read += len(results)
         result.new += sum(new for _message, new in results)
         del fetched, results  # one batch in memory at a time, not two

@@ -30,9 +30,19 @@ def receive(raw, via, archive_import_id=None):
     return receive_batch([raw], via, archive_import_id)[0]
 
 
-def receive_batch(raws, via, archive_import_id=None):
-    """receive() for each of `raws`, in order, as one batch: [(stored message, new), ...]."""
-    emails = [parse(raw) for raw in raws]
+def receive_batch(raws, via, archive_import_id=None, unreadable=None):
+    """receive() for each of `raws`, in order, as one batch: [(stored message, new), ...].
+    With a list as `unreadable`, a message that cannot be read (parse raises) is left out of
+    the results and noted there as (its position in `raws`, why), instead of raising."""
+    readable = []
+    for position, raw in enumerate(raws):
+        try:
+            readable.append((raw, parse(raw)))
+        except Exception as error:  # a damaged message, whatever it raises
+            if unreadable is None:
+                raise
+            unreadable.append((position, f"{type(error).__name__}: {error}"[:300]))
+    emails = [email for _raw, email in readable]
     stored = _stored([email.message_id for email in emails])
     results, fresh = [], []
     for email in emails:
@@ -53,9 +63,9 @@ def receive_batch(raws, via, archive_import_id=None):
         with db.session.begin_nested():  # another process may store one of them meanwhile
             db.session.add_all(message for message, _email in fresh)
     except IntegrityError:
-        if len(raws) == 1:
+        if len(readable) == 1:
             return [(_stored([emails[0].message_id])[emails[0].message_id], False)]
-        return [receive_batch([raw], via, archive_import_id)[0] for raw in raws]
+        return [receive_batch([raw], via, archive_import_id)[0] for raw, _email in readable]
     for (message, email), match in zip(fresh, matches, strict=True):
         _understand(message, email, match)
     return results

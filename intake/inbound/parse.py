@@ -88,8 +88,8 @@ def _decoded(data, charset):
             return data.decode("latin-1")
     try:
         return data.decode(charset, errors="replace")
-    except LookupError:  # an unknown charset: read it as Latin-1 rather than lose it
-        return data.decode("latin-1")
+    except (LookupError, UnicodeError):  # an unknown charset, or no text one (idna, base64)
+        return data.decode("latin-1")  # read as Latin-1 rather than lost
 
 
 def _addresses(message, name):
@@ -100,11 +100,12 @@ def _addresses(message, name):
 def _date(message):
     try:
         moment = parsedate_to_datetime(text(message.get("Date")).strip())
-    except (TypeError, ValueError, IndexError):
+        if moment is None:
+            return None
+        return (moment.astimezone(timezone.utc) if moment.tzinfo
+                else moment.replace(tzinfo=timezone.utc))
+    except (TypeError, ValueError, IndexError, OverflowError):  # no date, or none on a calendar
         return None
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def body_candidates(part, subtype):
