@@ -92,3 +92,13 @@ def test_a_date_off_the_calendar_or_a_charset_that_is_not_text_still_stores_the_
         db.session.commit()
         assert new and (message.sent_at, message.subject) == (None, "café")
         assert message.text_body.strip() == "Still here."
+
+
+def test_a_sender_name_longer_than_any_column_is_cut_not_refused(app):
+    raw = (f"From: {'Secretaria Municipal ' * 20}<sec@prefeitura.example>\r\n"
+           "Message-ID: <long-name@prefeitura.example>\r\n\r\nOlá\r\n").encode()
+    with app.app_context():
+        message, new = ingest.receive(raw, via="lmtp")
+        db.session.commit()
+        assert new and message.from_address == "sec@prefeitura.example"
+        assert len(message.from_name) == 200 and message.from_name.startswith("Secretaria")

@@ -16,6 +16,8 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 MAX_ID_LENGTH = 255
+MAX_ADDRESS_LENGTH = 254  # longer is no address (RFC 5321), and more than the column holds
+MAX_NAME_LENGTH = 200  # the column's size: a longer name is cut rather than refused
 FOLDING = re.compile(r"\r?\n(?=[ \t])")
 PARSER = BytesParser(policy=compat32)
 
@@ -144,8 +146,8 @@ def parse(raw):
     name, address = parseaddr(undecoded(message.get("From", "")))
     return ParsedMessage(
         message_id=ids[0] if ids else "sha256-" + hashlib.sha256(raw).hexdigest(),
-        from_address=address.lower() or None,
-        from_name=text(name) or None,
+        from_address=address.lower() if 0 < len(address) <= MAX_ADDRESS_LENGTH else None,
+        from_name=" ".join(text(name).split())[:MAX_NAME_LENGTH] or None,
         to_addresses=_addresses(message, "To"),
         cc_addresses=_addresses(message, "Cc"),
         subject=" ".join(text(message.get("Subject")).split())[:998],
