@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from intake.clock import as_utc
 from intake.extensions import db
-from intake.inbound import ingest
+from intake.inbound import ingest, matching
 from intake.models import InboundMessage
 
 
@@ -102,3 +102,25 @@ def test_a_sender_name_longer_than_any_column_is_cut_not_refused(app):
         db.session.commit()
         assert new and message.from_address == "sec@prefeitura.example"
         assert len(message.from_name) == 200 and message.from_name.startswith("Secretaria")
+
+
+def test_a_message_stored_by_another_process_meanwhile_is_stored_once(app, monkeypatch):
+    """The LMTP listener stores a reply while an IMAP poll, which had not found it stored
+    yet, reads it with another: the poll writes the other one and counts that one as new."""
+    read_lookups, other = matching.Known.of, a_reply(message_id="<other@city.example>")
+
+    def the_listener_stores_it_meanwhile(*args, **options):
+        monkeypatch.setattr(matching.Known, "of", read_lookups)
+        with app.app_context():  # a session of its own, as another process has
+            ingest.receive(a_reply(), via="lmtp")
+            db.session.commit()
+        return read_lookups(*args, **options)
+
+    monkeypatch.setattr(matching.Known, "of", the_listener_stores_it_meanwhile)
+    with app.app_context():
+        received = ingest.receive_batch([a_reply(), other], via="imap")
+        db.session.commit()
+        assert [(message.message_id, new) for message, new in received] == [
+            ("reply-1@city.example", False), ("other@city.example", True)]
+        assert db.session.scalars(select(InboundMessage.via)
+                                  .order_by(InboundMessage.id)).all() == ["lmtp", "imap"]

@@ -241,11 +241,7 @@ def keep_threads_together(archive_id, page_size=THREAD_PAGE):
             for message in waiting:
                 pledge = known.by_thread(message)
                 if pledge is not None:
-                    message.pledge_id, message.matched_by, message.tray_state = (
-                        pledge.id, "thread", None)
-                    message.from_someone_new = known.from_someone_new(
-                        pledge, message.from_address)
-                    known.remember(message)
+                    ingest.land(message, pledge, "thread", known)
                     moved = True
             db.session.commit()
             db.session.expunge_all()

@@ -89,12 +89,16 @@ def _place(message, email, known):
                                  current_app.config["REFERENCE_PREFIX"],
                                  by_contact=message.archive_import_id is not None)
     if match is not None:
-        message.pledge_id = match.pledge.id
-        message.matched_by = match.by
-        message.tray_state = None
-        message.from_someone_new = known.from_someone_new(match.pledge, message.from_address)
-        known.remember(message)
+        land(message, match.pledge, match.by, known)
     return match
+
+
+def land(message, pledge, matched_by, known):
+    """The message joins the pledge (out of the tray), "from someone new" unless its sender
+    is one of the pledge's people; `known` remembers it for the replies that follow."""
+    message.pledge_id, message.matched_by, message.tray_state = pledge.id, matched_by, None
+    message.from_someone_new = known.from_someone_new(pledge, message.from_address)
+    known.remember(message)
 
 
 def _understand(message, email, match):
