@@ -181,7 +181,8 @@ def find_pledge(stored, message, known, inbound_address, prefix, by_contact=Fals
     """The pledge an inbound message belongs to, and how it was found; None: the tray. With
     by_contact (the old archive, whose mail the app did not send), also the pledge whose focal
     point is among its sender and recipients."""
-    for token in reply_tokens(recipients(message), inbound_address):
+    tokens = reply_tokens(recipients(message), inbound_address) if known.by_token else []
+    for token in tokens:  # (no pledge has any of the batch's tokens: none to look for)
         if token in known.by_token:
             return Match(known.pledge(known.by_token[token]), "reply_token")
     pledge = known.by_thread(stored)
