@@ -16,6 +16,7 @@ from intake.models import ArchiveImport, InboundMessage, OutboxEmail, Pledge
 
 from .support.archive import eml_zip, mbox_bytes, old_inbox
 from .support.client import drain_queue
+from .support.inbound import nested_too_deep
 from .support.triage import sent_pledge
 
 
@@ -142,15 +143,6 @@ def test_an_import_stopped_mid_batch_keeps_the_batches_before_and_run_again_stor
         assert (stopped_then_done.done, stopped_then_done.created) == (7, 7)
     assert count(app, InboundMessage) == 7
     assert count(app, InboundMessage, InboundMessage.pledge_id == pledge_id) == 4
-
-
-def nested_too_deep(message_id, depth=1200):
-    """A damaged message: multipart parts nested deeper than any mail program writes them."""
-    opening = "".join(f'--b{level}\r\nContent-Type: multipart/mixed; boundary="b{level + 1}"'
-                      "\r\n\r\n" for level in range(depth))
-    closing = "".join(f"--b{level}--\r\n" for level in reversed(range(depth + 1)))
-    return (f"From: loop@broken.example\r\nMessage-ID: <{message_id}>\r\n"
-            f'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n{opening}{closing}').encode()
 
 
 def test_a_message_that_cannot_be_read_is_noted_and_the_import_goes_on(

@@ -14,6 +14,7 @@ from intake.inbound import imap
 from intake.inbound.listener import LmtpListener
 from intake.models import InboundMessage, MailboxState
 
+from .support.inbound import nested_too_deep
 from .support.smtp import free_port
 
 UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
@@ -146,6 +147,17 @@ def test_the_same_message_twice_in_one_batch_is_stored_once(app, imap_mailbox):
     result = poll(app, imap_mailbox.url())
     assert (result.read, result.new) == (3, 2)
     assert stored_count(app) == 2
+
+
+def test_a_message_that_cannot_be_read_is_logged_and_the_poll_reads_on(app, imap_mailbox,
+                                                                        caplog):
+    imap_mailbox.append_many([nested_too_deep("deep@broken.example"), a_reply(2)])
+    broken_uid = imap_mailbox.uids()[0]
+    result = poll(app, imap_mailbox.url())
+    assert (result.read, result.new, result.error) == (1, 1, None)
+    assert stored_texts(app) == ["Olá, here is answer number 2."]
+    assert f"the message of UID {broken_uid} could not be read and was not stored" in caplog.text
+    assert len(imap_mailbox.uids()) == 2  # left in the folder, for a person to read
 
 
 def test_a_wrong_password_is_reported_on_the_health_check_not_raised(app, imap_mailbox, caplog):
