@@ -8,9 +8,13 @@ SMTP child process (multiprocessing "spawn") imports the script, and with it thi
 import argparse
 import contextlib
 import io
+import json
+import os
 import platform
+import resource
 import secrets
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -196,3 +200,71 @@ def call_timed(wsgi_app, environ, start_response):
         if hasattr(body, "close"):
             body.close()
     return chunks, (time.perf_counter() - started) * 1000
+
+
+# --- memory: each measured run in a process of its own ------------------------------------------
+
+
+def run_in_child(script, *args):
+    """`python script --child args...` in a fresh process, so that its resident memory is its
+    own run's: returns the dict the child printed as JSON on its last line."""
+    completed = subprocess.run([sys.executable, str(script), "--child", *map(str, args)],
+                               capture_output=True, text=True, cwd=PROJECT_ROOT,
+                               env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    if completed.returncode:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit(f"{Path(script).name} {' '.join(map(str, args))} failed")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def describe_machine():
+    """describe_python(), then the load average as the run starts: what else the machine did."""
+    return (f"{describe_python()}\nload average "
+            f"{' '.join(f'{load:.2f}' for load in os.getloadavg())} at the start")
+
+
+@contextlib.contextmanager
+def measured():
+    """The figures of what runs inside, in a dict filled at its end: wall and CPU seconds, the
+    resident memory at the start and the process's peak (MB), the load average after."""
+    import psutil
+
+    figures = {"rss_start_mb": psutil.Process().memory_info().rss / 1e6}
+    started, cpu = time.perf_counter(), time.process_time()
+    yield figures
+    figures.update(seconds=time.perf_counter() - started, cpu=time.process_time() - cpu,
+                   # Linux counts the peak in KiB
+                   rss_peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
+                   load=os.getloadavg()[0])
+
+
+def bench_sizes_in_children(script, kind, inputs, details, target_seconds=60):
+    """For each count of `inputs` ({count: the file or folder its child reads}),
+    `script --child kind count input` in a process of its own; a line of its figures (the
+    child's dict: seconds, cpu, rss_peak_mb, load, where, and what `details(figures)` says);
+    then whether memory stayed flat from the smallest count to the largest."""
+    print(f"\n== {kind}")
+    runs = {}
+    for count, source in inputs.items():
+        run = runs[count] = run_in_child(script, kind, count, source)
+        verdict = "" if count < 10_000 else (
+            f" (target {target_seconds} s: "
+            + ("met)" if run["seconds"] < target_seconds else "MISSED)"))
+        print(f"{count:>6,} messages: {run['seconds']:6.1f} s ({run['cpu']:.1f} s CPU), "
+              f"{count / run['seconds']:,.0f} a second{verdict}; {details(run)}; resident peak "
+              f"{run['rss_peak_mb']:.0f} MB; load {run['load']:.2f} ({run['where']})")
+    if len(runs) > 1:
+        print(describe_memory(runs))
+    return runs
+
+
+def describe_memory(runs):
+    """The line that says whether memory stayed flat: {count: child's figures} with
+    `rss_start_mb` and `rss_peak_mb`; the peak of the largest run over the smallest's."""
+    smallest, largest = min(runs), max(runs)
+    low, high = runs[smallest], runs[largest]
+    return (f"resident peak {high['rss_peak_mb']:.0f} MB at {largest:,} messages / "
+            f"{low['rss_peak_mb']:.0f} MB at {smallest:,}: ratio "
+            f"{high['rss_peak_mb'] / low['rss_peak_mb']:.2f} (flat: close to 1); grown during "
+            f"the run {high['rss_peak_mb'] - high['rss_start_mb']:.1f} MB / "
+            f"{low['rss_peak_mb'] - low['rss_start_mb']:.1f} MB")

@@ -1,26 +1,34 @@
 """Benchmark of inbound email by IMAP, printed (nothing is asserted): the time to ingest N
-messages from an IMAP folder, and the peak memory it takes.
+messages from an IMAP folder, in messages per second and per hour, and the resident memory of
+the process that read them.
 
 A Dovecot of its own (tests/support/dovecot.py: Debian's dovecot-imapd, on loopback, in a
-temporary folder) gets N distinct city replies APPENDed to a folder; then one
-`intake.inbound.imap.poll()` reads them all, as the worker's periodic job does: one FETCH, one
-ingest.receive, one commit and one \\Seen flag per message. Each size runs twice on a fresh
-database and a fresh folder: once timed, once under tracemalloc (which slows Python down) for
-the peak of memory allocated by Python during the poll. Memory is flat when the peak at 10,000
-is close to the peak at 1,000. Target: 10,000 messages in under 60 s.
+temporary folder) gets N distinct city replies APPENDed to a folder per size; then one
+`intake.inbound.imap.poll()` reads them all, as the worker's periodic job does:
+`imap.FETCH_BATCH` messages per FETCH, handed to ingest.receive_batch and committed with the
+folder's last UID, then flagged \\Seen. Each poll runs in a Python process of its own (so that
+its resident peak is its own) on a fresh database, which has read nothing of the folder yet.
+Memory is flat when the peak at 10,000 is close to the peak at 1,000.
+Target: 10,000 messages in under 60 s.
 
 Run from the project root: `.venv/bin/python bench/inbound_ingest.py
-[--database sqlite|postgresql] [--sizes 1000,10000]`.
+[--database sqlite|postgresql|both] [--sizes 1000,10000]`.
 """
 import argparse
+import json
 import time
-import tracemalloc
 from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
 # _common first: it puts the project root on sys.path for the imports below.
-from _common import benchmark_app, database_version, describe_python
+from _common import (
+    bench_sizes_in_children,
+    benchmark_app,
+    database_version,
+    describe_machine,
+    measured,
+)
 from intake.extensions import db
 from intake.inbound import imap
 from intake.models import InboundMessage
@@ -48,57 +56,44 @@ def fill(dovecot, folder, count):
     return time.perf_counter() - started
 
 
-def one_poll(kind, url, traced):
+def one_poll(kind, url):
+    """In the child process: one poll of the folder at `url`, its figures as a dict."""
     with benchmark_app(kind) as (app, where):
         with app.app_context():
-            if traced:
-                tracemalloc.start()
-            started = time.perf_counter()
-            result = imap.poll(url)
-            seconds = time.perf_counter() - started
-            peak = tracemalloc.get_traced_memory()[1] if traced else None
-            if traced:
-                tracemalloc.stop()
+            with measured() as figures:
+                result = imap.poll(url)
+            if result.error:
+                raise SystemExit(f"The poll failed: {result.error}")
             stored = db.session.scalar(select(func.count()).select_from(InboundMessage))
-            version = database_version()
-    return result, seconds, peak, stored, where, version
+            return {**figures, "where": f"{database_version()}, {where}",
+                    "read": result.read, "new": result.new, "stored": stored}
+
+
+def per_hour(run):
+    return (f"{3600 * run['read'] / run['seconds']:,.0f} an hour, {run['read']:,} read, "
+            f"{run['stored']:,} stored")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
-    print(describe_python())
+    if args.child:  # one measured poll, in a process of its own
+        kind, _count, url = args.child
+        print(json.dumps(one_poll(kind, url)))
+        return
+    print(describe_machine())
     with Dovecot() as dovecot:
-        peaks = {}
-        for count in sizes:
-            for traced in (False, True):
-                folder = f"Bench{count}{'traced' if traced else ''}"
-                append_seconds = fill(dovecot, folder, count)
-                result, seconds, peak, stored, where, version = one_poll(
-                    args.database, dovecot.url(folder), traced)
-                if result.error:
-                    raise SystemExit(f"The poll failed: {result.error}")
-                if not traced:
-                    print(f"{args.database} ({version}; {where})")
-                    verdict = "within" if seconds < TARGET_SECONDS else "OVER"
-                    print(f"  {count:>6} messages: APPENDed in {append_seconds:.1f} s, "
-                          f"ingested in {seconds:.1f} s ({count / seconds:.0f}/s), "
-                          f"{stored} stored; {verdict} the {TARGET_SECONDS} s target"
-                          if count >= 10_000 else
-                          f"  {count:>6} messages: APPENDed in {append_seconds:.1f} s, "
-                          f"ingested in {seconds:.1f} s ({count / seconds:.0f}/s), "
-                          f"{stored} stored")
-                else:
-                    peaks[count] = peak
-                    print(f"  {count:>6} messages under tracemalloc: {seconds:.1f} s, "
-                          f"peak {peak / 1e6:.1f} MB")
-        if len(peaks) > 1:
-            smallest, largest = min(peaks), max(peaks)
-            print(f"Peak memory at {largest} / at {smallest} messages: "
-                  f"{peaks[largest] / peaks[smallest]:.2f} (flat: close to 1)")
+        folders = {}
+        for count in map(int, args.sizes.split(",")):
+            folder = f"Bench{count}"
+            print(f"{count:>6,} messages APPENDed to {folder} in "
+                  f"{fill(dovecot, folder, count):.1f} s")
+            folders[count] = dovecot.url(folder)
+        for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+            bench_sizes_in_children(__file__, kind, folders, per_hour, TARGET_SECONDS)
 
 
 if __name__ == "__main__":

@@ -516,6 +516,10 @@ class ArchiveImport(db.Model):
     total: Mapped[int | None] = mapped_column(Integer)
     done: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)  # messages or pledges new to the app
+    # Messages of the file that could not be read (counted in done, not in created), and a note
+    # on the first of them: [{"position": its place in the file, from 1, "reason": why}].
+    left_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notes: Mapped[list | None] = mapped_column(JSON, default=list)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # CSV: column -> pledge field
     error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(

@@ -7,13 +7,16 @@ from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from intake.clock import as_utc
 from intake.extensions import db
+from intake.inbound import archive, ingest
 from intake.models import ArchiveImport, InboundMessage, OutboxEmail, Pledge
 
 from .support.archive import eml_zip, mbox_bytes, old_inbox
 from .support.client import drain_queue
+from .support.inbound import nested_too_deep
 from .support.triage import sent_pledge
 
 
@@ -114,6 +117,55 @@ def test_an_imports_page_shows_its_progress_and_polls_only_while_it_runs(
     assert "inbox.mbox" in coordinator.get("/triage/imports").get_data(as_text=True)
 
 
+def test_an_import_stopped_mid_batch_keeps_the_batches_before_and_run_again_stores_each_once(
+        app, city_pledge, tmp_path, monkeypatch):
+    pledge_id, reference = city_pledge
+    data = mbox_bytes(old_inbox(reference), tmp_path)
+    receive_batch, batches_read = ingest.receive_batch, []
+
+    def the_database_fails_in_the_second_batch(raws, via, **options):
+        stored = receive_batch(raws, via, **options)
+        batches_read.append(len(raws))
+        if len(batches_read) == 2:
+            raise OperationalError("INSERT", {}, Exception("the database went away"))
+        return stored
+
+    with app.app_context():
+        found, _new = archive.start("inbox.mbox", data, app.instance_path)
+        db.session.commit()
+        found_id = found.id
+        monkeypatch.setattr(ingest, "receive_batch", the_database_fails_in_the_second_batch)
+        assert archive.run(found_id, app.instance_path, commit_every=3) == "failed"
+        monkeypatch.undo()
+        assert count(app, InboundMessage) == 3  # the first batch, committed with its progress
+        assert archive.run(found_id, app.instance_path, commit_every=3) == "done"
+        stopped_then_done = db.session.get(ArchiveImport, found_id)
+        assert (stopped_then_done.done, stopped_then_done.created) == (7, 7)
+    assert count(app, InboundMessage) == 7
+    assert count(app, InboundMessage, InboundMessage.pledge_id == pledge_id) == 4
+
+
+def test_a_message_that_cannot_be_read_is_noted_and_the_import_goes_on(
+        app, coordinator, city_pledge, tmp_path):
+    pledge_id, reference = city_pledge
+    messages = old_inbox(reference)
+    data = mbox_bytes(messages, tmp_path)
+    broken = b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n" + nested_too_deep("deep@broken")
+    first_three = mbox_bytes(messages[:3], tmp_path)
+    data = first_three + broken + b"\n" + data[len(first_three):]
+
+    page = upload(coordinator, data, "with-a-broken-one.mbox").headers["Location"]
+    drain_queue(app)
+
+    shown = coordinator.get(page).get_data(as_text=True)
+    assert "8 of 8 done (100 %)" in shown
+    assert "New messages: 7. Already here: 0." in shown
+    assert "1 message of the file could not be read and was left out" in shown
+    assert "Message 4 of the file:" in shown and "RecursionError" in shown
+    assert count(app, InboundMessage) == 7
+    assert count(app, InboundMessage, InboundMessage.pledge_id == pledge_id) == 4
+
+
 @pytest.mark.parametrize("data, filename, message", [
     (b"Dear all,\nthis is not mail.\n", "notes.txt",
      "This file is not an mbox file, a zip of .eml files or a CSV file."),
@@ -190,6 +242,27 @@ def test_a_spreadsheet_is_previewed_mapped_then_imported_once_as_drafts(
     assert "New draft pledges: 0. Already here: 4." in shown_again
     assert count(app, Pledge) == 3
     assert count(app, OutboxEmail) == emails_before  # an import emails nobody
+
+
+def test_a_mapping_that_gives_one_field_to_two_columns_is_refused_with_why(
+        app, coordinator, city_pledge):
+    _pledge_id, reference = city_pledge
+    page = upload(coordinator, SHEET.format(reference=reference).encode(),
+                  "pledges.csv").headers["Location"]
+    chosen = {**mapping_of(coordinator.get(page).get_data(as_text=True)),
+              "column_3": "city"}  # the focal point's name given as the city, twice
+
+    response = coordinator.post(f"{page}/mapping", data=chosen)
+    assert response.status_code == 400
+    shown = response.get_data(as_text=True)
+    why = ("“City” is chosen for more than one column: choose it for one column only, and "
+           "“Do not import” for the others.")
+    assert shown.count(why) == 4  # beside each of the two columns, and linked to each from
+    assert 'href="#column_1"' in shown and 'href="#column_3"' in shown  # the error summary
+    assert mapping_of(shown) == chosen  # what she chose is kept, to change one of them
+    with app.app_context():
+        assert db.session.scalars(select(ArchiveImport.state)).one() == "mapping"
+    assert count(app, Pledge) == 1
 
 
 @pytest.mark.parametrize("language, heading, hint", [

@@ -50,3 +50,20 @@ def test_attachments_of_a_message_in_the_tray_are_kept_too(app):
          b"PK...")])))
     assert message.tray_state == "unmatched"
     assert [(a.filename, a.kept_out) for a in message.attachments] == [("carta.docx", None)]
+
+
+def test_a_file_named_in_encoded_words_as_some_mail_programs_send_keeps_its_name(app):
+    raw = (b"From: =?utf-8?q?Jo=C3=A3o_Lima?= <joao@prefeitura.example>\r\n"
+           b"Subject: =?utf-8?q?Or=C3=A7amento?=\r\n"
+           b"Message-ID: <named-in-words@prefeitura.example>\r\n"
+           b"MIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+           b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSegue.\r\n"
+           b'--b\r\nContent-Type: application/pdf; name="=?utf-8?b?T3LDp2FtZW50by5wZGY=?="\r\n'
+           b'Content-Disposition: attachment; filename="=?utf-8?b?T3LDp2FtZW50by5wZGY=?="\r\n'
+           b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQ=\r\n--b--\r\n")
+    message = stored(app, receive(app, raw))
+    assert (message.from_name, message.subject, message.text_body.strip()) == (
+        "João Lima", "Orçamento", "Segue.")
+    assert [(a.filename, a.size, a.kept_out) for a in message.attachments] == [
+        ("Orçamento.pdf", len(b"%PDF-1.4"), None)]

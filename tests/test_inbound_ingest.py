@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from intake.clock import as_utc
 from intake.extensions import db
-from intake.inbound import ingest
+from intake.inbound import ingest, matching
 from intake.models import InboundMessage
 
 
@@ -60,3 +60,67 @@ def test_a_message_without_a_message_id_is_known_by_its_bytes(app):
         second, new = ingest.receive(raw, via="imap")
         db.session.commit()
         assert first.message_id.startswith("sha256-") and second.id == first.id and not new
+
+
+def test_names_and_subjects_in_encoded_words_or_raw_utf8_are_read_as_written(app):
+    encoded = (b'From: =?utf-8?q?Souza=2C_Ana?= <Ana.Souza@prefeitura.example>\r\n'
+               b"To: =?iso-8859-1?q?Jos=E9?= <jose@mayorsmechanism.example>\r\n"
+               b"Subject: =?iso-8859-1?q?R=E9ponse_?= =?utf-8?b?w6AgbGEg?=\r\n"
+               b" =?utf-8?q?question_=C3=A7a?= ok\r\n"
+               b"Message-ID: <encoded@prefeitura.example>\r\n"
+               b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+               b"Content-Transfer-Encoding: quoted-printable\r\n\r\nD=E9j=E0 fait.\r\n")
+    raw_utf8 = ("From: Çağlar Öztürk <caglar@ibb.example>\r\nSubject: İstanbul’un taahhüdü\r\n"
+                "Message-ID: <raw@ibb.example>\r\n\r\nMerhaba\r\n").encode()
+    with app.app_context():
+        first, _new = ingest.receive(encoded, via="lmtp")
+        second, _new = ingest.receive(raw_utf8, via="lmtp")
+        db.session.commit()
+        assert (first.from_name, first.from_address, first.to_addresses) == (
+            "Souza, Ana", "ana.souza@prefeitura.example", ["jose@mayorsmechanism.example"])
+        assert (first.subject, first.text_body.strip()) == ("Réponse à la question ça ok",
+                                                           "Déjà fait.")
+        assert (second.from_name, second.subject) == ("Çağlar Öztürk", "İstanbul’un taahhüdü")
+
+
+def test_a_date_off_the_calendar_or_a_charset_that_is_not_text_still_stores_the_message(app):
+    raw = (b"From: someone@example.org\r\nMessage-ID: <odd@example.org>\r\n"
+           b"Date: Fri, 31 Dec 9999 23:59:59 -2359\r\n"
+           b"Subject: =?idna?q?caf=E9?=\r\n\r\nStill here.\r\n")
+    with app.app_context():
+        message, new = ingest.receive(raw, via="lmtp")
+        db.session.commit()
+        assert new and (message.sent_at, message.subject) == (None, "café")
+        assert message.text_body.strip() == "Still here."
+
+
+def test_a_sender_name_longer_than_any_column_is_cut_not_refused(app):
+    raw = (f"From: {'Secretaria Municipal ' * 20}<sec@prefeitura.example>\r\n"
+           "Message-ID: <long-name@prefeitura.example>\r\n\r\nOlá\r\n").encode()
+    with app.app_context():
+        message, new = ingest.receive(raw, via="lmtp")
+        db.session.commit()
+        assert new and message.from_address == "sec@prefeitura.example"
+        assert len(message.from_name) == 200 and message.from_name.startswith("Secretaria")
+
+
+def test_a_message_stored_by_another_process_meanwhile_is_stored_once(app, monkeypatch):
+    """The LMTP listener stores a reply while an IMAP poll, which had not found it stored
+    yet, reads it with another: the poll writes the other one and counts that one as new."""
+    read_lookups, other = matching.Known.of, a_reply(message_id="<other@city.example>")
+
+    def the_listener_stores_it_meanwhile(*args, **options):
+        monkeypatch.setattr(matching.Known, "of", read_lookups)
+        with app.app_context():  # a session of its own, as another process has
+            ingest.receive(a_reply(), via="lmtp")
+            db.session.commit()
+        return read_lookups(*args, **options)
+
+    monkeypatch.setattr(matching.Known, "of", the_listener_stores_it_meanwhile)
+    with app.app_context():
+        received = ingest.receive_batch([a_reply(), other], via="imap")
+        db.session.commit()
+        assert [(message.message_id, new) for message, new in received] == [
+            ("reply-1@city.example", False), ("other@city.example", True)]
+        assert db.session.scalars(select(InboundMessage.via)
+                                  .order_by(InboundMessage.id)).all() == ["lmtp", "imap"]

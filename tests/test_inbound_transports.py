@@ -14,6 +14,7 @@ from intake.inbound import imap
 from intake.inbound.listener import LmtpListener
 from intake.models import InboundMessage, MailboxState
 
+from .support.inbound import nested_too_deep
 from .support.smtp import free_port
 
 UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
@@ -109,6 +110,54 @@ def test_a_folder_made_anew_is_read_from_its_first_message_again(app, imap_mailb
     with app.app_context():
         state = db.session.scalars(select(MailboxState)).one()
         assert (state.last_uid, state.uidvalidity != before) == (1, True)
+
+
+class WorkerKilled(BaseException):
+    """The worker's process ending mid-batch: after some messages, before the commit."""
+
+
+def test_a_poll_interrupted_mid_batch_reads_that_batch_again_and_stores_each_message_once(
+        app, imap_mailbox, monkeypatch):
+    monkeypatch.setattr(imap, "FETCH_BATCH", 3)
+    imap_mailbox.append_many([a_reply(n) for n in range(1, 8)])  # batches of 3, 3 and 1
+    batches_read, receive_batch = [], imap.receive_batch
+
+    def killed_in_the_second_batch(raws, via, **options):
+        stored = receive_batch(raws, via, **options)  # stored in the session, not committed
+        batches_read.append(len(raws))
+        if len(batches_read) == 2:
+            raise WorkerKilled
+        return stored
+
+    monkeypatch.setattr(imap, "receive_batch", killed_in_the_second_batch)
+    with app.app_context(), pytest.raises(WorkerKilled):
+        imap.poll(imap_mailbox.url())
+    assert stored_count(app) == 3  # the first batch, committed with its last UID
+
+    monkeypatch.undo()
+    monkeypatch.setattr(imap, "FETCH_BATCH", 3)
+    result = poll(app, imap_mailbox.url())
+    assert (result.read, result.new) == (4, 4)  # the interrupted batch again, then the last
+    assert stored_texts(app) == [f"Olá, here is answer number {n}." for n in range(1, 8)]
+    assert all(r"\Seen" in flags for flags in imap_mailbox.flags())
+
+
+def test_the_same_message_twice_in_one_batch_is_stored_once(app, imap_mailbox):
+    imap_mailbox.append_many([a_reply(1), a_reply(2), a_reply(1)])  # delivered twice
+    result = poll(app, imap_mailbox.url())
+    assert (result.read, result.new) == (3, 2)
+    assert stored_count(app) == 2
+
+
+def test_a_message_that_cannot_be_read_is_logged_and_the_poll_reads_on(app, imap_mailbox,
+                                                                        caplog):
+    imap_mailbox.append_many([nested_too_deep("deep@broken.example"), a_reply(2)])
+    broken_uid = imap_mailbox.uids()[0]
+    result = poll(app, imap_mailbox.url())
+    assert (result.read, result.new, result.error) == (1, 1, None)
+    assert stored_texts(app) == ["Olá, here is answer number 2."]
+    assert f"the message of UID {broken_uid} could not be read and was not stored" in caplog.text
+    assert len(imap_mailbox.uids()) == 2  # left in the folder, for a person to read
 
 
 def test_a_wrong_password_is_reported_on_the_health_check_not_raised(app, imap_mailbox, caplog):

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
-from ..inbound.archive_csv import FIELDS
+from ..inbound.archive_csv import FIELDS, fields_chosen_twice
 from ..web.fields import options
 
 
@@ -25,7 +25,23 @@ def mapping_form(header, guessed):
     choices = options([("", _l("Do not import")), *FIELDS.items()])
 
     class MappingForm(FlaskForm):
-        pass
+        def columns(self):
+            return {str(index): getattr(self, f"column_{index}") for index in range(len(header))}
+
+        def mapping(self):
+            """{column index: field} as chosen."""
+            return {index: select.data for index, select in self.columns().items()}
+
+        def validate(self, extra_validators=None):
+            valid = super().validate(extra_validators)
+            for field, columns in fields_chosen_twice(self.mapping()).items():
+                for index in columns:
+                    self.columns()[index].errors.append(_l(
+                        "“%(field)s” is chosen for more than one column: choose it for one "
+                        "column only, and “Do not import” for the others.",
+                        field=FIELDS[field]))
+                valid = False
+            return valid
 
     for index, name in enumerate(header):
         setattr(MappingForm, f"column_{index}", SelectField(

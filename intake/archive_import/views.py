@@ -10,6 +10,7 @@ from ..email.enqueue import enqueue_import
 from ..extensions import db
 from ..inbound import archive, archive_csv
 from ..models import ArchiveImport
+from ..web.errors import error_summary
 from ..web.htmx import redirect_after_post, render
 from .forms import ConfirmForm, UploadForm, mapping_form
 
@@ -67,16 +68,23 @@ def found_or_404(import_id):
     return found
 
 
-@bp.get("/<int:import_id>")
-@may_change
-def one(import_id):
-    found = found_or_404(import_id)
-    context = {"found": found, "progress": archive.progress(found), "confirm": ConfirmForm()}
+def import_page(found, form=None, status=200):
+    """The import's page; for a CSV waiting for its columns, the preview and the mapping form
+    (`form` as posted, with its errors, or a new one with the guessed fields)."""
+    context = {"found": found, "progress": archive.progress(found), "confirm": ConfirmForm(),
+               "errors": []}
     if found.state == "mapping":
         header, rows, total, guessed = archive_csv.preview(current_app.instance_path, found)
         context.update(header=header, rows=rows, total_rows=total,
-                       mapping=mapping_form(header, guessed))
-    return render("archive_import/import.html", "archive_import/_progress.html", **context)
+                       mapping=form or mapping_form(header, guessed), **error_summary(form))
+    return render("archive_import/import.html", "archive_import/_progress.html", status,
+                  **context)
+
+
+@bp.get("/<int:import_id>")
+@may_change
+def one(import_id):
+    return import_page(found_or_404(import_id))
 
 
 @bp.post("/<int:import_id>/mapping")
@@ -88,9 +96,8 @@ def choose_mapping(import_id):
     header, _rows, _total, guessed = archive_csv.preview(current_app.instance_path, found)
     form = mapping_form(header, guessed)
     if not form.validate():
-        abort(400)
-    archive_csv.choose_mapping(found, {str(index): getattr(form, f"column_{index}").data
-                                       for index in range(len(header))})
+        return import_page(found, form, 400)
+    archive_csv.choose_mapping(found, form.mapping())
     db.session.commit()
     enqueue_import(found.id)
     return redirect_after_post(url_for("archive_import.one", import_id=found.id))

@@ -1,11 +1,11 @@
-"""The old archive, imported: an mbox file or a zip (or folder) of .eml files, each message
-through ingest.receive and placed on a pledge or left in the tray; and the spreadsheet kept
-beside it (archive_csv.py). No HTTP here; the job commits as it goes, so a long import shows its
-progress and a failed one keeps what it did (importing again skips what is stored).
+"""The old archive, imported: an mbox file or a zip (or folder) of .eml files, read one message
+at a time, each through ingest.receive_batch (which places it on a pledge, by its contact's
+address too, or leaves it in the tray); and the spreadsheet kept beside it (archive_csv.py).
+No HTTP here; the job commits a batch at a time, so a long import shows its progress and a
+failed one keeps what it did (importing again skips what is stored).
 An import sends no email: nothing here writes to the outbox."""
 import hashlib
 import io
-import mailbox
 import zipfile
 from pathlib import Path
 
@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
-from ..models import ArchiveImport, InboundMessage, Pledge, PledgeContact
-from . import ingest
+from ..models import ArchiveImport, InboundMessage
+from . import ingest, matching
 
-COMMIT_EVERY = 200  # messages between commits: the progress a coordinator sees
+COMMIT_EVERY = 250  # messages read, matched and committed together: the progress shown
+THREAD_PAGE = 500  # tray messages read at once when threads are put back together
+NOTES_KEPT = 20  # unreadable messages noted by their place in the file (all are counted)
 STATES = {
     "mapping": _l("Waiting for its columns"),
     "queued": _l("Waiting to start"),
@@ -103,16 +105,38 @@ def raw_messages(path, kind):
             yield child.read_bytes()
     elif kind == "eml":
         with zipfile.ZipFile(path) as archive:
-            for name in sorted(archive.namelist()):
-                if name.lower().endswith(".eml") and not name.startswith("__MACOSX/"):
-                    yield archive.read(name)
+            for name in _eml_names(archive):
+                yield archive.read(name)
     else:
-        box = mailbox.mbox(path, create=False)
-        try:
-            for key in box.iterkeys():
-                yield box.get_bytes(key)
-        finally:
-            box.close()
+        yield from mbox_messages(path)
+
+
+def mbox_messages(path):
+    """Each message of an mbox file, read line by line (the file is never read whole), as the
+    standard library's mailbox.mbox splits it: a line starting with "From " begins the next
+    message, and the blank line before it belongs to neither."""
+    lines = None
+    with open(path, "rb") as file:
+        for line in file:
+            if line.startswith(b"From "):
+                if lines is not None:
+                    yield _joined(lines)
+                lines = []
+            elif lines is not None:
+                lines.append(line)
+    if lines is not None:
+        yield _joined(lines)
+
+
+def _joined(lines):
+    if lines and lines[-1] == b"\n":
+        lines.pop()
+    return b"".join(lines)
+
+
+def _eml_names(archive):
+    return [name for name in sorted(archive.namelist())
+            if name.lower().endswith(".eml") and not name.startswith("__MACOSX/")]
 
 
 def count_messages(path, kind):
@@ -121,36 +145,48 @@ def count_messages(path, kind):
         return sum(1 for _ in path.rglob("*.eml"))
     if kind == "eml":
         with zipfile.ZipFile(path) as archive:
-            return sum(1 for name in archive.namelist()
-                       if name.lower().endswith(".eml") and not name.startswith("__MACOSX/"))
-    box = mailbox.mbox(path, create=False)
-    try:
-        return len(box.keys())
-    finally:
-        box.close()
+            return len(_eml_names(archive))
+    with open(path, "rb") as file:
+        return sum(1 for line in file if line.startswith(b"From "))
+
+
+def batches(items, size):
+    """Lists of `size` items (the last one shorter), read from `items` as they come."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def run(archive_id, folder, commit_every=COMMIT_EVERY):
-    """The job: every message of the import through receive, each new one placed; progress
-    committed every `commit_every` messages. Returns the import's state."""
+    """The job: the import's messages through receive_batch, `commit_every` at a time, each
+    batch committed with the import's progress (a coordinator sees it move; a crash keeps
+    what was committed, and importing again skips what is stored). Then the replies read
+    before the message they answer join its pledge. Returns the import's state."""
     archive = db.session.get(ArchiveImport, archive_id)
     if archive is None or archive.state in ("done", "mapping"):
         return "skipped"
     path = stored_path(folder, archive)
     archive.state, archive.done, archive.error = "running", 0, None
+    archive.left_out, archive.notes = 0, []
     try:
         archive.total = count_messages(path, archive.kind)
         db.session.commit()
-        contacts = Contacts()
-        for raw in raw_messages(path, archive.kind):
-            message, new = ingest.receive(raw, via="import", archive_import_id=archive.id)
-            if new:
-                archive.created += 1
-                place(message, contacts)
-            archive.done += 1
-            if archive.done % commit_every == 0:
-                archive = _committed(archive)
-        keep_threads_together(archive.id, contacts)
+        for batch in batches(raw_messages(path, archive.kind), commit_every):
+            archive.done += len(batch)  # first, as imap.py does: one transaction for both
+            db.session.flush()
+            unreadable = []
+            received = ingest.receive_batch(batch, via="import", archive_import_id=archive.id,
+                                            unreadable=unreadable)
+            archive.created += sum(new for _message, new in received)
+            note_unreadable(archive, archive.done - len(batch), unreadable)
+            del received
+            archive = _committed(archive)
+        keep_threads_together(archive_id)
     except Exception as error:  # a damaged file: what was read stays; importing again resumes
         db.session.rollback()
         archive = db.session.get(ArchiveImport, archive_id)
@@ -158,9 +194,20 @@ def run(archive_id, folder, commit_every=COMMIT_EVERY):
         archive.finished_at = utcnow()
         db.session.commit()
         return "failed"
+    archive = db.session.get(ArchiveImport, archive_id)
     archive.state, archive.finished_at = "done", utcnow()
     db.session.commit()
     return "done"
+
+
+def note_unreadable(archive, before, unreadable):
+    """A message that cannot be read does not stop the import: it is counted as left out, and
+    the first NOTES_KEPT of them noted (their place in the file, from 1, and why)."""
+    if not unreadable:
+        return
+    archive.left_out += len(unreadable)
+    notes = [{"position": before + position + 1, "reason": why} for position, why in unreadable]
+    archive.notes = [*(archive.notes or []), *notes][:NOTES_KEPT]
 
 
 def _committed(archive):
@@ -172,85 +219,32 @@ def _committed(archive):
     return db.session.get(ArchiveImport, archive_id)
 
 
-class Contacts:
-    """Who each pledge's contacts are, read once for an import's run: {address: pledge id} of
-    focal emails (the first pledge wins) and the other contacts' (pledge id, address) pairs."""
-
-    def __init__(self):
-        self.focal = {}
-        for pledge_id, email in db.session.execute(
-                select(Pledge.id, Pledge.focal_email).where(Pledge.focal_email.is_not(None))
-                .order_by(Pledge.id)):
-            self.focal.setdefault(email.lower(), pledge_id)
-        self.others = {(pledge_id, email.lower()) for pledge_id, email in db.session.execute(
-            select(PledgeContact.pledge_id, PledgeContact.email))}
-
-    def pledge_of(self, addresses):
-        found = [self.focal[a] for a in addresses if a in self.focal]
-        return min(found) if found else None
-
-    def knows(self, pledge, address):
-        return bool(address) and (
-            (pledge.focal_email or "").lower() == address or (pledge.id, address) in self.others)
-
-
-def place(message, contacts=None):
-    """receive() has matched what it could (the reply address, the thread, a reference from
-    the pledge's own people); an imported message may also join the pledge whose contact is
-    among its sender and recipients, as the old inbox's mail was not sent by the app. Else it
-    stays in the tray."""
-    if message.pledge_id is not None:
-        return db.session.get(Pledge, message.pledge_id)
-    contacts = contacts or Contacts()
-    with db.session.no_autoflush:  # receive flushed the message: nothing else to write yet
-        pledge = _by_contact(message, contacts)
-    if pledge is not None:
-        _join(message, pledge, "import", contacts)
-    return pledge
-
-
-def _join(message, pledge, matched_by, contacts):
-    message.pledge_id, message.matched_by, message.tray_state = pledge.id, matched_by, None
-    message.from_someone_new = not contacts.knows(pledge, message.from_address)
-
-
-def _thread_ids(message):
-    return [found for found in [message.in_reply_to, *(message.references or [])] if found]
-
-
-def _by_thread(message):
-    ids = _thread_ids(message)
-    if not ids:
-        return None, None
-    parent = db.session.scalars(select(InboundMessage).where(
-        InboundMessage.message_id.in_(ids), InboundMessage.pledge_id.is_not(None))).first()
-    if parent is None:
-        return None, None
-    return db.session.get(Pledge, parent.pledge_id), "thread"
-
-
-def _by_contact(message, contacts):
-    pledge_id = contacts.pledge_of([message.from_address, *(message.to_addresses or []),
-                                    *(message.cc_addresses or [])])
-    return db.session.get(Pledge, pledge_id) if pledge_id else None
-
-
-def keep_threads_together(archive_id, contacts):
+def keep_threads_together(archive_id, page_size=THREAD_PAGE):
     """A reply read before the message it answers (an archive out of date order) joins that
-    message's pledge once the import has placed it."""
+    message's pledge once the import has placed it. The tray's messages of the import are
+    read a page at a time, by id (memory stays flat), each page committed; again while a pass
+    moved one (a reply to a reply that just moved)."""
     moved = True
     while moved:
         moved = False
-        waiting = db.session.scalars(select(InboundMessage).where(
-            InboundMessage.archive_import_id == archive_id,
-            InboundMessage.pledge_id.is_(None),
-            InboundMessage.tray_state == "unmatched")).all()
-        for message in waiting:
-            pledge, _how = _by_thread(message)
-            if pledge is not None:
-                _join(message, pledge, "thread", contacts)
-                moved = True
-        db.session.flush()
+        after = 0
+        while True:
+            waiting = db.session.scalars(select(InboundMessage).where(
+                InboundMessage.archive_import_id == archive_id,
+                InboundMessage.pledge_id.is_(None), InboundMessage.tray_state == "unmatched",
+                InboundMessage.id > after).order_by(InboundMessage.id).limit(page_size)).all()
+            if not waiting:
+                break
+            after = waiting[-1].id
+            known = matching.Known(thread_ids={found for message in waiting
+                                               for found in matching.thread_of(message)})
+            for message in waiting:
+                pledge = known.by_thread(message)
+                if pledge is not None:
+                    ingest.land(message, pledge, "thread", known)
+                    moved = True
+            db.session.commit()
+            db.session.expunge_all()
 
 
 def progress(archive):

@@ -89,6 +89,16 @@ def guess(header):
     return mapping
 
 
+def fields_chosen_twice(mapping):
+    """{field: its columns} of each field a mapping (column index -> field) gives to more than
+    one column: the import would not know which column to read it from."""
+    columns = {}
+    for column, field in mapping.items():
+        if field in FIELDS:
+            columns.setdefault(field, []).append(column)
+    return {field: found for field, found in columns.items() if len(found) > 1}
+
+
 def choose_mapping(archive, mapping):
     """Keep the coordinator's mapping (column index -> field) and queue the import. The caller
     commits, then enqueues."""

@@ -7,6 +7,7 @@ from pathlib import Path, PurePath
 from flask import current_app
 
 from ..models import InboundAttachment
+from .parse import text
 
 SKIPPED_TYPES = ("message/delivery-status", "message/rfc822", "text/rfc822-headers",
                  "message/disposition-notification")
@@ -19,7 +20,8 @@ def folder():
 
 
 def safe_name(filename):
-    """The name as sent, on one line and without folders, for showing (never a path)."""
+    """The name as sent (its RFC 2047 words decoded by the caller), on one line and without
+    folders, for showing (never a path)."""
     name = PurePath(str(filename or "").replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable()).strip()
     return (name or "attachment")[:255]
@@ -47,14 +49,14 @@ def kept_out_reason(filename, size, allowed, max_bytes):
 
 
 def keep(message):
-    """The attachments of an email.message.EmailMessage, as rows (the files of those kept are
+    """The attachments of an email.message.Message, as rows (the files of those kept are
     written now); the caller adds them to their message."""
     allowed = set(current_app.config["INBOUND_ATTACHMENT_TYPES"])
     max_bytes = current_app.config["INBOUND_ATTACHMENT_MAX_BYTES"]
     rows = []
     for part in attached_parts(message):
         content = part.get_payload(decode=True) or b""
-        filename = safe_name(part.get_filename())
+        filename = safe_name(text(part.get_filename()))
         row = InboundAttachment(filename=filename, content_type=part.get_content_type()[:127],
                                 size=len(content))
         row.kept_out = kept_out_reason(filename, len(content), allowed, max_bytes)

@@ -1,7 +1,8 @@
-"""Reading an IMAP folder (IMAP_URL): every message not read yet, by UID, handed to
-ingest.receive and committed one by one. The folder's MailboxState remembers the last UID
-stored (read again from 1 when the folder's UIDVALIDITY changes); a crash reads at most one
-message again, which is stored once anyway. Messages are marked \\Seen, never deleted.
+"""Reading an IMAP folder (IMAP_URL): every message not read yet, by UID, fetched FETCH_BATCH
+at a time, handed to ingest.receive_batch and committed with the folder's MailboxState, which
+remembers the last UID stored (read again from 1 when the folder's UIDVALIDITY changes); a
+crash reads at most one batch again, whose messages are stored once anyway (by Message-ID).
+Messages are marked \\Seen once committed, never deleted.
 
 An IMAP server that is down, or refuses the password, is logged and remembered for /healthz
 (`inbound_state`), never raised."""
@@ -19,11 +20,13 @@ from ..clock import as_utc, utcnow
 from ..email.smtp import tls_context
 from ..extensions import db, get_redis
 from ..models import MailboxState
-from .ingest import receive
+from .ingest import receive_batch
 
 FAILURE_KEY = "intake:inbound:imap-failure"
 TIMEOUT_SECONDS = 30
-FETCH_BATCH = 50  # messages fetched per round trip (and kept in memory at once)
+# Messages fetched per round trip, kept in memory at once, and committed together with the
+# folder's last UID: a crash reads at most this many again (and stores each once).
+FETCH_BATCH = 100
 IDLE_SECONDS = 25 * 60  # below the 29 minutes after which a server may end an idle client
 
 
@@ -76,7 +79,7 @@ def connect(settings):
 
 def poll(url=None):
     """Store every message of the folder not read yet; returns a PollResult. Needs an app
-    context; commits after each message."""
+    context; commits after each batch of FETCH_BATCH messages."""
     url = url or current_app.config["IMAP_URL"]
     try:
         settings = settings_from_url(url)
@@ -111,16 +114,21 @@ def _read_new(client, settings, result):
     for start in range(0, len(uids), FETCH_BATCH):
         batch = uids[start:start + FETCH_BATCH]
         fetched = _fetch(client, batch)
-        for uid in batch:
-            # last_uid first: its UPDATE opens the transaction that stores the message, so
-            # the two are committed together (and SQLite syncs its file once, not twice).
-            state.last_uid = uid
-            db.session.flush()
-            if uid in fetched:
-                _, new = receive(fetched.pop(uid), via="imap")
-                result.read += 1
-                result.new += new
-            db.session.commit()
+        # The last UID first: its UPDATE opens the transaction that stores the batch, so both
+        # are committed together or not at all (on SQLite, a SAVEPOINT outside a transaction
+        # would commit the messages on its own when released).
+        state.last_uid = batch[-1]
+        db.session.flush()
+        read, unreadable = [uid for uid in batch if uid in fetched], []
+        results = receive_batch([fetched[uid] for uid in read], via="imap",
+                                unreadable=unreadable)
+        db.session.commit()
+        for position, why in unreadable:  # left in the folder, for a person to read
+            current_app.logger.warning("Inbound email: the message of UID %s could not be "
+                                       "read and was not stored: %s", read[position], why)
+        result.read += len(results)
+        result.new += sum(new for _message, new in results)
+        del fetched, results  # one batch in memory at a time, not two
         client.uid("STORE", ",".join(map(str, batch)), "+FLAGS.SILENT", r"(\Seen)")
 
 

@@ -1,5 +1,5 @@
 """Machines are not people: what an auto-reply (RFC 3834 and its older cousins) or a delivery
-status notification (RFC 3464) looks like. Plain functions of an email.message.EmailMessage."""
+status notification (RFC 3464) looks like. Plain functions of an email.message.Message."""
 import re
 
 AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")

@@ -1,12 +1,13 @@
 """Which pledge an inbound email belongs to, in order of trust: the pledge's own reply address
 (its token), then the thread (In-Reply-To / References against the emails we sent and those
 already on a pledge), then a reference number in the subject, only from a sender the pledge
-knows (its focal point, one of its contacts, or the focal point's own email domain)."""
+knows (its focal point, one of its contacts, or the focal point's own email domain); for the
+old archive, last, the pledge whose focal point wrote or was written to."""
 import re
 from dataclasses import dataclass
 from email.utils import getaddresses
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import InboundMessage, OutboxEmail, Pledge, PledgeContact
@@ -79,63 +80,123 @@ def recipients(message):
 
 # --- with the database ---------------------------------------------------------------------------
 
-def contact_emails(pledge_id):
-    return list(db.session.scalars(
-        select(PledgeContact.email).where(PledgeContact.pledge_id == pledge_id)))
+IN_CHUNK = 500  # values per IN (...) list: SQLite counts bound parameters
 
 
-def by_token(addresses, inbound_address):
-    for token in reply_tokens(addresses, inbound_address):
-        pledge = db.session.scalars(select(Pledge).where(Pledge.reply_token == token)).first()
-        if pledge is not None:
-            return pledge
-    return None
+def _pairs(column, key, values, *where):
+    """(key, column) rows whose key is one of `values`, a few hundred values per query."""
+    values = sorted(set(values))
+    for start in range(0, len(values), IN_CHUNK):
+        yield from db.session.execute(select(key, column).where(
+            key.in_(values[start:start + IN_CHUNK]), *where))
 
 
-def by_thread(ids, except_id=None):
-    """The pledge of the newest of these Message-IDs we know: an email we sent, or a message
-    already on a pledge."""
-    for message_id in reversed([i for i in ids if i]):
-        pledge_id = db.session.scalar(
-            select(OutboxEmail.pledge_id).where(
-                OutboxEmail.message_id.in_((f"<{message_id}>", message_id)),
-                OutboxEmail.pledge_id.is_not(None)))
+class Known:
+    """What matching a batch of messages reads from the database, read for the whole batch in
+    a few queries (not a few per message): the pledges of the reply tokens, Message-IDs,
+    references and (for the old archive) contact addresses the batch names, with those pledges'
+    contacts. remember() adds a message of the batch once it is on a pledge, so that a reply
+    later in the same batch finds it."""
+
+    def __init__(self, tokens=(), thread_ids=(), references=(), addresses=()):
+        self.by_token = dict(_pairs(Pledge.id, Pledge.reply_token, tokens))
+        self.sent = {}
+        bracketed = [f"<{found}>" for found in thread_ids]
+        for message_id, pledge_id in _pairs(OutboxEmail.pledge_id, OutboxEmail.message_id,
+                                            [*thread_ids, *bracketed],
+                                            OutboxEmail.pledge_id.is_not(None)):
+            self.sent.setdefault(message_id.strip("<>"), pledge_id)
+        self.on_pledge = dict(_pairs(InboundMessage.pledge_id, InboundMessage.message_id,
+                                     thread_ids, InboundMessage.pledge_id.is_not(None)))
+        self.by_reference = dict(_pairs(Pledge.id, Pledge.reference, references))
+        self.by_contact = {}  # a focal email: the first pledge (lowest id) it is the focal of
+        for email, pledge_id in sorted(_pairs(Pledge.id, func.lower(Pledge.focal_email),
+                                              addresses), key=lambda row: row[1]):
+            self.by_contact.setdefault(email, pledge_id)
+        self.pledges, self.contacts = {}, {}
+        self.load([*self.by_token.values(), *self.sent.values(), *self.on_pledge.values(),
+                   *self.by_reference.values(), *self.by_contact.values()])
+
+    @classmethod
+    def of(cls, messages, inbound_address, prefix, by_contact=False):
+        """What the batch of (stored message, email) pairs needs."""
+        tokens, thread_ids, references, addresses = set(), set(), set(), set()
+        for stored, email in messages:
+            tokens.update(reply_tokens(recipients(email), inbound_address))
+            thread_ids.update(thread_of(stored))
+            references.update(references_in(stored.subject, prefix))
+            if by_contact:
+                addresses.update(people_of(stored))
+        return cls(tokens, thread_ids, references, addresses)
+
+    def load(self, pledge_ids):
+        """These pledges and their contacts, those not read yet, in two queries."""
+        missing = sorted({found for found in pledge_ids if found not in self.pledges})
+        for start in range(0, len(missing), IN_CHUNK):
+            chunk = missing[start:start + IN_CHUNK]
+            for pledge in db.session.scalars(select(Pledge).where(Pledge.id.in_(chunk))):
+                self.pledges[pledge.id] = pledge
+                self.contacts[pledge.id] = set()
+            for pledge_id, email in db.session.execute(
+                    select(PledgeContact.pledge_id, PledgeContact.email)
+                    .where(PledgeContact.pledge_id.in_(chunk))):
+                self.contacts[pledge_id].add(email.lower())
+
+    def pledge(self, pledge_id):
         if pledge_id is None:
-            query = select(InboundMessage.pledge_id).where(
-                InboundMessage.message_id == message_id, InboundMessage.pledge_id.is_not(None))
-            if except_id is not None:
-                query = query.where(InboundMessage.id != except_id)
-            pledge_id = db.session.scalar(query)
-        if pledge_id is not None:
-            return db.session.get(Pledge, pledge_id)
-    return None
+            return None
+        if pledge_id not in self.pledges:
+            self.load([pledge_id])
+        return self.pledges.get(pledge_id)
+
+    def remember(self, message):
+        if message.pledge_id is not None:
+            self.on_pledge[message.message_id] = message.pledge_id
+
+    def by_thread(self, stored):
+        """The pledge of the newest of the message's thread ids we know: an email we sent, or a
+        message already on a pledge."""
+        for message_id in reversed(thread_of(stored)):
+            pledge_id = self.sent.get(message_id) or self.on_pledge.get(message_id)
+            if pledge_id is not None:
+                return self.pledge(pledge_id)
+        return None
+
+    def from_someone_new(self, pledge, sender):
+        """Neither the focal point nor one of the pledge's contacts."""
+        return not known_sender(sender, pledge.focal_email, self.contacts.get(pledge.id, ()))
 
 
-def by_reference(subject, sender, prefix):
-    """A pledge named by reference in the subject, only when the sender is one it knows."""
-    for reference in references_in(subject, prefix):
-        pledge = db.session.scalars(select(Pledge).where(Pledge.reference == reference)).first()
-        if pledge is not None and known_sender(sender, pledge.focal_email,
-                                               contact_emails(pledge.id),
-                                               same_domain_counts=True):
-            return pledge
-    return None
+def thread_of(stored):
+    """The Message-IDs a message answers, oldest first (References, then In-Reply-To)."""
+    return [found for found in [*(stored.references or []), stored.in_reply_to] if found]
 
 
-def find_pledge(stored, message, inbound_address, prefix):
-    """The pledge an inbound message belongs to, and how it was found; None: the tray."""
-    pledge = by_token(recipients(message), inbound_address)
-    if pledge is not None:
-        return Match(pledge, "reply_token")
-    pledge = by_thread([*stored.references, stored.in_reply_to], except_id=stored.id)
+def people_of(stored):
+    return [found for found in [stored.from_address, *(stored.to_addresses or []),
+                                *(stored.cc_addresses or [])] if found]
+
+
+def find_pledge(stored, message, known, inbound_address, prefix, by_contact=False):
+    """The pledge an inbound message belongs to, and how it was found; None: the tray. With
+    by_contact (the old archive, whose mail the app did not send), also the pledge whose focal
+    point is among its sender and recipients."""
+    tokens = reply_tokens(recipients(message), inbound_address) if known.by_token else []
+    for token in tokens:  # (no pledge has any of the batch's tokens: none to look for)
+        if token in known.by_token:
+            return Match(known.pledge(known.by_token[token]), "reply_token")
+    pledge = known.by_thread(stored)
     if pledge is not None:
         return Match(pledge, "thread")
-    pledge = by_reference(stored.subject, stored.from_address, prefix)
-    if pledge is not None:
-        return Match(pledge, "reference")
+    for reference in references_in(stored.subject, prefix):
+        pledge = known.pledge(known.by_reference.get(reference))
+        if pledge is not None and known_sender(stored.from_address, pledge.focal_email,
+                                               known.contacts[pledge.id],
+                                               same_domain_counts=True):
+            return Match(pledge, "reference")
+    if by_contact:
+        found = [known.by_contact[found] for found in people_of(stored)
+                 if found in known.by_contact]
+        if found:
+            return Match(known.pledge(min(found)), "import")
     return None
-
-
-def from_someone_new(pledge, sender):
-    """Neither the focal point nor one of the pledge's contacts."""
-    return not known_sender(sender, pledge.focal_email, contact_emails(pledge.id))

@@ -130,6 +130,15 @@ def delivery_status(recipient, status, action=None, in_reply_to=None):
     return raw.replace(closing, part + closing).encode()
 
 
+def nested_too_deep(message_id, depth=1200):
+    """A damaged message: multipart parts nested deeper than any mail program writes them."""
+    opening = "".join(f'--b{level}\r\nContent-Type: multipart/mixed; boundary="b{level + 1}"'
+                      "\r\n\r\n" for level in range(depth))
+    closing = "".join(f"--b{level}--\r\n" for level in reversed(range(depth + 1)))
+    return (f"From: loop@broken.example\r\nMessage-ID: <{message_id}>\r\n"
+            f'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n{opening}{closing}').encode()
+
+
 def receive(app, raw, via="lmtp"):
     """What a transport does: ingest.receive, then commit. Returns the stored message's id."""
     with app.app_context():
