@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import redis
-from flask import current_app
+from flask import current_app, request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_htmx import HTMX
@@ -64,6 +64,14 @@ def _limits_switched_off():
     return not current_app.config["RATE_LIMITS_ENABLED"]
 
 
+@limiter.request_filter
+def _reads_of_public_pages():
+    """A GET counts against a limit only on a page behind a private link (token_page_limit,
+    where reading is guessing): every other limit is declared for POSTs (methods=["POST"]).
+    Such a GET skips Flask-Limiter's look-up of the route's limits, twice per request."""
+    return request.method in ("GET", "HEAD") and "token" not in (request.view_args or {})
+
+
 def _setting(name):
     return lambda: current_app.config[name]
 
@@ -73,7 +81,8 @@ def limit_from_config(setting, **options):
     return limiter.limit(_setting(setting), **options)
 
 
-# Every page behind a private link (resume, tracker, unsubscribe) counts against one limit.
+# Every page behind a private link (resume, tracker, unsubscribe) counts against one limit; the
+# only limit that GETs count against (see _reads_of_public_pages), on routes with a <token>.
 token_page_limit = limiter.shared_limit(_setting("RATE_LIMIT_TOKEN_PAGES"), scope="token-pages")
 
 
