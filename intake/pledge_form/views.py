@@ -1,4 +1,5 @@
 """The guided pledge form for city contacts: no account, a private link to come back."""
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import (
@@ -102,16 +103,26 @@ def out_of_order():
 # --- form helpers ------------------------------------------------------------
 
 
+# The country and currency lists of a language, made once per process (by a request in that
+# language: the argument is only the key).
+@lru_cache(maxsize=8)
+def country_options(_language):
+    return options([("", _("Choose a country")), *countries.country_choices()])
+
+
+@lru_cache(maxsize=8)
+def currency_options(_language):
+    return options([("", _("Choose a currency")), *countries.currency_choices()])
+
+
 def fill_choices(form):
     """Choices that depend on the reader's language are set per request."""
     lang = current_language()
     if "country" in form:
-        country_options = options([("", _("Choose a country")), *countries.country_choices()])
         for field in [form.country, *(entry.form.country for entry in form.co_cities)]:
-            long_list(field, ("country", lang), country_options)
+            long_list(field, ("country", lang), country_options(lang))
     if "budget_currency" in form:
-        long_list(form.budget_currency, ("currency", lang),
-                  options([("", _("Choose a currency")), *countries.currency_choices()]))
+        long_list(form.budget_currency, ("currency", lang), currency_options(lang))
 
 
 def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None):
