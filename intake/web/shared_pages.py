@@ -9,7 +9,7 @@ from flask import current_app, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import htmx
-from .i18n import current_language
+from .i18n import select_locale
 
 # What a session may hold for its visitor to get the shared page: the security token, the
 # language (part of the key) and Flask's mark of a lasting session. Anything else (a draft, a
@@ -40,9 +40,11 @@ def is_shared():
 
 
 def key():
+    """The page, its language (as select_locale names it) and the kind of request (htmx's
+    headers, the ones wants_partial reads), under the app's settings."""
     settings = current_app.config
-    return (request.endpoint, request.path, current_language(), bool(htmx),
-            bool(htmx and htmx.boosted), bool(htmx and htmx.history_restore_request),
+    kind = (htmx.boosted, htmx.history_restore_request) if htmx else None
+    return (request.endpoint, request.path, select_locale(), kind,
             tuple(settings.get(name) for name in PAGE_SETTINGS))
 
 
