@@ -1,14 +1,17 @@
-"""The bare floor of bench/load_mixed.py: Flask and one Jinja template, nothing else. Every
-request the load's people make is answered with a page of the size the real app served under
-the same name (load_names.endpoint), read from the JSON file named by LOAD_FLOOR_SIZES:
-what serving those bytes costs with no database, Redis, session or translation behind them.
-Run under gunicorn with the same flags as the app: `gunicorn floor_app:app`."""
+"""The bare floor of bench/load_mixed.py and bench/floor_ratio.py: Flask and one Jinja template,
+nothing else. Every request is answered with a page of the size the real app served under the
+same name (load_names.endpoint), read from the JSON file named by LOAD_FLOOR_SIZES: what
+serving those bytes costs with no database, Redis, session or translation behind them. The
+template is loaded and compiled once, as any Flask app's templates are (render_template), not
+compiled again for every request. Run under gunicorn with the same flags as the app:
+`gunicorn floor_app:app`."""
 import json
 import os
 import sys
 from pathlib import Path
 
-from flask import Flask, render_template_string, request
+from flask import Flask, render_template, request
+from jinja2 import DictLoader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_names import endpoint  # noqa: E402
@@ -24,11 +27,12 @@ LINE = "Cities pledge to act locally on migration: {} "
 SIZES = json.loads(Path(os.environ["LOAD_FLOOR_SIZES"]).read_text())
 
 app = Flask(__name__)
+app.jinja_loader = DictLoader({"floor.html": PAGE})
 
 
 def lines_for(size):
     """Lines of text that bring the page to about `size` bytes."""
-    bare = len(render_template_string(PAGE, title="Floor", token="t", lines=[]))
+    bare = len(render_template("floor.html", title="Floor", token="t", lines=[]))
     lines, total = [], bare
     while total < size:
         line = LINE.format(len(lines))
@@ -42,7 +46,7 @@ def floor_page():
     name = endpoint(request.method, request.path, f"?{request.query_string.decode()}"
                     if request.query_string else "")
     lines = LINES.get(name) or LINES_DEFAULT
-    return render_template_string(PAGE, title=name, token="floor-token", lines=lines)
+    return render_template("floor.html", title=name, token="floor-token", lines=lines)
 
 
 with app.app_context():

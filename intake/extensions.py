@@ -7,11 +7,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from functools import cached_property
 from pathlib import Path
 
 import redis
-from flask import current_app
-from flask_babel import Babel
+from flask import current_app, g, request
+from flask_babel import Babel, Domain, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -39,7 +40,33 @@ naming_convention = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
 migrate = Migrate()
 csrf = CSRFProtect()
-babel = Babel()
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the request's catalogue kept for the rest of the
+    request: a page asks for it once per string, a hundred times and more, and each time
+    Flask-Babel looked up the context, the locale's name and its cache again. Kept with the
+    locale it is for, so a language switched within the request (refresh, force_locale for an
+    email in the recipient's language) gets its own."""
+
+    def get_translations(self):
+        locale = get_locale()
+        kept = g.get("intake_translations") if locale is not None else None
+        if kept is not None and kept[0] is locale:
+            return kept[1]
+        translations = super().get_translations()
+        if locale is not None:
+            g.intake_translations = (locale, translations)
+        return translations
+
+
+class RequestBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return RequestDomain(domain=self.domain)
+
+
+babel = RequestBabel()
 htmx = HTMX()
 mail = Mail()
 
@@ -64,6 +91,14 @@ def _limits_switched_off():
     return not current_app.config["RATE_LIMITS_ENABLED"]
 
 
+@limiter.request_filter
+def _reads_of_public_pages():
+    """A GET counts against a limit only on a page behind a private link (token_page_limit,
+    where reading is guessing): every other limit is declared for POSTs (methods=["POST"]).
+    Such a GET skips Flask-Limiter's look-up of the route's limits, twice per request."""
+    return request.method in ("GET", "HEAD") and "token" not in (request.view_args or {})
+
+
 def _setting(name):
     return lambda: current_app.config[name]
 
@@ -73,7 +108,8 @@ def limit_from_config(setting, **options):
     return limiter.limit(_setting(setting), **options)
 
 
-# Every page behind a private link (resume, tracker, unsubscribe) counts against one limit.
+# Every page behind a private link (resume, tracker, unsubscribe) counts against one limit; the
+# only limit that GETs count against (see _reads_of_public_pages), on routes with a <token>.
 token_page_limit = limiter.shared_limit(_setting("RATE_LIMIT_TOKEN_PAGES"), scope="token-pages")
 
 

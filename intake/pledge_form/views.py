@@ -1,4 +1,5 @@
 """The guided pledge form for city contacts: no account, a private link to come back."""
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import (
@@ -34,9 +35,10 @@ from ..pledges.answers import (
 from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
-from ..web.human_check import HumanCheck
+from ..web.human_check import HumanCheck, shown_at_stamp
 from ..web.i18n import SWITCH_LANGUAGE, current_language, remember_language, switch_returns_to
 from ..web.paths import public_url
+from ..web.shared_pages import Fresh, shared_page
 from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
 
@@ -101,16 +103,26 @@ def out_of_order():
 # --- form helpers ------------------------------------------------------------
 
 
+# The country and currency lists of a language, made once per process (by a request in that
+# language: the argument is only the key).
+@lru_cache(maxsize=8)
+def country_options(_language):
+    return options([("", _("Choose a country")), *countries.country_choices()])
+
+
+@lru_cache(maxsize=8)
+def currency_options(_language):
+    return options([("", _("Choose a currency")), *countries.currency_choices()])
+
+
 def fill_choices(form):
     """Choices that depend on the reader's language are set per request."""
     lang = current_language()
     if "country" in form:
-        country_options = options([("", _("Choose a country")), *countries.country_choices()])
         for field in [form.country, *(entry.form.country for entry in form.co_cities)]:
-            long_list(field, ("country", lang), country_options)
+            long_list(field, ("country", lang), country_options(lang))
     if "budget_currency" in form:
-        long_list(form.budget_currency, ("currency", lang),
-                  options([("", _("Choose a currency")), *countries.currency_choices()]))
+        long_list(form.budget_currency, ("currency", lang), currency_options(lang))
 
 
 def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None):
@@ -223,6 +235,8 @@ def step(slug):
         return out_of_order()
     return_to = "review" if request.values.get("return") == "review" else None
 
+    if request.method == "GET" and pledge is None:
+        return shared_page(lambda: new_step_one(step, return_to))
     if request.method == "GET":
         return render_step(step, pledge, form_for_get(step, pledge), return_to=return_to)
 
@@ -242,6 +256,13 @@ def step(slug):
     if not complete:
         return render_step(step, pledge, form, status=422, return_to=return_to)
     return save_and_go_on(step, pledge, form, action, return_to)
+
+
+def new_step_one(step, return_to):
+    """Step 1 before any answer, the same for every new visitor but its time stamp."""
+    form = form_for_get(step, None)
+    response = render_step(step, None, form, return_to=return_to)
+    return response, [Fresh(form.shown_at.data, shown_at_stamp)]
 
 
 def looks_automated(form, pledge):

@@ -3,11 +3,12 @@ is handed out once, in an email or on the page that saves a draft."""
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 
 from ..clock import as_utc, utcnow
 from ..extensions import db
-from ..models import AccessToken
+from ..models import AccessToken, Pledge
 
 MAX_TOKEN_LENGTH = 100
 
@@ -46,17 +47,22 @@ def pledge_for_token(raw_token, now=None, purpose="resume"):
     return token.pledge
 
 
+# Built once: making the statement cost more than running it.
+DRAFT_BY_LINK_HASH = (
+    select(Pledge).join(AccessToken, AccessToken.pledge_id == Pledge.id)
+    .where(Pledge.id == bindparam("pledge_id"), AccessToken.token_hash == bindparam("token_hash"),
+           AccessToken.purpose == "resume", AccessToken.expires_at > bindparam("now"))
+    .options(joinedload(Pledge.action_areas), joinedload(Pledge.co_pledging_cities)))
+
+
 def pledge_for_link_hash(pledge_id, token_hash, now=None):
     """The pledge a browser's session names, if the link it holds (by its hash) still opens
-    that pledge; else None (the link expired, or was stopped from the tracker)."""
+    that pledge; else None (the link expired, or was stopped from the tracker). One query,
+    which brings the pledge's action areas and co-pledging cities along: the form shows them."""
     if not pledge_id or not token_hash:
         return None
-    token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash,
-                                                        AccessToken.purpose == "resume"))
-    if token is None or token.pledge_id != pledge_id or as_utc(token.expires_at) <= (
-            now or utcnow()):
-        return None
-    return token.pledge
+    return db.session.scalars(DRAFT_BY_LINK_HASH, {
+        "pledge_id": pledge_id, "token_hash": token_hash, "now": now or utcnow()}).unique().first()
 
 
 def expire_other_tokens(pledge, kept_token, now):

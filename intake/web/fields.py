@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
+from wtforms.widgets import CheckboxInput, ListWidget, Select, core
 
 # Control characters other than tab and newlines cannot be stored in PostgreSQL text (NUL) and
 # have no place in an answer; refuse them with a message rather than fail on save. C1 controls
@@ -25,6 +25,33 @@ FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 CONTROL_MESSAGE = _l("Remove the invisible control characters from this answer.")
 LINE_BREAK_MESSAGE = _l("Use a single line, without line breaks.")
+
+
+WTFORMS_HTML_PARAMS = core.html_params  # WTForms' own, kept for the tests to compare with
+
+
+def html_params(**attributes):
+    """An element's attributes, to the byte as WTForms writes them (sorted by name, `class_`
+    for class, `data_`/`aria_` with hyphens, True alone, False left out, values escaped with
+    their quotes), at a fraction of the cost: WTForms formats each one through Markup.format,
+    which is a fifth of the time of a page of text inputs."""
+    written = []
+    for name, value in sorted(attributes.items()):
+        if value is False:
+            continue
+        name = escape(core.clean_key(name))
+        if value is True:
+            written.append(name)
+        else:
+            written.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(written))
+
+
+def use_fast_html_params():
+    """Every WTForms widget writes its attributes with html_params above (once per process)."""
+    core.html_params = html_params
+    for widget in (core.Input, core.Button):
+        widget.html_params = staticmethod(html_params)
 
 
 def plain_text(form, field):

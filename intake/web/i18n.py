@@ -1,12 +1,15 @@
 """Which language a page is in: the reader's choice, else their browser's, else English; and
 the language switch every page carries, which comes back to the page on screen."""
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from babel import support
 from flask import current_app, g, request, session
 from flask_babel import get_locale, refresh
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
+from wtforms.i18n import messages_path
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 # The name of the language buttons of a page whose form they send first (see LanguageSwitch).
@@ -75,3 +78,28 @@ def page_address():
             continue
         return request.full_path.removesuffix("?") if path == request.path else path
     return "/"
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(language):
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class WtformsMessages:
+    """WTForms' own messages ("Not a valid choice") in the page's language, for Flask-WTF, which
+    would otherwise read their catalogue from disk again in every request that makes a form:
+    read once per language and process."""
+
+    def ugettext(self, string):
+        return _wtforms_catalogue(current_language()).ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return _wtforms_catalogue(current_language()).ungettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = WtformsMessages()
+
+
+def share_wtforms_messages():
+    """Before each request: where Flask-WTF looks for this request's WTForms catalogue."""
+    request.wtforms_translations = WTFORMS_MESSAGES

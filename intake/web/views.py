@@ -18,13 +18,14 @@ from ..inbound import imap
 from .assets import BUILT_VENDOR, ONE_WEEK, ONE_YEAR, VENDOR_ASSETS
 from .i18n import remember_language
 from .paths import local_path
+from .shared_pages import shared_page
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html")
+    return shared_page(lambda: (render_template("public/home.html"), []))
 
 
 @bp.post("/language")

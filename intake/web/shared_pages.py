@@ -1,0 +1,86 @@
+"""Pages that are the same for every visitor who has nothing of their own yet (the start page,
+step 1 of a new pledge): made once per process for each page, language and kind of request,
+then served to each visitor with the values that are theirs put back in (the security token
+of their session, step 1's signed time stamp). Making such a page is most of what its request
+costs; the bytes a visitor gets are those a fresh render would give them."""
+from typing import Callable, NamedTuple
+
+from flask import current_app, make_response, request, session
+from flask_wtf.csrf import generate_csrf
+
+from ..extensions import htmx
+from .i18n import select_locale
+
+# What a session may hold for its visitor to get the shared page: the security token, the
+# language (part of the key) and Flask's mark of a lasting session. Anything else (a draft, a
+# message flashed for the next page, a coordinator signed in) makes the page theirs alone.
+SHARED_SESSION_KEYS = frozenset({"csrf_token", "language", "_permanent"})
+# The settings these pages show (the footer's address, the htmx version, the development
+# mailbox link): part of the key, so that a page made under other settings is never served.
+PAGE_SETTINGS = ("CONTACT_EMAIL", "HTMX_VERSION", "DEV_MAILBOX_DIR")
+PLACEHOLDER = "\x00{}\x00"  # never in a page: templates cannot write a NUL
+
+
+class Fresh(NamedTuple):
+    """A value of one visitor's own in a page made for them: how to make another one."""
+    value: str
+    make: Callable[[], str]
+
+
+class SharedPage(NamedTuple):
+    body: str  # with a PLACEHOLDER where each fresh value was
+    makers: tuple
+    status: int
+    headers: tuple
+
+
+def is_shared():
+    return (request.method == "GET" and not request.query_string
+            and SHARED_SESSION_KEYS.issuperset(session))
+
+
+def key():
+    """The page, its language (as select_locale names it) and the kind of request (htmx's
+    headers, the ones wants_partial reads), under the app's settings."""
+    settings = current_app.config
+    kind = (htmx.boosted, htmx.history_restore_request) if htmx else None
+    return (request.endpoint, request.path, select_locale(), kind,
+            tuple(settings.get(name) for name in PAGE_SETTINGS))
+
+
+def shared_page(render):
+    """The page `render()` makes, made once and kept when the request is one a shared page may
+    answer. render() returns (response, [Fresh, ...]): the values of the page that are this
+    visitor's own besides the security token, which is always one."""
+    if not is_shared():
+        return render()[0]
+    kept = current_app.extensions.setdefault("intake_shared_pages", {})
+    page_key = key()
+    page = kept.get(page_key)
+    if page is None:
+        response, fresh = render()
+        response = make_response(response)
+        page = keep(response, [Fresh(generate_csrf(), generate_csrf), *fresh])
+        if page is not None:
+            kept[page_key] = page
+        return response
+    body = page.body
+    for index, make in enumerate(page.makers):
+        body = body.replace(PLACEHOLDER.format(index), make())
+    return make_response(body, page.status, list(page.headers))
+
+
+def keep(response, fresh):
+    """The page with its fresh values taken out; None for a page that cannot be shared."""
+    if response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers:
+        return None
+    body = response.get_data(as_text=True)
+    if "\x00" in body:
+        return None
+    for index, value in enumerate(fresh):
+        if not value.value or value.value not in body:
+            return None
+        body = body.replace(value.value, PLACEHOLDER.format(index))
+    headers = tuple((name, value) for name, value in response.headers.items()
+                    if name != "Content-Length")
+    return SharedPage(body, tuple(value.make for value in fresh), response.status_code, headers)
