@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/register_page.py
 	$(BIN)/python bench/limiter_overhead.py
 	$(BIN)/python bench/db_pool_ping.py
+	$(BIN)/python bench/floor_ratio.py
 	$(BIN)/python bench/archive_import.py
 	scripts/ensure-dovecot
 	$(BIN)/python bench/inbound_ingest.py
