@@ -65,8 +65,8 @@ from tests.support.smtp import free_port
 BENCH = Path(__file__).resolve().parent
 BURST_BROWSERS = 16
 ACK_TARGET_SECONDS = 300
-# The production settings (2 gthread workers of 4 threads, keep-alive 20 s, a process replaced
-# every ~2,000 requests), so that the load meets what a deployment runs; only the bind differs.
+# The production settings (2 gthread workers of 4 threads, keep-alive 20 s, processes never
+# replaced), so that the load meets what a deployment runs; only the bind differs.
 GUNICORN_FLAGS = ("--config", str(PROJECT_ROOT / "gunicorn.conf.py"))
 
 
