@@ -10,7 +10,10 @@ PORT ?= 5000
 # in file order and, once done, takes half of what another has left (worksteal): the slow
 # stories (processes started and stopped, servers restarted) no longer hold one process while
 # the other idles. A module's data set is seeded once per process that runs some of its tests.
-TEST_WORKERS ?= 2
+# Three on the embedded setup: a process often waits (a worker process starting, a server
+# restarting, a story's pause) and a third keeps both cores busy meanwhile. Two on a Redis
+# server, where each process takes a db of its own (TEST_REDIS_URL's, then the next).
+TEST_WORKERS ?= $(if $(TEST_REDIS_URL),2,3)
 
 # The Python extras installed with the app: the container image builds with EXTRAS= (none).
 EXTRAS ?= test

@@ -1,12 +1,6 @@
 """The fixtures live in tests/support/, one module per concern; tests ask for them by name and
 never import them."""
 import gc
-import sys
-
-# Where PYTHONDONTWRITEBYTECODE is set, pytest would rewrite the asserts of every test module
-# again in each test process, at every run (seconds of CPU per process): the suite keeps its
-# compiled modules in __pycache__ (ignored by git) whatever the environment says.
-sys.dont_write_bytecode = False
 
 pytest_plugins = [
     "tests.support.apps",  # the app, its databases and Redis: app, app_factory, client...
