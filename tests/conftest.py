@@ -1,5 +1,6 @@
 """The fixtures live in tests/support/, one module per concern; tests ask for them by name and
 never import them."""
+import gc
 
 pytest_plugins = [
     "tests.support.apps",  # the app, its databases and Redis: app, app_factory, client...
@@ -10,3 +11,12 @@ pytest_plugins = [
     "tests.support.client",  # contact
     "tests.support.chromium",  # chromium, live_server, contact_factory
 ]
+
+
+def pytest_collection_finish(session):
+    """What collection loaded (the app, the catalogues, the tests) lives for the whole run: it
+    is moved out of the garbage collector's sweeps, which then run less often. A run allocates
+    millions of short-lived objects, and every full sweep would walk all that was loaded."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)

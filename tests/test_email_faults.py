@@ -160,7 +160,7 @@ def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
     sender = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     try:
         assert wait_for_status(app, row.id, "sending"), "the worker never claimed the row"
-        time.sleep(0.5)  # it is now waiting on SMTP
+        assert mailbox.stalling.wait(10), "the message never reached the mail server"
     finally:
         os.killpg(sender.pid, signal.SIGKILL)
         sender.wait()
@@ -190,7 +190,7 @@ def test_a_worker_process_killed_while_sending_is_replaced_and_the_email_goes_on
     with worker_process(migrated_database, instance_path, **settings) as first:
         row = start_draft(app)
         assert wait_for_status(app, row.id, "sending"), "the worker never claimed the row"
-        time.sleep(0.5)  # it is now waiting on SMTP
+        assert mailbox.stalling.wait(10), "the message never reached the mail server"
         stop_group(first, signal.SIGKILL)
     mailbox.stall_seconds = 0
     with worker_process(migrated_database, instance_path, **settings):

@@ -3,6 +3,7 @@ for a while (451), refuse for good (550), or say nothing at all; one for the run
 emptied for each test that asks for it."""
 import asyncio
 import socket
+import threading
 import time
 from email import message_from_bytes, policy
 
@@ -22,6 +23,7 @@ class ScriptedMailbox:
         self.raw = []  # the same, as the bytes that came over the wire
         self.answers = []  # answers for the next DATA commands, then "250"; a 421 hangs up
         self.stall_seconds = 0
+        self.stalling = threading.Event()  # set once a message waits on the stall
         self.sessions = []  # one per EHLO: the server side of each client connection
         self.quits = 0
 
@@ -30,6 +32,7 @@ class ScriptedMailbox:
         self.raw.clear()
         self.answers.clear()
         self.stall_seconds = 0
+        self.stalling.clear()
         self.sessions.clear()
         self.quits = 0
 
@@ -44,6 +47,7 @@ class ScriptedMailbox:
 
     async def handle_DATA(self, server, session, envelope):
         if self.stall_seconds:  # the client gives up first; what it left behind is dropped
+            self.stalling.set()
             await asyncio.sleep(self.stall_seconds)
             return "421 4.4.2 Timed out"
         answer = self.answers.pop(0) if self.answers else "250 OK"
