@@ -44,10 +44,12 @@ def update_columns(limits, of):
 
 def update_arm(found, limits, stop_after=None, extra=None):
     """(UPDATES, 0, due, overdue, never) under the conditions `found`, at most `stop_after`
-    due pledges counted; `extra`: one more column, as the statement's other arm has."""
+    due pledges counted, the first by number (without an order, which ones the database read
+    first, and so the overdue among them, would change from one count to the next); `extra`:
+    one more column, as the statement's other arm has."""
     due = (select(Pledge.last_report_at, Pledge.accepted_at)
            .where(*found, update_condition(update_states.DUE, limits))
-           .limit(stop_after).subquery())
+           .order_by(Pledge.id).limit(stop_after).subquery())
     return select(literal(UPDATES), literal(0), func.count(),
                   func.count(case((since_at_or_before(due.c, limits.overdue), 1))),
                   func.count(case((due.c.last_report_at.is_(None), 1))),
