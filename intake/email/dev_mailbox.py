@@ -1,5 +1,6 @@
 """Development only: an SMTP server on loopback that keeps each message as a file, and a page
 that lists them, so a newcomer running `make run` can read the emails the app sends."""
+import socket
 import time
 import uuid
 from email import message_from_bytes, policy
@@ -19,7 +20,16 @@ class SaveToFolder:
         return "250 Message accepted for delivery"
 
 
+def refuse_a_taken_port(port):
+    """An OSError at once when something listens on the port: aiosmtpd's own start would
+    wait out its ready timeout (5 s) before saying so."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio binds
+        probe.bind(("127.0.0.1", port))
+
+
 def serve(folder, port):
+    refuse_a_taken_port(port)
     controller = Controller(SaveToFolder(folder), hostname="127.0.0.1", port=port)
     controller.start()
     print(f"Development mail server on 127.0.0.1:{port}, saving to {folder}", flush=True)
