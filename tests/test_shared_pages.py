@@ -42,6 +42,18 @@ def test_each_new_visitor_of_step_one_gets_the_token_of_their_own_session(app):
         assert response.headers["Location"].endswith(step_url("areas"))
 
 
+def test_step_one_made_while_forms_carried_no_token_is_not_served_once_they_do(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    visitor(app).get(step_url("city"))
+    app.config["WTF_CSRF_ENABLED"] = True
+    contact = visitor(app)
+    contact.get(step_url("city"))
+    assert 'name="csrf_token"' in contact.text.split('action="/pledge/step/city')[1]
+    response = contact.post(step_url("city"), {
+        **CITY_ANSWERS, "action": "continue", "shown_at": SHOWN_AT.search(contact.text).group(1)})
+    assert response.status_code == 303
+
+
 def test_a_token_from_another_visitors_page_is_refused(app):
     first, second = visitor(app), visitor(app)
     first.get(step_url("city"))

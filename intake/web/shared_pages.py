@@ -16,8 +16,9 @@ from .i18n import select_locale
 # message flashed for the next page, a coordinator signed in) makes the page theirs alone.
 SHARED_SESSION_KEYS = frozenset({"csrf_token", "language", "_permanent"})
 # The settings these pages show (the footer's address, the htmx version, the development
-# mailbox link): part of the key, so that a page made under other settings is never served.
-PAGE_SETTINGS = ("CONTACT_EMAIL", "HTMX_VERSION", "DEV_MAILBOX_DIR")
+# mailbox link, whether the forms carry a security token at all): part of the key, so that a
+# page made under other settings is never served.
+PAGE_SETTINGS = ("CONTACT_EMAIL", "HTMX_VERSION", "DEV_MAILBOX_DIR", "WTF_CSRF_ENABLED")
 PLACEHOLDER = "\x00{}\x00"  # never in a page: templates cannot write a NUL
 
 

@@ -197,6 +197,7 @@ def app(session_app):
     close_redis(session_app)
     session_app.config.clear()
     session_app.config.update(settings)
+    session_app.extensions.pop("intake_shared_pages", None)  # made under the test's settings
 
 
 @pytest.fixture
