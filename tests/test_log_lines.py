@@ -5,25 +5,11 @@ import logging
 import re
 import sys
 
-import pytest
-
 from intake.config import from_environment
 from intake.web.logs import JsonLines
 
 TOKEN = "Zm9yZ2V0LW1lLW5vdC1hLXJlYWwtdG9rZW4tYnV0LWxvbmc"
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture
-def root_logger_kept():
-    """A JSON app installs its handler on the root logger of the process: taken off after."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
 
 
 def json_lines(text):
@@ -41,7 +27,7 @@ def test_production_logs_json_lines_and_development_plain_text(monkeypatch, tmp_
 
 
 def test_a_warning_during_a_request_is_one_json_line_with_the_proxys_request_id(
-        app_factory, capsys, root_logger_kept):
+        app_factory, capsys):
     app = app_factory(LOG_FORMAT="json", REDIS_URL=UNREACHABLE_REDIS, HEALTH_TIMEOUT_SECONDS=1)
     capsys.readouterr()
     response = app.test_client().get("/healthz", headers={"X-Request-ID": "edge-4f2a.17"})
@@ -63,8 +49,7 @@ def test_a_request_without_a_sane_id_gets_a_new_one(client):
     assert refused.headers["X-Request-ID"] != made
 
 
-def test_json_lines_name_no_token_whatever_logger_wrote_them(app_factory, capsys,
-                                                             root_logger_kept):
+def test_json_lines_name_no_token_whatever_logger_wrote_them(app_factory, capsys):
     app = app_factory(LOG_FORMAT="json")
     capsys.readouterr()
     with app.test_request_context(f"/track/{TOKEN}/status"):

@@ -7,6 +7,7 @@ settings, on the same database. `seeded_app_factory` gives a module apps on data
 own, for pledges seeded once and only read by the module's tests (the emptying after each test
 never reaches them)."""
 import contextlib
+import logging
 import os
 import secrets
 import sqlite3
@@ -179,6 +180,20 @@ def session_app(migrated_database, instance_path, embedded_redis, smtp_server):
     """One app for the run, handed to each test by `app`: an app of its own for every test
     would build its URL map and compile its templates again each time (a third of the run)."""
     return make_app(migrated_database, instance_path, MAIL_PORT=smtp_server.port)
+
+
+@pytest.fixture(autouse=True)
+def root_logger_as_it_was():
+    """An app with JSON logs (production's default) installs its handler on the process's root
+    logger: taken off after each test, so that no later test's captured output (a command's, a
+    capsys's) carries other threads' log lines."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture
