@@ -297,7 +297,7 @@ def rescue_stuck(now=None):
     limit = max_attempts()
     rescued = db.session.execute(
         update(OutboxEmail)
-        .where(*stuck, OutboxEmail.attempts < limit)
+        .where(*to_send_again(now))
         .values(status="pending", next_attempt_at=OutboxEmail.claimed_at, claimed_at=None,
                 last_error="The worker stopped while sending; sent again.")
     ).rowcount
@@ -323,11 +323,15 @@ def left_sending(now):
     return OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before
 
 
+def to_send_again(now):
+    """The conditions of a row left "sending" that rescue_stuck sends again: an attempt left."""
+    return *left_sending(now), OutboxEmail.attempts < max_attempts()
+
+
 def stuck_ids(now=None):
     """The rows rescue_stuck is about to send again: the job that had them died, whatever
     Redis still says of it."""
-    return set(db.session.scalars(select(OutboxEmail.id).where(
-        *left_sending(now or utcnow()), OutboxEmail.attempts < max_attempts())))
+    return set(db.session.scalars(select(OutboxEmail.id).where(*to_send_again(now or utcnow()))))
 
 
 def due_pending_page(due_by, after_id=0, limit=1000):

@@ -20,6 +20,7 @@ SHARED_SESSION_KEYS = frozenset({"csrf_token", "language", "_permanent"})
 # page made under other settings is never served.
 PAGE_SETTINGS = ("CONTACT_EMAIL", "HTMX_VERSION", "DEV_MAILBOX_DIR", "WTF_CSRF_ENABLED")
 PLACEHOLDER = "\x00{}\x00"  # never in a page: templates cannot write a NUL
+KEPT = "intake_shared_pages"  # the app's extension that keeps them, by key()
 
 
 class Fresh(NamedTuple):
@@ -55,7 +56,7 @@ def shared_page(render):
     visitor's own besides the security token, which is always one."""
     if not is_shared():
         return render()[0]
-    kept = current_app.extensions.setdefault("intake_shared_pages", {})
+    kept = current_app.extensions.setdefault(KEPT, {})
     page_key = key()
     page = kept.get(page_key)
     if page is None:
@@ -85,3 +86,8 @@ def keep(response, fresh):
     headers = tuple((name, value) for name, value in response.headers.items()
                     if name != "Content-Length")
     return SharedPage(body, tuple(value.make for value in fresh), response.status_code, headers)
+
+
+def forget(app):
+    """Every page kept for the app (made under settings that have changed since)."""
+    app.extensions.pop(KEPT, None)
