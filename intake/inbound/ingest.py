@@ -55,10 +55,13 @@ def receive_batch(raws, via, archive_import_id=None, unreadable=None):
         results.append((message, True))
     if not fresh:
         return results
-    known = matching.Known.of(fresh, current_app.config.get("INBOUND_ADDRESS"),
-                              current_app.config["REFERENCE_PREFIX"],
-                              by_contact=archive_import_id is not None)
-    matches = [_place(message, email, known) for message, email in fresh]
+    clues = [matching.Clues.of(message, email, current_app.config.get("INBOUND_ADDRESS"),
+                               current_app.config["REFERENCE_PREFIX"],
+                               by_contact=archive_import_id is not None)
+             for message, email in fresh]
+    known = matching.Known.of(clues)
+    matches = [_place(message, message_clues, known)
+               for (message, _email), message_clues in zip(fresh, clues, strict=True)]
     try:
         with db.session.begin_nested():  # another process may store one of them meanwhile
             db.session.add_all(message for message, _email in fresh)
@@ -83,11 +86,9 @@ def _new_message(email, via, archive_import_id):
         attachments=[])  # known empty: setting them after the flush reads nothing
 
 
-def _place(message, email, known):
+def _place(message, clues, known):
     """The pledge the new message lands on (or the tray), before it is written."""
-    match = matching.find_pledge(message, email, known, current_app.config.get("INBOUND_ADDRESS"),
-                                 current_app.config["REFERENCE_PREFIX"],
-                                 by_contact=message.archive_import_id is not None)
+    match = matching.find_pledge(message, clues, known)
     if match is not None:
         land(message, match.pledge, match.by, known)
     return match

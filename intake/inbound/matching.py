@@ -27,6 +27,23 @@ class Match:
     by: str  # reply_token, thread, reference
 
 
+@dataclass(frozen=True)
+class Clues:
+    """What one message says of its pledge, read from its headers once: the reply tokens it
+    was sent to, the Message-IDs it answers, the reference numbers in its subject and, for the
+    old archive only (whose mail the app did not send), the people it is from and to."""
+    tokens: tuple
+    thread: tuple
+    references: tuple
+    people: tuple
+
+    @classmethod
+    def of(cls, stored, message, inbound_address, prefix, by_contact=False):
+        return cls(tuple(reply_tokens(recipients(message), inbound_address)),
+                   tuple(thread_of(stored)), tuple(references_in(stored.subject, prefix)),
+                   tuple(people_of(stored)) if by_contact else ())
+
+
 # --- pure: what the headers say ----------------------------------------------------------------
 
 def reply_tokens(addresses, inbound_address):
@@ -118,15 +135,14 @@ class Known:
                    *self.by_reference.values(), *self.by_contact.values()])
 
     @classmethod
-    def of(cls, messages, inbound_address, prefix, by_contact=False):
-        """What the batch of (stored message, email) pairs needs."""
+    def of(cls, batch_clues):
+        """What a batch of messages needs, from the Clues of each."""
         tokens, thread_ids, references, addresses = set(), set(), set(), set()
-        for stored, email in messages:
-            tokens.update(reply_tokens(recipients(email), inbound_address))
-            thread_ids.update(thread_of(stored))
-            references.update(references_in(stored.subject, prefix))
-            if by_contact:
-                addresses.update(people_of(stored))
+        for clues in batch_clues:
+            tokens.update(clues.tokens)
+            thread_ids.update(clues.thread)
+            references.update(clues.references)
+            addresses.update(clues.people)
         return cls(tokens, thread_ids, references, addresses)
 
     def load(self, pledge_ids):
@@ -177,26 +193,23 @@ def people_of(stored):
                                 *(stored.cc_addresses or [])] if found]
 
 
-def find_pledge(stored, message, known, inbound_address, prefix, by_contact=False):
-    """The pledge an inbound message belongs to, and how it was found; None: the tray. With
-    by_contact (the old archive, whose mail the app did not send), also the pledge whose focal
-    point is among its sender and recipients."""
-    tokens = reply_tokens(recipients(message), inbound_address) if known.by_token else []
-    for token in tokens:  # (no pledge has any of the batch's tokens: none to look for)
+def find_pledge(stored, clues, known):
+    """The pledge an inbound message belongs to, and how it was found; None: the tray. For the
+    old archive (its clues name people), also the pledge whose focal point is among its sender
+    and recipients."""
+    for token in clues.tokens:
         if token in known.by_token:
             return Match(known.pledge(known.by_token[token]), "reply_token")
     pledge = known.by_thread(stored)
     if pledge is not None:
         return Match(pledge, "thread")
-    for reference in references_in(stored.subject, prefix):
+    for reference in clues.references:
         pledge = known.pledge(known.by_reference.get(reference))
         if pledge is not None and known_sender(stored.from_address, pledge.focal_email,
                                                known.contacts[pledge.id],
                                                same_domain_counts=True):
             return Match(pledge, "reference")
-    if by_contact:
-        found = [known.by_contact[found] for found in people_of(stored)
-                 if found in known.by_contact]
-        if found:
-            return Match(known.pledge(min(found)), "import")
+    found = [known.by_contact[person] for person in clues.people if person in known.by_contact]
+    if found:
+        return Match(known.pledge(min(found)), "import")
     return None
