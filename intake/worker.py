@@ -118,8 +118,8 @@ def dispatch_pending():
     """Enqueue the rows left pending with no live job (Redis was down or flushed, a worker died)
     and rescue stuck ones. A row whose job still waits gets no second one. Returns how many
     jobs it enqueued; with Redis down, the rows stay pending for the next pass."""
-    rescued = outbox.stuck_ids()
-    outbox.rescue_stuck()
+    # The job that had a rescued row died, whatever Redis still says of it: enqueued again.
+    rescued = outbox.rescue_stuck().sent_again
     db.session.commit()
     grace = timedelta(seconds=current_app.config["EMAIL_DISPATCH_GRACE_SECONDS"])
     due_by = utcnow() - grace

@@ -170,8 +170,8 @@ def test_a_worker_killed_while_sending_leaves_the_row_to_be_sent_again(
     later = datetime.now(timezone.utc) + timedelta(
         seconds=app.config["EMAIL_STUCK_AFTER_SECONDS"] + 1)
     with app.app_context():
-        assert outbox.rescue_stuck(now=later) == 1
-        assert outbox.rescue_stuck(now=later) == 0
+        assert outbox.rescue_stuck(now=later) == (frozenset({stuck.id}), 0)
+        assert outbox.rescue_stuck(now=later) == (frozenset(), 0)
         db.session.commit()  # as the dispatcher's job does
         app.config["EMAIL_DISPATCH_GRACE_SECONDS"] = 0
         worker.dispatch_pending()

@@ -6,6 +6,7 @@ if the enqueue fails, the dispatcher finds the row still pending and enqueues it
 import hashlib
 from datetime import timedelta
 from email.utils import make_msgid
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import event, func, select, text, update
@@ -285,22 +286,28 @@ def retry(email, now=None):
     return True
 
 
+class Rescued(NamedTuple):
+    """What rescue_stuck moved: the ids of the rows it sends again, and how many it failed."""
+    sent_again: frozenset
+    failed: int
+
+
 def rescue_stuck(now=None):
     """Rows left 'sending' by a worker that died mid-send go back to pending, if they have an
     attempt left; otherwise they end failed. Pending rows with no attempt left (the limit was
-    lowered) end failed too: the attempt limit always holds. Returns how many rows it moved.
+    lowered) end failed too: the attempt limit always holds.
 
     The same Message-ID is reused, so a receiver that did get the first copy can drop the
     second."""
     now = now or utcnow()
     stuck = left_sending(now)
     limit = max_attempts()
-    rescued = db.session.execute(
+    sent_again = frozenset(db.session.scalars(
         update(OutboxEmail)
-        .where(*to_send_again(now))
+        .where(*stuck, OutboxEmail.attempts < limit)
         .values(status="pending", next_attempt_at=OutboxEmail.claimed_at, claimed_at=None,
                 last_error="The worker stopped while sending; sent again.")
-    ).rowcount
+        .returning(OutboxEmail.id)))
     gave_up = db.session.execute(
         update(OutboxEmail)
         .where(*stuck, OutboxEmail.attempts >= limit)
@@ -314,24 +321,13 @@ def rescue_stuck(now=None):
         .values(status="failed", last_error=func.coalesce(
             OutboxEmail.last_error, "No attempt left under the attempt limit."))
     ).rowcount
-    return rescued + gave_up + exhausted
+    return Rescued(sent_again, gave_up + exhausted)
 
 
 def left_sending(now):
     """The conditions of a row left "sending" by a worker that is gone."""
     stuck_before = now - timedelta(seconds=current_app.config["EMAIL_STUCK_AFTER_SECONDS"])
     return OutboxEmail.status == "sending", OutboxEmail.claimed_at < stuck_before
-
-
-def to_send_again(now):
-    """The conditions of a row left "sending" that rescue_stuck sends again: an attempt left."""
-    return *left_sending(now), OutboxEmail.attempts < max_attempts()
-
-
-def stuck_ids(now=None):
-    """The rows rescue_stuck is about to send again: the job that had them died, whatever
-    Redis still says of it."""
-    return set(db.session.scalars(select(OutboxEmail.id).where(*to_send_again(now or utcnow()))))
 
 
 def due_pending_page(due_by, after_id=0, limit=1000):
