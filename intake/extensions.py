@@ -91,12 +91,19 @@ def _limits_switched_off():
     return not current_app.config["RATE_LIMITS_ENABLED"]
 
 
+def address_carries_secret():
+    """The request's address is a private link: its route takes a `token` (resume, tracker,
+    unsubscribe), so whoever has the address has the access. (Here, beside the limiter that
+    reads it first; the response headers read it too.)"""
+    return "token" in (request.view_args or {})
+
+
 @limiter.request_filter
 def _reads_of_public_pages():
     """A GET counts against a limit only on a page behind a private link (token_page_limit,
     where reading is guessing): every other limit is declared for POSTs (methods=["POST"]).
     Such a GET skips Flask-Limiter's look-up of the route's limits, twice per request."""
-    return request.method in ("GET", "HEAD") and "token" not in (request.view_args or {})
+    return request.method in ("GET", "HEAD") and not address_carries_secret()
 
 
 def _setting(name):

@@ -4,6 +4,8 @@ import gzip
 
 from flask import current_app, request
 
+from ..extensions import address_carries_secret
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -32,7 +34,7 @@ def private_pages(blueprints_or_endpoints):
     names = frozenset(blueprints_or_endpoints)
 
     def no_store(response):
-        carries_secret = "token" in (request.view_args or {})
+        carries_secret = address_carries_secret()
         if carries_secret or request.blueprint in names or request.endpoint in names:
             response.headers["Cache-Control"] = "no-store"
         if carries_secret:
