@@ -203,13 +203,6 @@ def change_own_language():
 # --- the admins' account management --------------------------------------------
 
 
-def account_or_404(coordinator_id):
-    account = db.session.get(Coordinator, coordinator_id)
-    if account is None:
-        abort(404)
-    return account
-
-
 def account_page_url(account):
     return url_for("accounts.account", coordinator_id=account.id)
 
@@ -271,7 +264,7 @@ def render_account(account, posted=None, problem=None, status=200):
 @bp.get("/admin/coordinators/<int:coordinator_id>")
 @admin_only
 def account(coordinator_id):
-    return render_account(account_or_404(coordinator_id))
+    return render_account(db.get_or_404(Coordinator, coordinator_id))
 
 
 def done(account, message):
@@ -283,7 +276,7 @@ def done(account, message):
 @bp.post("/admin/coordinators/<int:coordinator_id>/role")
 @admin_only
 def change_role(coordinator_id):
-    account = account_or_404(coordinator_id)
+    account = db.get_or_404(Coordinator, coordinator_id)
     form = RoleForm()
     if not form.validate():
         return render_account(account, posted=("role", form), status=422)
@@ -308,7 +301,7 @@ def confirmed_form():
 @bp.post("/admin/coordinators/<int:coordinator_id>/deactivate")
 @admin_only
 def deactivate(coordinator_id):
-    account = account_or_404(coordinator_id)
+    account = db.get_or_404(Coordinator, coordinator_id)
     confirmed_form()
     try:
         changed = coordinators.deactivate(account, me())
@@ -324,7 +317,7 @@ def deactivate(coordinator_id):
 @bp.post("/admin/coordinators/<int:coordinator_id>/reactivate")
 @admin_only
 def reactivate(coordinator_id):
-    account = account_or_404(coordinator_id)
+    account = db.get_or_404(Coordinator, coordinator_id)
     confirmed_form()
     if not coordinators.reactivate(account, me()):
         return done(account, _("This account was already active."))
@@ -334,7 +327,7 @@ def reactivate(coordinator_id):
 @bp.post("/admin/coordinators/<int:coordinator_id>/password")
 @admin_only
 def reset_password(coordinator_id):
-    account = account_or_404(coordinator_id)
+    account = db.get_or_404(Coordinator, coordinator_id)
     form = PasswordResetForm()
     if not form.validate():
         return render_account(account, posted=("password", form), status=422)
@@ -352,7 +345,7 @@ def reset_password(coordinator_id):
 @admin_only
 def end_sessions(coordinator_id):
     """End every session of the account (this admin's own one too, if it is theirs)."""
-    account = account_or_404(coordinator_id)
+    account = db.get_or_404(Coordinator, coordinator_id)
     confirmed_form()
     ended = coordinators.end_sessions(account, me())
     return done(account, ngettext("%(num)d session of %(email)s has ended.",
@@ -363,7 +356,7 @@ def end_sessions(coordinator_id):
 @bp.post("/admin/coordinators/<int:coordinator_id>/sessions/<int:session_id>/end")
 @admin_only
 def end_session(coordinator_id, session_id):
-    account = account_or_404(coordinator_id)
+    account = db.get_or_404(Coordinator, coordinator_id)
     confirmed_form()
     if not coordinators.end_session(account, session_id, me()):
         return done(account, _("That session had already ended."))
@@ -373,7 +366,7 @@ def end_session(coordinator_id, session_id):
 @bp.post("/admin/coordinators/<int:coordinator_id>/unlock")
 @admin_only
 def unlock(coordinator_id):
-    account = account_or_404(coordinator_id)
+    account = db.get_or_404(Coordinator, coordinator_id)
     confirmed_form()
     coordinators.unlock(account, me())
     return done(account, _("%(email)s can sign in again at once.", email=account.email))

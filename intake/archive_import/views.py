@@ -61,13 +61,6 @@ def upload():
     return redirect_after_post(url_for("archive_import.one", import_id=found.id))
 
 
-def found_or_404(import_id):
-    found = db.session.get(ArchiveImport, import_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def import_page(found, form=None, status=200):
     """The import's page; for a CSV waiting for its columns, the preview and the mapping form
     (`form` as posted, with its errors, or a new one with the guessed fields)."""
@@ -84,13 +77,13 @@ def import_page(found, form=None, status=200):
 @bp.get("/<int:import_id>")
 @may_change
 def one(import_id):
-    return import_page(found_or_404(import_id))
+    return import_page(db.get_or_404(ArchiveImport, import_id))
 
 
 @bp.post("/<int:import_id>/mapping")
 @may_change
 def choose_mapping(import_id):
-    found = found_or_404(import_id)
+    found = db.get_or_404(ArchiveImport, import_id)
     if found.state != "mapping":
         return redirect_after_post(url_for("archive_import.one", import_id=found.id))
     header, _rows, _total, guessed = archive_csv.preview(current_app.instance_path, found)
@@ -108,7 +101,7 @@ def choose_mapping(import_id):
 def start_again(import_id):
     """An import whose job was lost (Redis down) or that failed part way: run it again; what
     it already stored is skipped."""
-    found = found_or_404(import_id)
+    found = db.get_or_404(ArchiveImport, import_id)
     if not ConfirmForm().validate():
         abort(400)
     if found.state in ("queued", "failed"):

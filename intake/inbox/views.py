@@ -28,13 +28,6 @@ from .forms import ActionForm, DraftForm, LinkForm
 bp = Blueprint("inbox", __name__, url_prefix="/triage/inbox")
 
 
-def message_or_404(message_id):
-    message = db.session.get(InboundMessage, message_id)
-    if message is None:
-        abort(404)
-    return message
-
-
 def page_number():
     return request.args.get("page", 1, type=int) or 1
 
@@ -66,13 +59,13 @@ def render_message(message, link_form=None, draft_form=None, code=200):
 @bp.get("/<int:message_id>")
 @may_change
 def message_page(message_id):
-    return render_message(message_or_404(message_id))
+    return render_message(db.get_or_404(InboundMessage, message_id))
 
 
 @bp.post("/<int:message_id>/link")
 @may_change
 def link(message_id):
-    message = message_or_404(message_id)
+    message = db.get_or_404(InboundMessage, message_id)
     form = LinkForm()
     if not form.validate():
         return render_message(message, link_form=form, code=422)
@@ -91,7 +84,7 @@ def link(message_id):
 @bp.post("/<int:message_id>/draft")
 @may_change
 def make_draft(message_id):
-    message = message_or_404(message_id)
+    message = db.get_or_404(InboundMessage, message_id)
     form = DraftForm()
     if not form.validate():
         return render_message(message, draft_form=form, code=422)
@@ -123,7 +116,7 @@ def not_spam(message_id):
 @bp.post("/<int:message_id>/add-contact")
 @may_change
 def add_contact(message_id):
-    message = message_or_404(message_id)
+    message = db.get_or_404(InboundMessage, message_id)
     if not ActionForm().validate() or message.pledge_id is None or not message.from_address:
         abort(400)
     contacts.add_contact(message, coordinator_actor(current_user))
@@ -133,7 +126,7 @@ def add_contact(message_id):
 
 
 def simple_action(message_id, action, done_message, back_to):
-    message = message_or_404(message_id)
+    message = db.get_or_404(InboundMessage, message_id)
     if not ActionForm().validate():
         abort(400)
     if action(message, coordinator_actor(current_user)):

@@ -1,6 +1,6 @@
 """The coordinators' Matches view (offers by state, each move a button) and a partner's page
 (the open needs, and the matches it is in)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -63,13 +63,6 @@ def matches():
     return render_matches(shown_state(request.args.get("state")))
 
 
-def offer_or_404(offer_id):
-    offer = db.session.get(SupportOffer, offer_id)
-    if offer is None:
-        abort(404)
-    return offer
-
-
 def conflict():
     return _("Someone else changed this match while you were looking at it. Nothing was "
              "saved: check it as it is now, then try again.")
@@ -78,7 +71,7 @@ def conflict():
 def act(offer_id, form, step, done, already_done):
     """Check the version the page showed, make the step, commit; or show why not. A second
     click of a step that the first one made is told so, not refused."""
-    offer = offer_or_404(offer_id)
+    offer = db.get_or_404(SupportOffer, offer_id)
     state = shown_state(request.form.get("shown_state"))
     back = url_for("matching.matches", state=state)
     if not form.validate():
