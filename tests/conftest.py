@@ -2,6 +2,10 @@
 never import them."""
 import gc
 
+# Collection off while the fixtures' modules, the app and the tests load (each test process):
+# its passes over what is loading find nothing to free. pytest_collection_finish turns it on.
+gc.disable()
+
 pytest_plugins = [
     "tests.support.apps",  # the app, its databases and Redis: app, app_factory, client...
     "tests.support.smtp",  # smtp_server, mailbox
@@ -20,3 +24,11 @@ def pytest_collection_finish(session):
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
+    gc.enable()
+
+
+def pytest_configure(config):
+    """xdist's controller collects no tests (its test processes do): it collects garbage
+    again at once."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        gc.enable()
