@@ -42,18 +42,34 @@ migrate = Migrate()
 csrf = CSRFProtect()
 
 
+def kept_translations():
+    """The catalogue RequestDomain kept for this request, if it is still for the request's
+    locale, found with one look-up of the app context (Flask-Babel keeps the locale it chose,
+    or forced, as g._flask_babel.babel_locale); None when there is none to trust."""
+    try:
+        kept = vars(g._get_current_object())
+    except RuntimeError:  # outside an app context
+        return None
+    pair = kept.get("intake_translations")
+    if pair is None:
+        return None
+    locale = getattr(kept.get("_flask_babel"), "babel_locale", None)
+    return pair[1] if locale is not None and pair[0] is locale else None
+
+
 class RequestDomain(Domain):
     """Flask-Babel's message domain, with the request's catalogue kept for the rest of the
     request: a page asks for it once per string, a hundred times and more, and each time
-    Flask-Babel looked up the context, the locale's name and its cache again. Kept with the
-    locale it is for, so a language switched within the request (refresh, force_locale for an
-    email in the recipient's language) gets its own."""
+    Flask-Babel looked up the context, the locale's name and its cache again (ten reads of
+    Flask's context proxies a string). Kept with the locale it is for, so a language switched
+    within the request (refresh, force_locale for an email in the recipient's language) gets
+    its own."""
 
     def get_translations(self):
+        translations = kept_translations()
+        if translations is not None:
+            return translations
         locale = get_locale()
-        kept = g.get("intake_translations") if locale is not None else None
-        if kept is not None and kept[0] is locale:
-            return kept[1]
         translations = super().get_translations()
         if locale is not None:
             g.intake_translations = (locale, translations)
@@ -64,6 +80,22 @@ class RequestBabel(Babel):
     @cached_property
     def domain_instance(self):
         return RequestDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs):
+        """Templates translate through the domain itself: Flask-Babel's own callables looked up
+        the request's domain again for every string."""
+        super().init_app(app, *args, **kwargs)
+
+        def translations():
+            return self.domain_instance.get_translations()
+
+        app.jinja_env.install_gettext_callables(
+            gettext=lambda s: translations().ugettext(s),
+            ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+            pgettext=lambda c, s: translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+            newstyle=True,
+        )
 
 
 babel = RequestBabel()
