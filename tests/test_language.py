@@ -2,7 +2,9 @@
 import re
 
 from flask import render_template_string
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask_babel import force_locale, gettext
+
+from intake.extensions import lazy_gettext
 
 from .support.client import CITY_ANSWERS, ContactBrowser, step_url
 from .support.triage import CoordinatorBrowser, question_asked, sent_pledge, tracker_path
