@@ -2,13 +2,19 @@
 pledge, every step of a draft and its "check your answers" page, each served by the app under
 gunicorn (2 sync workers) and, side by side, by the bare floor (bench/floor_app.py: Flask and
 one Jinja template, no database, Redis, session or translation) serving a page of the same
-size under the same gunicorn flags. Both are loaded by wrk on loopback (a Python client when
-wrk is not installed), the app and the floor in alternation, page by page, round after round.
+size under the same gunicorn flags. A draft's pages are also set beside the draft floor
+(`floor_app:draft_app`): the bare floor plus what a page of a private draft cannot do without,
+reading the signed session cookie and one primary-key SELECT of the pledge row on the app's
+database; how far the app is from it says what is left to cut in the app, and how far the draft
+floor is from the bare floor what the target can mean for such a page at all. All are loaded
+by wrk on loopback (a Python client when wrk is not installed), the app and the floors in
+alternation, page by page, round after round.
 
 Per page: the bytes of the body, the median requests per second of the app and of the floor,
 the median of the rounds' ratios (each round: the app's run over the floor's run just after
 it) with the lowest and highest, and PASS or FAIL against the target (0.5x: half the floor's
-throughput; the stretch target is 0.7x).
+throughput; the stretch target is 0.7x). For a draft's page, then: the draft floor's requests
+per second, the app's ratio to it, and the draft floor's own ratio to the bare floor.
 
 Run from the project root: `.venv/bin/python bench/floor_ratio.py [--seconds 3] [--rounds 3]
 [--connections 4] [--database postgresql|sqlite] [--pages home,new]` (about four minutes with
@@ -74,7 +80,7 @@ def main():
         redis_server.start()
         stack.callback(redis_server.stop)
         processes = stack.enter_context(Processes())
-        app_port, floor_port = free_port(), free_port()
+        app_port, floor_port, draft_floor_port = free_port(), free_port(), free_port()
         env = {**app_environment(url, redis_server.url, free_port(), app_port),
                "APP_ENV": "production", "BASE_URL": "https://pledges.bench",
                "RATE_LIMITS_ENABLED": "1", "LOG_LEVEL": "WARNING"}
@@ -101,18 +107,30 @@ def main():
                         {**env, "LOAD_FLOOR_SIZES": str(sizes_file), "PYTHONPATH": str(BENCH)},
                         folder)
         wait_until_healthy(floor_port)  # the floor answers any path
+        if any(with_cookie for _name, _path, with_cookie, _size in measured):
+            processes.start("draft floor", gunicorn(draft_floor_port, empty_config,
+                                                    "floor_app:draft_app"),
+                            {**env, "LOAD_FLOOR_SIZES": str(sizes_file),
+                             "PYTHONPATH": str(BENCH)}, folder)
+            wait_for_draft_floor(draft_floor_port, cookie)
 
-        results = {name: ([], []) for name, *_rest in measured}
+        results = {name: ([], [], []) for name, *_rest in measured}
         for name, path, with_cookie, _size in measured:  # warm-up: templates compiled
             headers = cookie_header(cookie if with_cookie else None)
             run_load(app_port, path, headers, args, requests_only=WARM_UP_REQUESTS)
             run_load(floor_port, floor_path(name), {}, args, requests_only=WARM_UP_REQUESTS)
+            if with_cookie:
+                run_load(draft_floor_port, floor_path(name), headers, args,
+                         requests_only=WARM_UP_REQUESTS)
         for _round in range(args.rounds):
             for name, path, with_cookie, _size in measured:
                 headers = cookie_header(cookie if with_cookie else None)
-                ours, floor = results[name]
+                ours, floor, draft_floor = results[name]
                 ours.append(run_load(app_port, path, headers, args))
                 floor.append(run_load(floor_port, floor_path(name), {}, args))
+                if with_cookie:
+                    draft_floor.append(run_load(draft_floor_port, floor_path(name), headers,
+                                                args))
         print_table(measured, results)
         print(f"machine load after the runs (1, 5, 15 min): {load_average()}")
 
@@ -144,6 +162,21 @@ def draft_cookie(app):
     client = app.test_client()
     ContactBrowser(client).complete_steps()
     return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+def wait_for_draft_floor(port, cookie, seconds=30):
+    """The draft floor answers a draft's cookie with a page (it refuses a request without)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/", headers=cookie_header(cookie),
+                            timeout=5).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):  # still starting
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the draft floor on port {port} did not answer")
+        time.sleep(0.2)
 
 
 def cookie_header(cookie):
@@ -223,7 +256,7 @@ def print_table(measured, results):
     print(f"\n{'page':26} {'bytes':>7} {'req/s app':>10} {'req/s floor':>12} {'ratio':>7} "
           f"{'rounds':>11}  target {TARGET}x (stretch {STRETCH}x)")
     for name, _path, _cookie, size in measured:
-        ours, floor = results[name]
+        ours, floor, _draft_floor = results[name]
         rounds = [mine / bare for mine, bare in zip(ours, floor, strict=True)]
         ratio = statistics.median(rounds)
         verdict = "PASS" if ratio >= TARGET else "FAIL"
@@ -232,6 +265,18 @@ def print_table(measured, results):
         print(f"{name:26} {size:>7} {statistics.median(ours):>10.0f} "
               f"{statistics.median(floor):>12.0f} {ratio:>6.2f}x {min(rounds):>5.2f}-"
               f"{max(rounds):.2f}x  {verdict}")
+    drafts = [(name, results[name]) for name, *_rest in measured if results[name][2]]
+    if not drafts:
+        return
+    print(f"\n{'against the draft floor':26} {'req/s draft floor':>18} {'app/draft floor':>16} "
+          f"{'draft floor/bare':>17}")
+    for name, (ours, floor, draft_floor) in drafts:
+        to_draft = statistics.median(
+            [mine / reachable for mine, reachable in zip(ours, draft_floor, strict=True)])
+        reachable = statistics.median(
+            [least / bare for least, bare in zip(draft_floor, floor, strict=True)])
+        print(f"{name:26} {statistics.median(draft_floor):>18.0f} {to_draft:>15.2f}x "
+              f"{reachable:>16.2f}x")
 
 
 def load_average():

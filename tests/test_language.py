@@ -1,6 +1,11 @@
 """Contacts write in English, French or Spanish: the language can be switched and is kept."""
 import re
 
+from flask import render_template_string
+from flask_babel import force_locale, gettext
+
+from intake.extensions import lazy_gettext
+
 from .support.client import CITY_ANSWERS, ContactBrowser, step_url
 from .support.triage import CoordinatorBrowser, question_asked, sent_pledge, tracker_path
 
@@ -27,6 +32,20 @@ def test_a_chosen_language_is_remembered_across_pages(app):
     assert page.status_code == 200
     contact.get("/", headers={"Accept-Language": "es"})
     assert '<html lang="fr">' in contact.text
+
+
+def test_an_email_in_the_recipients_language_leaves_the_page_in_the_readers(app):
+    """A French page whose request writes an email in Spanish: the email's strings are Spanish,
+    then the page's are French again (templates and lazy labels alike)."""
+    page_string = '{{ _("Skip to main content") }}'
+    label = lazy_gettext("Skip to main content")
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert render_template_string(page_string) == "Aller au contenu principal"
+        with force_locale("es"):
+            assert render_template_string(page_string) == "Saltar al contenido principal"
+            assert str(label) == "Saltar al contenido principal"
+        assert render_template_string(page_string) == "Aller au contenu principal"
+        assert gettext("Skip to main content") == str(label) == "Aller au contenu principal"
 
 
 def test_country_names_follow_the_language(app):

@@ -14,7 +14,7 @@ from intake.models import Pledge
 from intake.reminders import planning
 from intake.reminders.sweep import sweep
 
-from .support.client import PAGE_ANSWERS, ContactBrowser, outbox_rows
+from .support.client import PAGE_ANSWERS, STEP_SLUGS, ContactBrowser, outbox_rows, step_url
 
 CONTACT = "ana.souza@prefeitura.example"
 
@@ -88,3 +88,39 @@ def test_an_address_that_unsubscribed_is_not_reminded_of_a_draft_it_saves_again(
         assert sweep(as_utc(pledge.last_activity_at) + timedelta(days=3, hours=1)) == 0
     assert outbox_rows(app, kind="reminder_draft") == []
     assert the_pledge(app).next_reminder_at is None  # the sweep stopped planning for it
+
+
+@contextmanager
+def selects_sent(app):
+    """The SELECT statements sent meanwhile, as sent."""
+    sent = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+def test_each_page_of_a_draft_reads_it_once_with_only_the_answers_it_shows(app):
+    """A step's page reads the draft in one query, which brings along its action areas only
+    where the page shows them (step 2, and "check your answers"), its co-pledging cities
+    likewise (step 1, and "check your answers")."""
+    contact = ContactBrowser(app.test_client())
+    contact.complete_steps()
+    collections = {"co_pledging_city", "pledge_action_area"}
+    shown = {"city": {"co_pledging_city"}, "areas": {"pledge_action_area"}, "review": collections}
+    pages = [(slug, step_url(slug)) for slug in STEP_SLUGS] + [("review", "/pledge/review")]
+    for slug, url in pages:
+        with selects_sent(app) as sent:
+            assert contact.get(url).status_code == 200
+        assert len(sent) == 1, (url, sent)
+        joined = {table for table in collections if table in sent[0]}
+        assert joined == shown.get(slug, set()), url
+    assert "essential-services" in contact.get(step_url("areas")).get_data(as_text=True)

@@ -1,13 +1,13 @@
 """Coordinator accounts: their roles, creating one, checking and changing a password (scrypt,
 through Werkzeug)."""
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import Coordinator
 from ..pledges.audit import record
 from . import failures, sessions

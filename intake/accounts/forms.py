@@ -3,11 +3,11 @@
 The rules on a new address and a new password live here once, for the forms and the command
 line alike (check_new_email, check_new_password)."""
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Optional, StopValidation
 
+from ..extensions import lazy_gettext as _l
 from ..web.fields import (
     length_limit,
     options,

@@ -1,9 +1,9 @@
 """Forms of the archive imports: the upload, and a CSV's column mapping (one select a column)."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
+from ..extensions import lazy_gettext as _l
 from ..inbound.archive_csv import FIELDS, fields_chosen_twice
 from ..web.fields import options
 

@@ -2,7 +2,7 @@
 
 Written as Python (not read from a data file) so that every title is extracted for translation.
 """
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 
 class ActionArea:

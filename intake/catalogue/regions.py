@@ -1,6 +1,6 @@
 """UN M49 regions of the ISO 3166 countries (United Nations Statistics Division), for
 filtering the coordinators' queue by region."""
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 REGIONS = {
     "Africa": _l("Africa"),

@@ -1,5 +1,5 @@
 """The answers the pledge form's questions allow: (code, label) pairs, labels translated."""
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 MARRAKECH_ANSWERS = [
     ("yes", _l("Yes")),

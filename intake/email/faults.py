@@ -23,7 +23,7 @@ import re
 import smtplib
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 # The stages of an SMTP dialogue, as smtplib reports them (one exception type per stage).
 CONNECT = "CONNECT"  # the server's greeting

@@ -1,7 +1,6 @@
 """The kinds of email the app sends: each has a subject and a pair of templates,
 templates/email/<kind>.txt and .html, rendered in the recipient's language."""
-from flask_babel import lazy_gettext as _l
-
+from ..extensions import lazy_gettext as _l
 from ..reminders.rules import REMINDER_KINDS
 
 SUBJECTS = {

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import EmailSuppression, OutboxEmail, Pledge
 from ..pledges.audit import record
 from . import outbox

@@ -1,5 +1,5 @@
 """Where an email of the outbox stands, as the coordinators' pages say it."""
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 STATUS_LABELS = {
     "pending": _l("waiting to be sent"),

@@ -9,11 +9,11 @@ import io
 import zipfile
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import ArchiveImport, InboundMessage
 from . import ingest, matching
 

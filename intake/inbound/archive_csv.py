@@ -8,11 +8,11 @@ import io
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..clock import utcnow
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import ArchiveImport, Pledge
 from .archive import COMMIT_EVERY, ArchiveProblem, stored_path
 

@@ -1,7 +1,7 @@
 """Forms of the tray's actions (each posted with its CSRF token)."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from ..extensions import lazy_gettext as _l
 from ..web.fields import choice, required, text
 from ..web.i18n import LANGUAGE_NAMES
 

@@ -1,13 +1,13 @@
 """Forms of partner matching: a partner's offer of support (public: it carries the honeypot
 and the minimum fill time), the coordinators' moves (each with the offer's version, for
 optimistic locking), the city's answer, and the filters of the "Support sought" page."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from ..catalogue import vocabularies
 from ..catalogue.compacts import ACTION_AREAS
+from ..extensions import lazy_gettext as _l
 from ..web.fields import choice, email_address, long_text, options, required, text
 from ..web.human_check import HumanCheck
 from .states import MOVE_LABELS

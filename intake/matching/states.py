@@ -6,7 +6,7 @@ its contact with that partner, on its private status page; the coordinators ask 
 """
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 STATES = {
     "proposed": _l("Proposed"),

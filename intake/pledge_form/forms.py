@@ -1,6 +1,5 @@
 """The pledge form's steps, one form each. Every field has a length limit and a clear message."""
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import (
 )
 
 from ..catalogue import compacts, countries, vocabularies
+from ..extensions import lazy_gettext as _l
 from ..pledges import status
 from ..web.fields import (
     AmountField,

@@ -25,6 +25,7 @@ from ..email import events
 from ..extensions import db, limit_from_config, token_page_limit
 from ..pledges import links, steps, submission
 from ..pledges.answers import (
+    STEP_COLLECTIONS,
     answers_as_typed,
     answers_for_form,
     anything_typed,
@@ -54,11 +55,19 @@ def current_pledge():
     if "current_pledge" not in g:
         if "resume_token" in session:  # a session from before links were kept as hashes
             session["link_hash"] = links.hash_token(session.pop("resume_token"))
-        g.current_pledge = links.pledge_for_link_hash(session.get("pledge_id"),
-                                                      session.get("link_hash"))
+        g.current_pledge = links.pledge_for_link_hash(
+            session.get("pledge_id"), session.get("link_hash"), collections=collections_shown())
         if g.current_pledge is None:
             forget_pledge()
     return g.current_pledge
+
+
+def collections_shown():
+    """The draft's collections this request shows: the GET of a step, those of its form (a
+    post may go on to the next step's page); any other request, all of them."""
+    if request.endpoint == "intake.step" and request.method == "GET":
+        return STEP_COLLECTIONS.get((request.view_args or {}).get("slug"), ())
+    return links.COLLECTIONS
 
 
 def remember_pledge(pledge, raw_token):

@@ -19,6 +19,9 @@ PLEDGE_FIELDS = {
     "budget": ("budget_amount", "budget_currency", "funding_status", "support_sought",
                "support_details"),
 }
+# The pledge's collections (links.COLLECTIONS) whose answers a step's form shows, as
+# answers_for_form reads them: the page of any other step does without them.
+STEP_COLLECTIONS = {"city": ("co_pledging_cities",), "areas": ("action_areas",)}
 # An optional answer left empty is stored as nothing.
 BLANK_AS_NONE = ("target_groups_other", "support_details", "budget_currency")
 

@@ -1,9 +1,8 @@
 """The audit log: every change by anyone, in the same transaction as the change."""
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import AuditEntry
 
 

@@ -2,6 +2,7 @@
 is handed out once, in an email or on the page that saves a draft."""
 import hashlib
 import secrets
+from functools import lru_cache
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
@@ -47,21 +48,30 @@ def pledge_for_token(raw_token, now=None, purpose="resume"):
     return token.pledge
 
 
-# Built once: making the statement cost more than running it.
-DRAFT_BY_LINK_HASH = (
-    select(Pledge).join(AccessToken, AccessToken.pledge_id == Pledge.id)
-    .where(Pledge.id == bindparam("pledge_id"), AccessToken.token_hash == bindparam("token_hash"),
-           AccessToken.purpose == "resume", AccessToken.expires_at > bindparam("now"))
-    .options(joinedload(Pledge.action_areas), joinedload(Pledge.co_pledging_cities)))
+# The pledge's collections, which a draft's pages show; a page that shows none of them needs
+# only the pledge's row.
+COLLECTIONS = ("action_areas", "co_pledging_cities")
 
 
-def pledge_for_link_hash(pledge_id, token_hash, now=None):
+@lru_cache(maxsize=None)
+def draft_by_link_hash(collections):
+    """Built once for each set of collections: making the statement cost more than running it."""
+    return (
+        select(Pledge).join(AccessToken, AccessToken.pledge_id == Pledge.id)
+        .where(Pledge.id == bindparam("pledge_id"),
+               AccessToken.token_hash == bindparam("token_hash"),
+               AccessToken.purpose == "resume", AccessToken.expires_at > bindparam("now"))
+        .options(*(joinedload(getattr(Pledge, name)) for name in collections)))
+
+
+def pledge_for_link_hash(pledge_id, token_hash, now=None, collections=COLLECTIONS):
     """The pledge a browser's session names, if the link it holds (by its hash) still opens
     that pledge; else None (the link expired, or was stopped from the tracker). One query,
-    which brings the pledge's action areas and co-pledging cities along: the form shows them."""
+    which brings along the collections named (by default all: the pledge's action areas and
+    co-pledging cities); another one is loaded if it is read all the same."""
     if not pledge_id or not token_hash:
         return None
-    return db.session.scalars(DRAFT_BY_LINK_HASH, {
+    return db.session.scalars(draft_by_link_hash(tuple(collections)), {
         "pledge_id": pledge_id, "token_hash": token_hash, "now": now or utcnow()}).unique().first()
 
 

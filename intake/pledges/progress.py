@@ -7,12 +7,12 @@ No HTTP here: the checks below are the ones the city's form shows next to each f
 import secrets
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..clock import utcnow
 from ..email import events
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import ProgressReport
 from ..reminders.planning import plan_reminders
 from . import actions, audit, status

@@ -5,9 +5,8 @@ declined pledge never is) and its city consented to publication. The register's 
 feed and its downloads all read published_conditions(); nothing else decides it. A city may
 stop publishing its pledge, and publish it again, from its private tracker: each change is
 audited, and the register follows at once (it reads the database on every request)."""
-from flask_babel import lazy_gettext as _l
-
 from ..clock import utcnow
+from ..extensions import lazy_gettext as _l
 from ..models import Pledge
 from . import audit
 from .status import TransitionRefused

@@ -5,7 +5,7 @@ how far the city has come. Anything not listed here is refused with a clear reas
 """
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 REVIEW_STATES = {
     "draft": _l("Draft"),

@@ -1,7 +1,7 @@
 """The pledge form's steps, their order, and which step a pledge may open. No HTTP here."""
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from ..extensions import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

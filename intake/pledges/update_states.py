@@ -35,9 +35,8 @@ when `since` is at or before Thresholds.due, overdue when at or before Threshold
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
-
 from ..clock import as_utc
+from ..extensions import lazy_gettext as _l
 
 ACCEPTED = "accepted"
 FULFILLED = "fulfilled"

@@ -1,9 +1,9 @@
 """Forms of the personal data pages: the contact's address, and the erasure's confirmation."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, Email
 
+from ..extensions import lazy_gettext as _l
 from ..web.fields import text
 
 EMAIL_MAX_LENGTH = 254

@@ -5,7 +5,6 @@ import json
 
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -13,6 +12,7 @@ from ..accounts.access import admin_only
 from ..clock import utcnow
 from ..email.outbox import address_digest
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..pledges.audit import coordinator_actor
 from ..web.errors import error_summary
 from . import contacts

@@ -1,13 +1,13 @@
 """The register's filter form: a plain GET form (the URL is the view, to share or cite), shown
 with the values parse_filters kept."""
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectField
 
 from ..catalogue import countries
 from ..catalogue.compacts import ACTION_AREAS, GCM_OBJECTIVES, GCR_OBJECTIVES
 from ..catalogue.regions import REGIONS
 from ..catalogue.vocabularies import SUPPORT_TYPES
+from ..extensions import lazy_gettext as _l
 from ..pledges.status import IMPLEMENTATION_STAGES
 from ..web.fields import long_list, long_select, options
 from ..web.i18n import current_language

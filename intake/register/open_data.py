@@ -17,10 +17,10 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 
 from ..catalogue.countries import country_name
 from ..clock import utcnow
+from ..extensions import lazy_gettext as _l
 from ..triage.exports import neutralised
 from ..web.paths import public_url
 from . import queries

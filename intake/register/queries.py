@@ -7,7 +7,6 @@ its conditions. A page costs the same few queries whatever its size: the count, 
 pledges, their action areas (one query for the page)."""
 from dataclasses import dataclass, fields, replace
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import load_only, selectinload
 
@@ -16,6 +15,7 @@ from ..catalogue.countries import COUNTRY_CODES
 from ..catalogue.regions import REGIONS
 from ..catalogue.vocabularies import SUPPORT_TYPES
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import Pledge, PledgeActionArea, ProgressReport
 from ..pledges.progress import sent_reports_of
 from ..pledges.publication import published_conditions

@@ -2,11 +2,11 @@
 stopping the other private links, and a progress report."""
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.validators import DataRequired, InputRequired, Optional, StopValidation
 
+from ..extensions import lazy_gettext as _l
 from ..pledges import progress
 from ..pledges.answers import checked_values
 from ..pledges.status import IMPLEMENTATION_STAGES

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
 from ..extensions import db, token_page_limit
+from ..extensions import lazy_gettext as _l
 from ..pledges import links, publication, status
 from .views import bp
 

@@ -3,7 +3,6 @@ view), and a pledge's actions, each carrying the pledge's version for optimistic
 from functools import partial
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from ..catalogue import countries
 from ..catalogue.compacts import ACTION_AREAS
 from ..catalogue.regions import REGIONS
+from ..extensions import lazy_gettext as _l
 from ..pledges import update_states
 from ..web import fields
 from ..web.fields import long_list, long_select, options

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from math import ceil
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import load_only, selectinload
 
@@ -38,6 +37,7 @@ from ..catalogue.countries import COUNTRY_CODES
 from ..catalogue.regions import REGIONS
 from ..clock import as_utc, midnight
 from ..extensions import db
+from ..extensions import lazy_gettext as _l
 from ..models import Pledge, PledgeActionArea
 from ..pledges import status, update_states
 from ..web.fields import FORBIDDEN_CHARACTERS

@@ -4,13 +4,13 @@ import math
 import time
 
 from flask import current_app, make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db, htmx, limiter
+from ..extensions import lazy_gettext as _l
 
 
 def error_list(form):

@@ -2,7 +2,6 @@
 selects. Nothing here knows what a pledge is."""
 import re
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
     DecimalField,
@@ -14,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, Select, core
+
+from ..extensions import lazy_gettext as _l
 
 # Control characters other than tab and newlines cannot be stored in PostgreSQL text (NUL) and
 # have no place in an answer; refuse them with a message rather than fail on save. C1 controls

@@ -4,11 +4,11 @@ first shown. Mixed into a FlaskForm; the view decides what a failure means."""
 from datetime import datetime, timezone
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 from wtforms import HiddenField, StringField
 
 from ..clock import utcnow
+from ..extensions import lazy_gettext as _l
 
 
 def _signer():
