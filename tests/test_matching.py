@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from intake.extensions import db
 from intake.matching import states
@@ -25,6 +25,7 @@ from .support.matching import (
     published_pledge,
     the_offer,
 )
+from .support.sql import sql_sent
 from .support.triage import tracker_path
 
 CITY = "ana.souza@prefeitura.example"  # the focal point of the pledges the tests send
@@ -467,15 +468,8 @@ def test_partners_found_counts_agreed_matches_in_one_query(app, make_coordinator
         maria.move(offers[organisation], "agreed")
     maria.move(offers["Two"], "closed")  # its work done: the partner was found all the same
     maria.move(offers["Three"], "introduced")
-    statements = []
-    with app.app_context():
-        def count(*_args):
-            statements.append(1)
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            found = partners_found([first_id, second_id, 999])
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+    with app.app_context(), sql_sent(app) as statements:
+        found = partners_found([first_id, second_id, 999])
     assert found == {first_id: 2, second_id: 0, 999: 0}
     assert len(statements) == 1
     with app.app_context():

@@ -8,13 +8,12 @@ from datetime import datetime, timezone
 
 import feedparser
 import pytest
-from sqlalchemy import event
 
-from intake.extensions import db
 from intake.register import queries
 from intake.register.open_data import COLUMN_NAMES, REPORT_FIELDS
 
 from .support.register import pledge_id, sent_report, stored_pledge
+from .support.sql import sql_sent
 
 
 @pytest.fixture
@@ -168,18 +167,8 @@ def test_a_download_runs_the_same_queries_for_each_batch_whatever_the_pledges(ap
     for n in range(6):
         sent_report(app, stored_pledge(app, city=f"City {n}", co_cities=[("Other", "FR")]))
     monkeypatch.setattr(queries, "BATCH", 2)
-    statements = []
-
-    def seen(connection, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with sql_sent(app) as statements:
         assert len(parsed_json(client)["pledges"]) == 6
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     # Per batch of 2: the pledges, their areas, their co-pledging cities, their reports; then
     # the query that finds no more.
     assert len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT"))]) == 3 * 4 + 1

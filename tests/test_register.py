@@ -8,12 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
-from sqlalchemy import event
 
-from intake.extensions import db
 from intake.triage.queue_query import search_text
 
 from .support.register import references_listed, sent_report, stored_pledge
+from .support.sql import sql_sent
 
 CSRF = re.compile(r'"X-CSRFToken": "[^"]+"|name="csrf_token" (?:type="hidden" )?value="[^"]+"')
 
@@ -203,23 +202,12 @@ def test_a_register_page_runs_the_same_queries_for_two_rows_as_for_twenty(app, c
         reference = stored_pledge(app, city=f"City {n}", areas=("essential-services",
                                                                  "vulnerable-groups"))
         sent_report(app, reference)
-    statements = []
-
-    def seen(connection, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
     counts = {}
     for size in (2, 20):
         app.config["REGISTER_PAGE_SIZE"] = size
         client.get("/register")  # the first request of a size warms up, unmeasured
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", seen)
-        try:
+        with sql_sent(app) as statements:
             assert len(listed(client)) == size
-        finally:
-            event.remove(engine, "before_cursor_execute", seen)
         counts[size] = len(statements)
     assert counts[2] == counts[20] <= 4
 

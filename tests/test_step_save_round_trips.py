@@ -5,7 +5,7 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from intake.clock import as_utc
 from intake.email import outbox
@@ -15,25 +15,9 @@ from intake.reminders import planning
 from intake.reminders.sweep import sweep
 
 from .support.client import PAGE_ANSWERS, STEP_SLUGS, ContactBrowser, outbox_rows, step_url
+from .support.sql import sql_sent
 
 CONTACT = "ana.souza@prefeitura.example"
-
-
-@contextmanager
-def sql_sent(app):
-    """The SQL statements sent meanwhile, as sent."""
-    sent = []
-
-    def keep(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
 
 
 def verb_and_table(statement):

@@ -17,7 +17,7 @@ import pytest
 from babel.dates import format_date
 from openpyxl import load_workbook
 from playwright.sync_api import expect
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from intake.catalogue.regions import region_of
 from intake.extensions import db
@@ -28,6 +28,7 @@ from intake.triage import queue_query
 from .support.accounts import create_coordinator, signed_in_client
 from .support.chromium import coordinator_at_the_queue, shown_cities
 from .support.client import ContactBrowser
+from .support.sql import sql_sent
 from .support.triage import CoordinatorBrowser, sent_pledge
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -630,17 +631,8 @@ def test_the_queue_runs_the_same_queries_for_few_rows_or_many(app, make_coordina
                 {"assignee_id": account.id})  # Maria's one pledge to do
 
     def queries(url):
-        with app.app_context():
-            statements = []
-
-            def listener(_conn, _cursor, statement, *_args):
-                statements.append(statement)
-
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                page_of(maria, url)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with app.app_context(), sql_sent(app) as statements:
+            page_of(maria, url)
         return statements
 
     few = queries("/triage/?state=all")

@@ -12,7 +12,6 @@ from html import unescape
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import event
 
 from intake.extensions import db
 from intake.models import Pledge, PledgeActionArea
@@ -22,6 +21,7 @@ from intake.triage import queue_rows
 from .support.accounts import create_coordinator, signed_in_client
 from .support.axe import axe_violations
 from .support.chromium import coordinator_at_the_queue, shown_cities
+from .support.sql import sql_sent
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -324,17 +324,8 @@ def test_downloads_carry_the_last_report_and_the_update_state(silences, travel):
 
 
 def queries(app, client, url):
-    statements = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            page_of(client, url)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    with app.app_context(), sql_sent(app) as statements:
+        page_of(client, url)
     return len(statements)
 
 
