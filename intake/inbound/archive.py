@@ -236,10 +236,11 @@ def keep_threads_together(archive_id, page_size=THREAD_PAGE):
             if not waiting:
                 break
             after = waiting[-1].id
-            known = matching.Known(thread_ids={found for message in waiting
-                                               for found in matching.thread_of(message)})
+            threads = {message.id: matching.thread_of(message) for message in waiting}
+            known = matching.Known(thread_ids={found for thread in threads.values()
+                                               for found in thread})
             for message in waiting:
-                pledge = known.by_thread(message)
+                pledge = known.by_thread(threads[message.id])
                 if pledge is not None:
                     ingest.land(message, pledge, "thread", known)
                     moved = True

@@ -169,10 +169,10 @@ class Known:
         if message.pledge_id is not None:
             self.on_pledge[message.message_id] = message.pledge_id
 
-    def by_thread(self, stored):
-        """The pledge of the newest of the message's thread ids we know: an email we sent, or a
-        message already on a pledge."""
-        for message_id in reversed(thread_of(stored)):
+    def by_thread(self, thread_ids):
+        """The pledge of the newest of a message's thread ids (thread_of, oldest first) we know:
+        an email we sent, or a message already on a pledge."""
+        for message_id in reversed(thread_ids):
             pledge_id = self.sent.get(message_id) or self.on_pledge.get(message_id)
             if pledge_id is not None:
                 return self.pledge(pledge_id)
@@ -200,7 +200,7 @@ def find_pledge(stored, clues, known):
     for token in clues.tokens:
         if token in known.by_token:
             return Match(known.pledge(known.by_token[token]), "reply_token")
-    pledge = known.by_thread(stored)
+    pledge = known.by_thread(clues.thread)
     if pledge is not None:
         return Match(pledge, "thread")
     for reference in clues.references:
