@@ -8,7 +8,8 @@ not compiled again for every request. Run under gunicorn with the same flags as 
 
 The draft floor of bench/floor_ratio.py (`draft_app`): the same, plus what any page of a
 private draft must do at the least: read the signed session cookie (the app's SECRET_KEY) and
-SELECT the pledge row it names by its primary key, on the app's database (DATABASE_URL)."""
+SELECT the pledge row it names by its primary key, on the app's database (DATABASE_URL), with
+no transaction around it (one round trip)."""
 import json
 import os
 import sys
@@ -65,7 +66,9 @@ draft_app = Flask(__name__)
 draft_app.jinja_loader = app.jinja_loader
 draft_app.secret_key = os.environ.get("SECRET_KEY")
 DRAFT_ROW = text("SELECT * FROM pledge WHERE id = :pledge_id")
-engine = (create_engine(normalise_database_url(os.environ["DATABASE_URL"]))
+# Autocommit, as the app reads a draft's pages: one round trip, no BEGIN and ROLLBACK around it.
+engine = (create_engine(normalise_database_url(os.environ["DATABASE_URL"]),
+                        isolation_level="AUTOCOMMIT")
           if "DATABASE_URL" in os.environ else None)
 
 

@@ -180,6 +180,17 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.close()
 
 
+def read_outside_a_transaction():
+    """The rest of this request's queries run with no transaction around them (autocommit): for a
+    page that only reads, one round trip per query where a transaction costs three (BEGIN, the
+    query, and the ROLLBACK when the connection goes back to the pool). A request that has
+    already begun a transaction keeps it. Only for requests that write nothing: any write
+    would be committed statement by statement."""
+    session = db.session()
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def ping_idle_connections(engine, idle_seconds):
     """A pooled connection unused for `idle_seconds` is tried (SELECT 1) before it is handed
     out; a dead one (the database restarted, or dropped it) is replaced then, so the request
@@ -199,6 +210,9 @@ def ping_idle_connections(engine, idle_seconds):
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            # The driver began a transaction for it: a page that reads outside one could
+            # not switch this connection to autocommit in the middle of it.
+            dbapi_connection.rollback()
         except Exception as error:  # any driver's "connection is gone"
             # The pool discards this connection and checks out another (a new one, if need be).
             raise exc.DisconnectionError(str(error)) from error

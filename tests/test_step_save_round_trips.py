@@ -14,8 +14,8 @@ from intake.models import Pledge
 from intake.reminders import planning
 from intake.reminders.sweep import sweep
 
-from .support.client import PAGE_ANSWERS, STEP_SLUGS, ContactBrowser, outbox_rows, step_url
-from .support.sql import sql_sent
+from .support.client import ANSWERS, PAGE_ANSWERS, STEP_SLUGS, ContactBrowser, outbox_rows, step_url
+from .support.sql import isolation_levels_used, sql_sent
 
 CONTACT = "ana.souza@prefeitura.example"
 
@@ -106,3 +106,20 @@ def test_each_page_of_a_draft_reads_it_once_with_only_the_answers_it_shows(app):
         joined = {table for table in collections if table in selects[0]}
         assert joined == shown.get(slug, set()), url
     assert "essential-services" in contact.get(step_url("areas")).get_data(as_text=True)
+
+
+def test_a_drafts_pages_are_read_outside_a_transaction_and_its_saves_written_in_one(app):
+    """Reading a draft's page needs no transaction (on PostgreSQL it would add a BEGIN and a
+    ROLLBACK to the one query); saving a step keeps its writes together in one."""
+    contact = ContactBrowser(app.test_client())
+    contact.complete_steps()
+    with isolation_levels_used(app) as read:
+        assert contact.get(step_url("city")).status_code == 200
+        assert contact.get("/pledge/review").status_code == 200
+    assert read == ["AUTOCOMMIT", "AUTOCOMMIT"]
+
+    contact.get(step_url("dates"))
+    with isolation_levels_used(app) as saved:
+        assert contact.post(step_url("dates"), {**ANSWERS["dates"]}).status_code == 303
+    assert saved and "AUTOCOMMIT" not in saved
+    assert contact.get(step_url("dates")).status_code == 200

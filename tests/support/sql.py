@@ -7,17 +7,33 @@ from intake.extensions import db
 
 
 @contextmanager
-def sql_sent(app):
-    """The SQL statements the app's engine sends meanwhile, as sent, in order."""
-    sent = []
-
-    def keep(_conn, _cursor, statement, *_args):
-        sent.append(statement)
+def _each_statement(app, keep):
+    """keep(conn, statement) is called for each statement the app's engine sends meanwhile."""
+    def listener(conn, _cursor, statement, *_args):
+        keep(conn, statement)
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
+    event.listen(engine, "before_cursor_execute", listener)
     try:
-        yield sent
+        yield
     finally:
-        event.remove(engine, "before_cursor_execute", keep)
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+@contextmanager
+def sql_sent(app):
+    """The SQL statements the app's engine sends meanwhile, as sent, in order."""
+    sent = []
+    with _each_statement(app, lambda _conn, statement: sent.append(statement)):
+        yield sent
+
+
+@contextmanager
+def isolation_levels_used(app):
+    """The isolation level each statement sent meanwhile ran under, in order: "AUTOCOMMIT"
+    for a statement outside a transaction, "default" for one in the usual transaction."""
+    used = []
+    with _each_statement(app, lambda conn, _statement: used.append(
+            conn.get_execution_options().get("isolation_level", "default"))):
+        yield used
