@@ -15,13 +15,12 @@ from collections import Counter, defaultdict
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from sqlalchemy import event
-
 # _common first: it puts the project root on sys.path for the imports below.
 from _common import benchmark_app, call_timed, describe_python
 from intake.extensions import db
 from tests.support.browser import csrf_token_in
 from tests.support.client import ANSWERS, STEP_SLUGS, step_url
+from tests.support.sql import sql_sent, statement_kind
 
 PLEDGES = 200
 WARM_UP_PLEDGES = 10
@@ -199,50 +198,31 @@ STATEMENT_PLEDGES = 20
 
 
 class StatementCounter:
-    """WSGI middleware and engine listener: the SQL statements each (method, path) sent, and
+    """WSGI middleware: the SQL statements each (method, path) sent (tests/support/sql.py), and
     their first words ("SELECT outbox_email", "UPDATE pledge") for the last of them."""
 
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
+    def __init__(self, app):
+        self.app = app
+        self.wsgi_app = app.wsgi_app
         self.counts = defaultdict(list)
         self.kinds = {}
-        self.current = None
 
     def __call__(self, environ, start_response):
-        self.current = Counter()
-        chunks = list(self.wsgi_app(environ, start_response))
+        with sql_sent(self.app) as sent:
+            chunks = list(self.wsgi_app(environ, start_response))
         key = (environ["PATH_INFO"], environ["REQUEST_METHOD"])
-        self.counts[key].append(sum(self.current.values()))
-        self.kinds[key] = self.current
-        self.current = None
+        self.counts[key].append(len(sent))
+        self.kinds[key] = Counter(statement_kind(statement) for statement in sent)
         return chunks
-
-    def before_cursor_execute(self, _conn, _cursor, statement, *_args):
-        if self.current is not None:
-            self.current[statement_kind(statement)] += 1
-
-
-def statement_kind(statement):
-    """ "SELECT pledge", "UPDATE pledge", "INSERT outbox_email"...: the verb and first table."""
-    words = statement.split()
-    verb = words[0].upper()
-    table = next((words[i + 1] for i, word in enumerate(words[:-1])
-                  if word.upper() in ("FROM", "INTO", "UPDATE")), "")
-    table = table.strip(chr(34))
-    return f"{verb} {table}".strip()
 
 
 def count_statements(app):
-    counter = StatementCounter(app.wsgi_app)
+    counter = StatementCounter(app)
     app.wsgi_app = counter
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", counter.before_cursor_execute)
     try:
         for _ in range(STATEMENT_PLEDGES):
             complete_one_pledge(app)
     finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", counter.before_cursor_execute)
         app.wsgi_app = counter.wsgi_app
     return counter
 

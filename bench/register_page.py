@@ -30,7 +30,6 @@ from triage_queue import (
     COMMON_WORD,
     REQUESTS,
     WARM_UP,
-    QueryCounter,
     analyze,
     area_rows,
     fetch,
@@ -43,6 +42,7 @@ from triage_queue import (
 from _common import benchmark_app, database_version, run_on_each_database
 from intake.extensions import db
 from intake.models import Pledge, PledgeActionArea, ProgressReport
+from tests.support.sql import queries, sql_sent
 
 TARGET_MS = 50
 SIZES = (10_000, 100_000)  # published pledges stored
@@ -117,12 +117,12 @@ def last_page(client):
     return int(html[start:html.index("<", start)].replace(",", ""))
 
 
-def print_pages(app, client, counter, stored):
+def print_pages(app, client, stored):
     for label, url in SCENARIOS:
         url = url.replace("LAST", str(last_page(client)))
-        median, p95, queries, rows = measure(app, client, counter, url, rows_shown)
+        median, p95, per_request, rows = measure(app, client, url, rows_shown)
         print(f"   {stored:>8,}  {label:<32}{median:>7.1f} ms{p95:>7.1f} ms"
-              f"{queries:>9.0f}{rows:>6}   {median / TARGET_MS:.2f}x")
+              f"{per_request:>9.0f}{rows:>6}   {median / TARGET_MS:.2f}x")
 
 
 def download(client):
@@ -137,17 +137,17 @@ def download(client):
     return size
 
 
-def print_download(client, counter, stored):
-    counter.count = 0
-    started = time.perf_counter()
-    size = download(client)
-    elapsed = time.perf_counter() - started
-    queries = counter.count
+def print_download(app, client, stored):
+    with sql_sent(app) as sent:
+        started = time.perf_counter()
+        size = download(client)
+        elapsed = time.perf_counter() - started
+    sent_queries = len(queries(sent))
     tracemalloc.start()
     download(client)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"   {stored:>8,}  {elapsed:>8.2f} s {size / 1e6:>9.1f} MB {queries:>8}"
+    print(f"   {stored:>8,}  {elapsed:>8.2f} s {size / 1e6:>9.1f} MB {sent_queries:>8}"
           f"{peak / 1e6:>10.1f} MB")
 
 
@@ -157,7 +157,6 @@ def bench_database(kind):
         rng = random.Random(2026)
         with app.app_context():
             print(f"\n== {database_version()} ({where}; tables by the migrations)")
-            counter = QueryCounter(db.engine)
         client = app.test_client()
         next_id, stored = 1, 0
         print(f"   Median and p95 server time of {REQUESTS} GETs after {WARM_UP} warm-up, "
@@ -172,9 +171,9 @@ def bench_database(kind):
             print(f"   {'':>8}  (+{size - stored:,} published pledges, and one in ten not "
                   f"published, inserted in {time.perf_counter() - load_started:.1f} s)")
             stored = size
-            print_pages(app, client, counter, size)
+            print_pages(app, client, size)
             if size == SIZES[-1]:
-                per_size = queries_per_page_size(app, client, counter, "REGISTER_PAGE_SIZE",
+                per_size = queries_per_page_size(app, client, "REGISTER_PAGE_SIZE",
                                                   "/register", rows_shown)
                 print("\n   Queries for the register page by rows shown (no filters, "
                       f"{stored:,} stored): " + ", ".join(
@@ -182,7 +181,7 @@ def bench_database(kind):
             print(f"\n   JSON download: time to read it whole, size, queries, peak Python memory "
                   f"(tracemalloc)\n   {'stored':>8}  {'time':>10} {'size':>12} {'queries':>8}"
                   f"{'peak':>13}")
-            print_download(client, counter, stored)
+            print_download(app, client, stored)
             print()
         print(f"   ({time.perf_counter() - started:.0f} s for this database)")
 

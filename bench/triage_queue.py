@@ -8,7 +8,7 @@
    sorted by city, and listing the accepted pledges whose update is overdue, or was never
    received (in one region); an accepted pledge was accepted a few weeks after it was sent, and
    three in five of them have sent a progress report since (last_report_at);
-2. the SQL queries each request runs (a `before_cursor_execute` listener), which must not
+2. the SQL queries each request runs (tests/support/sql.py: sql_sent), which must not
    grow with the rows shown: the same page at 10 and at 50 rows per page.
 
 Target: median under 50 ms; shown as `0.40x of target`.
@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from flask_login.utils import _create_identifier
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 # _common first: it puts the project root on sys.path for the imports below.
 from _common import benchmark_app, call_timed, database_version, run_on_each_database
@@ -35,13 +35,13 @@ from intake.catalogue.compacts import ACTION_AREAS
 from intake.catalogue.regions import region_of
 from intake.extensions import db
 from intake.models import Coordinator, Pledge, PledgeActionArea
+from tests.support.sql import queries, sql_sent
 
 TARGET_MS = 50
 SIZES = (1_000, 10_000, 100_000)  # submitted pledges stored
 REQUESTS = 30
 WARM_UP = 3
 CHUNK = 5_000
-TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 NOW = datetime.now(timezone.utc)
 RARE_WORD = "bibliothèque"  # in about 1 pledge in 200
 RARE_EVERY = 200
@@ -213,18 +213,6 @@ class ServerTimer:
         return chunks
 
 
-class QueryCounter:
-    """SQL statements sent to the database (not transaction control: SQLite's BEGIN)."""
-
-    def __init__(self, engine):
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self.seen)
-
-    def seen(self, connection, cursor, statement, *args):
-        if statement.split(None, 1)[0].upper() not in TRANSACTION_CONTROL:
-            self.count += 1
-
-
 def signed_in_client(app, coordinator_id):
     """A test client whose session is signed in (as tests/conftest.py's sign_in fixture)."""
     client = app.test_client()
@@ -249,20 +237,21 @@ def rows_shown(html):
     return html.count('name="pledge_ids"')
 
 
-def measure(app, client, counter, url, count_rows=rows_shown):
+def measure(app, client, url, count_rows=rows_shown):
     """(median ms, p95 ms, queries per request, rows shown) over REQUESTS requests."""
     for _ in range(WARM_UP):
         html = fetch(client, url)
     timer = ServerTimer(app.wsgi_app)
     app.wsgi_app = timer
-    counter.count = 0
     try:
-        for _ in range(REQUESTS):
-            fetch(client, url)
+        with sql_sent(app) as sent:
+            for _ in range(REQUESTS):
+                fetch(client, url)
     finally:
         app.wsgi_app = timer.wsgi_app
     p95 = statistics.quantiles(timer.samples, n=20, method="inclusive")[-1]
-    return statistics.median(timer.samples), p95, counter.count / REQUESTS, count_rows(html)
+    return (statistics.median(timer.samples), p95, len(queries(sent)) / REQUESTS,
+            count_rows(html))
 
 
 def page_count(client):
@@ -280,23 +269,23 @@ def scenario_url(client, url):
     return url
 
 
-def print_scenarios(app, client, counter, stored):
+def print_scenarios(app, client, stored):
     for label, url in SCENARIOS:
-        median, p95, queries, rows = measure(app, client, counter, scenario_url(client, url))
+        median, p95, per_request, rows = measure(app, client, scenario_url(client, url))
         print(f"   {stored:>8,}  {label:<38}{median:>7.1f} ms{p95:>7.1f} ms"
-              f"{queries:>9.0f}{rows:>6}   {median / TARGET_MS:.2f}x")
+              f"{per_request:>9.0f}{rows:>6}   {median / TARGET_MS:.2f}x")
 
 
-def queries_per_page_size(app, client, counter, setting="TRIAGE_QUEUE_PAGE_SIZE",
+def queries_per_page_size(app, client, setting="TRIAGE_QUEUE_PAGE_SIZE",
                           url="/triage/?state=all", count_rows=rows_shown):
     """The same page at 10 and at 50 rows: the number of queries must not change."""
     found, kept = {}, app.config[setting]
     for size in (10, 50):
         app.config[setting] = size
         fetch(client, url)
-        counter.count = 0
-        html = fetch(client, url)
-        found[size] = (counter.count, count_rows(html))
+        with sql_sent(app) as sent:
+            html = fetch(client, url)
+        found[size] = (len(queries(sent)), count_rows(html))
     app.config[setting] = kept
     return found
 
@@ -308,7 +297,6 @@ def bench_database(kind):
         with app.app_context():
             print(f"\n== {database_version()} ({where}; tables by the migrations)")
             assignees = make_coordinators()
-            counter = QueryCounter(db.engine)
         client = signed_in_client(app, assignees[0])
         print(f"   Median and p95 server time of {REQUESTS} GETs after {WARM_UP} warm-up, "
               f"signed in; queries per request; rows on the page. Target {TARGET_MS} ms.")
@@ -323,8 +311,8 @@ def bench_database(kind):
             print(f"   {'':>8}  (+{size - stored:,} submitted pledges and their drafts "
                   f"inserted in {time.perf_counter() - load_started:.1f} s)")
             stored = size
-            print_scenarios(app, client, counter, size)
-        per_size = queries_per_page_size(app, client, counter)
+            print_scenarios(app, client, size)
+        per_size = queries_per_page_size(app, client)
         print("\n   Queries for the queue page by rows shown (no filters, "
               f"{stored:,} stored): " + ", ".join(
                   f"{rows} rows -> {count} queries" for count, rows in per_size.values()))

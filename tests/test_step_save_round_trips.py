@@ -15,17 +15,9 @@ from intake.reminders import planning
 from intake.reminders.sweep import sweep
 
 from .support.client import ANSWERS, PAGE_ANSWERS, STEP_SLUGS, ContactBrowser, outbox_rows, step_url
-from .support.sql import isolation_levels_used, sql_sent
+from .support.sql import isolation_levels_used, sql_sent, statement_kind
 
 CONTACT = "ana.souza@prefeitura.example"
-
-
-def verb_and_table(statement):
-    """ "UPDATE pledge", "SELECT email_suppression"...: what a statement does, and to what."""
-    words = statement.split()
-    table = next((words[i + 1] for i, word in enumerate(words[:-1])
-                  if word.upper() in ("FROM", "INTO", "UPDATE")), "")
-    return f"{words[0].upper()} {table.strip(chr(34))}"
 
 
 @contextmanager
@@ -34,7 +26,7 @@ def statements_sent(app):
     counted = Counter()
     with sql_sent(app) as sent:
         yield counted
-    counted.update(verb_and_table(statement) for statement in sent)
+    counted.update(statement_kind(statement) for statement in sent)
 
 
 def the_pledge(app):
@@ -101,7 +93,7 @@ def test_each_page_of_a_draft_reads_it_once_with_only_the_answers_it_shows(app):
         with sql_sent(app) as sent:
             assert contact.get(url).status_code == 200
         selects = [statement for statement in sent
-                   if verb_and_table(statement).startswith("SELECT")]
+                   if statement_kind(statement).startswith("SELECT")]
         assert len(selects) == 1, (url, selects)
         joined = {table for table in collections if table in selects[0]}
         assert joined == shown.get(slug, set()), url

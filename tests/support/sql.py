@@ -5,6 +5,8 @@ from sqlalchemy import event
 
 from intake.extensions import db
 
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
 
 @contextmanager
 def _each_statement(app, keep):
@@ -37,3 +39,17 @@ def isolation_levels_used(app):
     with _each_statement(app, lambda conn, _statement: used.append(
             conn.get_execution_options().get("isolation_level", "default"))):
         yield used
+
+
+def statement_kind(statement):
+    """ "SELECT pledge", "UPDATE pledge", "INSERT outbox_email"...: the verb and first table."""
+    words = statement.split()
+    table = next((words[i + 1] for i, word in enumerate(words[:-1])
+                  if word.upper() in ("FROM", "INTO", "UPDATE")), "")
+    return f"{words[0].upper()} {table.strip(chr(34))}".strip()
+
+
+def queries(sent):
+    """The statements that are not transaction control (SQLite's BEGIN, SAVEPOINT...)."""
+    return [statement for statement in sent
+            if statement.split(None, 1)[0].upper() not in TRANSACTION_CONTROL]
