@@ -5,7 +5,7 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from intake.clock import as_utc
 from intake.email import outbox
@@ -112,6 +112,24 @@ def test_a_drafts_pages_are_read_outside_a_transaction_and_its_saves_written_in_
 
     contact.get(step_url("dates"))
     with isolation_levels_used(app) as saved:
-        assert contact.post(step_url("dates"), {**ANSWERS["dates"]}).status_code == 303
+        assert contact.post(step_url("dates"), ANSWERS["dates"]).status_code == 303
     assert saved and "AUTOCOMMIT" not in saved
     assert contact.get(step_url("dates")).status_code == 200
+
+
+def test_step_one_of_a_new_pledge_takes_no_database_connection(app):
+    """A browser with no draft has nothing to read: its step 1 (the page made once per
+    process) borrows no connection from the pool."""
+    with app.app_context():
+        engine = db.engine
+    checkouts = []
+
+    def borrowed(*_args):
+        checkouts.append("checkout")
+
+    event.listen(engine, "checkout", borrowed)
+    try:
+        assert ContactBrowser(app.test_client()).get(step_url("city")).status_code == 200
+    finally:
+        event.remove(engine, "checkout", borrowed)
+    assert checkouts == []

@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from ..catalogue import countries
 from ..clock import utcnow
 from ..email import events
-from ..extensions import db, limit_from_config, read_outside_a_transaction, token_page_limit
+from ..extensions import db, limit_from_config, token_page_limit
 from ..pledges import links, steps, submission
 from ..pledges.answers import (
     STEP_COLLECTIONS,
@@ -55,12 +55,11 @@ def current_pledge():
     """The draft this browser works on: the session names it and the hash of a private link
     that must still open it (a link stopped from the tracker, or expired, ends that access)."""
     if "current_pledge" not in g:
-        if request.method == "GET" and request.endpoint in READ_ONLY_PAGES:
-            read_outside_a_transaction()
         if "resume_token" in session:  # a session from before links were kept as hashes
             session["link_hash"] = links.hash_token(session.pop("resume_token"))
         g.current_pledge = links.pledge_for_link_hash(
-            session.get("pledge_id"), session.get("link_hash"), collections=collections_shown())
+            session.get("pledge_id"), session.get("link_hash"), collections=collections_shown(),
+            read_only=request.method == "GET" and request.endpoint in READ_ONLY_PAGES)
         if g.current_pledge is None:
             forget_pledge()
     return g.current_pledge

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..clock import as_utc, utcnow
-from ..extensions import db
+from ..extensions import db, read_outside_a_transaction
 from ..models import AccessToken, Pledge
 
 MAX_TOKEN_LENGTH = 100
@@ -64,13 +64,17 @@ def draft_by_link_hash(collections):
         .options(*(joinedload(getattr(Pledge, name)) for name in collections)))
 
 
-def pledge_for_link_hash(pledge_id, token_hash, now=None, collections=COLLECTIONS):
+def pledge_for_link_hash(pledge_id, token_hash, now=None, collections=COLLECTIONS,
+                         read_only=False):
     """The pledge a browser's session names, if the link it holds (by its hash) still opens
     that pledge; else None (the link expired, or was stopped from the tracker). One query,
     which brings along the collections named (by default all: the pledge's action areas and
-    co-pledging cities); another one is loaded if it is read all the same."""
+    co-pledging cities); another one is loaded if it is read all the same. read_only: the
+    request writes nothing, so the query needs no transaction around it."""
     if not pledge_id or not token_hash:
         return None
+    if read_only:
+        read_outside_a_transaction()
     return db.session.scalars(draft_by_link_hash(tuple(collections)), {
         "pledge_id": pledge_id, "token_hash": token_hash, "now": now or utcnow()}).unique().first()
 
