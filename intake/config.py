@@ -250,6 +250,9 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "HSTS_SECONDS": None,  # production turns it on (PRODUCTION)
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    # A lasting session's cookie is written again (its 30 days start again) on the first
+    # response this long after it was signed, not on every one (accounts/sessions.py).
+    "SESSION_COOKIE_RENEWED_AFTER": timedelta(days=1),
     "RESUME_TOKEN_LIFETIME": timedelta(days=30),
     # A private link made in a browser waits this long (sealed, in Redis) to be shown once on
     # the "saved" page; after that, "save and come back later" makes a new one.

@@ -1,16 +1,20 @@
-"""The start page and step 1 of a new pledge are made once and shown to every new visitor
-(intake/web/shared_pages.py): each visitor still gets a page that is theirs alone, with the
-security token of their own session and the time they were shown step 1."""
+"""The start page and step 1 of a new pledge are made once and shown to every new visitor, and
+a draft's step and "check your answers" pages once for every draft at the same point of the
+form (intake/web/shared_pages.py): each visitor still gets a page that is theirs alone, with
+the security token of their own session, the time they were shown step 1 and their draft's
+own answers and progress."""
 import re
 from datetime import datetime, timedelta, timezone
 from html import unescape
 
-from intake.web import human_check
+from intake.web import human_check, shared_pages
 from intake.web.human_check import shown_at
 
-from .support.client import CITY_ANSWERS, ContactBrowser, step_url
+from .support.client import CITY_ANSWERS, STEP_SLUGS, ContactBrowser, step_url
 
 SHOWN_AT = re.compile(r'name="shown_at" type="hidden" value="([^"]+)"')
+DRAFT_PAGES = (*(step_url(slug) for slug in STEP_SLUGS), "/pledge/review")
+HTMX_SWAP = {"HX-Request": "true", "HX-Current-URL": "http://localhost/pledge/review"}
 CSRF_HEADER = re.compile(r"""<body hx-headers='\{"X-CSRFToken": "([^"]+)"\}'>""")
 
 
@@ -95,3 +99,95 @@ def test_a_visitor_with_a_draft_or_another_language_gets_a_page_of_their_own(app
                                           .pop()})
     assert '<html lang="fr"' in french.get("/").get_data(as_text=True)
     assert '<html lang="en"' in visitor(app).get("/").get_data(as_text=True)
+
+
+def without_stamp(page_text):
+    """The page but for step 1's time stamp, which is new on every showing."""
+    return SHOWN_AT.sub("", page_text)
+
+
+def lisbon_and_tunis(app):
+    """Two contacts whose drafts are complete, with answers of their own."""
+    lisbon, tunis = visitor(app), visitor(app)
+    lisbon.complete_steps(answers={"city": {**CITY_ANSWERS, "city": "Lisbon", "country": "PT"},
+                                   "pledge": {"title": "Lisbon welcome desks"}})
+    tunis.complete_steps(answers={"city": {**CITY_ANSWERS, "city": "Tunis", "country": "TN"},
+                                  "pledge": {"title": "Tunis language classes"}})
+    return lisbon, tunis
+
+
+def test_a_drafts_pages_shared_with_another_draft_are_those_a_fresh_render_gives(app):
+    lisbon, tunis = lisbon_and_tunis(app)
+    for page in DRAFT_PAGES:
+        for headers in ({}, HTMX_SWAP):  # the page, and the swap of a "Back" or "Change" link
+            lisbon.client.get(page, headers=headers)  # made and kept
+            shared = tunis.client.get(page, headers=headers)
+            shared_pages.forget(app)
+            fresh = tunis.client.get(page, headers=headers)
+            assert shared.status_code == fresh.status_code == 200
+            assert without_stamp(shared.get_data(as_text=True)) \
+                == without_stamp(fresh.get_data(as_text=True)), (page, headers)
+            assert "Lisbon" not in shared.get_data(as_text=True)
+
+
+def test_each_draft_sees_its_own_answers_and_token_on_a_shared_page(app):
+    lisbon, tunis = lisbon_and_tunis(app)
+    for page, lisbon_answer, tunis_answer in (
+            (step_url("city"), 'value="Lisbon"', 'value="Tunis"'),
+            (step_url("commitment"), "Lisbon welcome desks", "Tunis language classes"),
+            ("/pledge/review", "Lisbon welcome desks", "Tunis language classes")):
+        lisbon.get(page)
+        tunis.get(page)
+        assert lisbon_answer in lisbon.text and tunis_answer not in lisbon.text
+        assert tunis_answer in tunis.text and lisbon_answer not in tunis.text
+        [lisbon_token], [tunis_token] = tokens_in(lisbon.text), tokens_in(tunis.text)
+        assert lisbon_token != tunis_token
+
+
+def test_a_draft_gets_the_step_page_of_its_own_point_of_the_form(app):
+    further, newer = visitor(app), visitor(app)
+    further.complete_steps(upto="pledge")
+    newer.complete_steps(upto="city")
+    further.get(step_url("areas"))  # made and kept for a draft that went further
+    newer.get(step_url("areas"))
+    assert "Your draft is saved." in newer.text
+    assert "Your draft is saved." not in further.text
+    assert newer.text.count("steps__item--done") == 1
+    assert further.text.count("steps__item--done") == 5  # all saved but the one on screen
+
+
+def test_a_step_kept_unfinished_says_so_even_beside_a_finished_drafts_page(app):
+    finished, unfinished = visitor(app), visitor(app)
+    for contact in (finished, unfinished):
+        contact.complete_steps(upto="areas")
+    finished.answer("commitment")
+    unfinished.answer("commitment", {"title": ""}, action="save_exit")
+    finished.complete_steps(upto="commitment")
+    finished.get(step_url("commitment"))
+    unfinished.get(step_url("commitment"))
+    assert "You saved this page before it was complete" in unfinished.text
+    assert "You saved this page before it was complete" not in finished.text
+
+
+def test_an_answer_kept_as_typed_with_invisible_characters_comes_back_as_typed(app):
+    """What a page would hold in place of a value of its own (a NUL, a number, a NUL) is
+    never read as one, in an answer kept for later as it was typed."""
+    first, second = visitor(app), visitor(app)
+    for contact in (first, second):
+        contact.complete_steps(upto="areas")
+    first.get(step_url("commitment"))
+    typed = "Centre\x000\x00 for newcomers"
+    second.answer("commitment", {"title": typed}, action="save_exit")
+    page = second.get(step_url("commitment")).get_data(as_text=True)
+    assert f'value="{typed}"' in page
+    assert tokens_in(page) == tokens_in(second.get("/").get_data(as_text=True))
+
+
+def test_a_process_keeps_a_bounded_number_of_pages(app, monkeypatch):
+    monkeypatch.setattr(shared_pages, "MOST_KEPT", 3)
+    contact = visitor(app)
+    contact.complete_steps()
+    for page in DRAFT_PAGES:
+        contact.get(page)
+        assert len(app.extensions[shared_pages.KEPT]) <= 3
+    assert 'value="São Paulo"' in contact.get(step_url("city")).get_data(as_text=True)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from sqlalchemy import delete, insert, or_, select, update
 
 from ..clock import as_utc, utcnow
@@ -92,7 +93,35 @@ def be_born(session_user_id):
 
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, which begins the coordinator session it names when that
-    one was named outside a sign-in request (be_born)."""
+    one was named outside a sign-in request (be_born), and writes a lasting session's cookie
+    again when it changed or once SESSION_COOKIE_RENEWED_AFTER has passed since it was signed,
+    to keep it lasting: Flask signed it again for every response, a cost on every page and
+    bytes on every answer for a date that moved by seconds."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        return session
+
+    def should_set_cookie(self, app, session):
+        if session.modified:
+            return True
+        if not session.permanent:
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return (signed_at is None
+                or utcnow() - signed_at >= app.config["SESSION_COOKIE_RENEWED_AFTER"])
 
     def save_session(self, app, session, response):
         be_born(session.get("_user_id"))

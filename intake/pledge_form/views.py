@@ -8,6 +8,7 @@ from flask import (
     current_app,
     flash,
     g,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -15,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -39,13 +41,17 @@ from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.human_check import HumanCheck, shown_at_stamp
 from ..web.i18n import SWITCH_LANGUAGE, current_language, remember_language, switch_returns_to
 from ..web.paths import public_url
-from ..web.shared_pages import Fresh, shared_page
+from ..web.shared_pages import SHARED_SESSION_KEYS, Fresh, shared_page
 from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
 
 bp = Blueprint("intake", __name__)
 # Pages whose GET only reads the draft: their queries need no transaction.
 READ_ONLY_PAGES = frozenset({"intake.step", "intake.review"})
+# What the session of a browser working on a draft holds besides what any visitor's does: the
+# draft (remember_pledge), and Flask-Login's mark that a lasting session was not signed in
+# just now, which it writes in any lasting session with no one signed in.
+DRAFT_SESSION_KEYS = SHARED_SESSION_KEYS | {"pledge_id", "link_hash", "_fresh"}
 
 
 # --- the draft this browser is working on ----------------------------------
@@ -137,11 +143,19 @@ def fill_choices(form):
         long_list(form.budget_currency, ("currency", lang), currency_options(lang))
 
 
-def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None):
+def step_fields(step, form):
+    """The questions of the step with their answers: the part of its page that is the form's."""
     fill_choices(form)
-    switch_returns_to(step_url(step, return_to), saves="step-form")
     if isinstance(form, HumanCheck):
         form.keep_shown_at()
+    return Markup(render_template(f"pledge_form/steps/_{step.slug}.html", form=form))
+
+
+def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None,
+                fields=None):
+    if fields is None:
+        fields = step_fields(step, form)
+    switch_returns_to(step_url(step, return_to), saves="step-form")
     return render(
         "pledge_form/step.html",
         "pledge_form/_step.html",
@@ -151,6 +165,7 @@ def render_step(step, pledge, form, status=200, problem=None, push=False, return
         steps=steps.STEPS,
         pledge=pledge,
         form=form,
+        fields=fields,
         problem=problem,
         return_to=return_to,
         incomplete=step in steps.incomplete_steps(pledge),
@@ -250,7 +265,7 @@ def step(slug):
     if request.method == "GET" and pledge is None:
         return shared_page(lambda: new_step_one(step, return_to))
     if request.method == "GET":
-        return render_step(step, pledge, form_for_get(step, pledge), return_to=return_to)
+        return draft_step(step, pledge, return_to)
 
     form = STEP_FORMS[slug]()
     fill_choices(form)
@@ -275,6 +290,20 @@ def new_step_one(step, return_to):
     form = form_for_get(step, None)
     response = render_step(step, None, form, return_to=return_to)
     return response, [Fresh(form.shown_at.data, shown_at_stamp)]
+
+
+def draft_step(step, pledge, return_to):
+    """A step of a draft: the page around its questions is the same for every draft at that
+    point of the form (how far it got, whether this step was kept unfinished), so only the
+    questions with this draft's answers are made for each request."""
+    form = form_for_get(step, pledge)
+    fields = step_fields(step, form)
+    if form.errors:  # never on a GET today; a page with errors would be the draft's own
+        return render_step(step, pledge, form, return_to=return_to, fields=fields)
+    point = (pledge.furthest_step, step in steps.incomplete_steps(pledge))
+    return shared_page(
+        lambda: (render_step(step, pledge, form, return_to=return_to, fields=fields), []),
+        own=[fields], varies_by=point, session_keys=DRAFT_SESSION_KEYS)
 
 
 def looks_automated(form, pledge):
@@ -407,7 +436,13 @@ def new_link():
     return redirect_after_post(url_for("intake.saved"))
 
 
-def render_check_answers(pledge, form, status=200, push=False):
+def changeable_answers(pledge):
+    """Every answer of the draft, each step's with a link to change them: the part of "check
+    your answers" that is the draft's."""
+    return get_template_attribute("_pledge_answers.html", "answers")(pledge, changeable=True)
+
+
+def render_check_answers(pledge, form, status=200, push=False, answers=None):
     return render(
         "pledge_form/check_answers.html",
         "pledge_form/_check_answers.html",
@@ -417,8 +452,19 @@ def render_check_answers(pledge, form, status=200, push=False):
         steps=steps.STEPS,
         pledge=pledge,
         form=form,
+        answers=changeable_answers(pledge) if answers is None else answers,
         **error_summary(form),
     )
+
+
+def draft_check_answers(pledge):
+    """"Check your answers" of a complete draft: the page around its answers is the same for
+    every draft that got as far (shared_pages), so only the answers are made per request."""
+    answers = changeable_answers(pledge)
+    return shared_page(
+        lambda: (render_check_answers(pledge, CheckAnswersForm(formdata=None), answers=answers),
+                 []),
+        own=[answers], varies_by=(pledge.furthest_step,), session_keys=DRAFT_SESSION_KEYS)
 
 
 # The URL and endpoint keep their first name, "review": links in emails and bookmarks use it.
@@ -435,7 +481,7 @@ def review():
         flash(_("Some answers are missing. Please complete this step."))
         return redirect_after_post(step_url(incomplete[0]))
     if request.method == "GET":
-        return render_check_answers(pledge, CheckAnswersForm(formdata=None))
+        return draft_check_answers(pledge)
     form = CheckAnswersForm()
     if not form.validate():
         return render_check_answers(pledge, form, status=422)

@@ -1,8 +1,9 @@
 """Pages that are the same for every visitor who has nothing of their own yet (the start page,
-step 1 of a new pledge): made once per process for each page, language and kind of request,
-then served to each visitor with the values that are theirs put back in (the security token
-of their session, step 1's signed time stamp). Making such a page is most of what its request
-costs; the bytes a visitor gets are those a fresh render would give them."""
+step 1 of a new pledge), or for every draft at the same point of the form but for its answers
+(a draft's step): made once per process for each page, language and kind of request, then
+served to each visitor with the values that are theirs put back in (the security token of
+their session, step 1's signed time stamp, their draft's answers). Making such a page is most
+of what its request costs; the bytes a visitor gets are those a fresh render would give them."""
 from typing import Callable, NamedTuple
 
 from flask import current_app, make_response, request, session
@@ -21,6 +22,9 @@ SHARED_SESSION_KEYS = frozenset({"csrf_token", "language", "_permanent"})
 PAGE_SETTINGS = ("CONTACT_EMAIL", "HTMX_VERSION", "DEV_MAILBOX_DIR", "WTF_CSRF_ENABLED")
 PLACEHOLDER = "\x00{}\x00"  # never in a page: templates cannot write a NUL
 KEPT = "intake_shared_pages"  # the app's extension that keeps them, by key()
+# At most this many pages are kept per process (the oldest is let go first): a draft's step is
+# kept for each point of the form a draft can be at, in each language.
+MOST_KEPT = 500
 
 
 class Fresh(NamedTuple):
@@ -30,15 +34,23 @@ class Fresh(NamedTuple):
 
 
 class SharedPage(NamedTuple):
-    body: str  # with a PLACEHOLDER where each fresh value was
+    parts: list  # the page's text, with the index of a fresh value at every odd position
     makers: tuple
     status: int
     headers: tuple
 
+    def filled(self, values):
+        """The page with these values in their places, in one pass: a value put in is never
+        read again, whatever it holds."""
+        parts = self.parts.copy()
+        for position in range(1, len(parts), 2):
+            parts[position] = values[parts[position]]
+        return "".join(parts)
 
-def is_shared():
+
+def is_shared(session_keys=SHARED_SESSION_KEYS):
     return (request.method == "GET" and not request.query_string
-            and SHARED_SESSION_KEYS.issuperset(session))
+            and session_keys.issuperset(session))
 
 
 def key():
@@ -50,42 +62,53 @@ def key():
             tuple(settings.get(name) for name in PAGE_SETTINGS))
 
 
-def shared_page(render):
+def shared_page(render, own=(), varies_by=(), session_keys=SHARED_SESSION_KEYS):
     """The page `render()` makes, made once and kept when the request is one a shared page may
     answer. render() returns (response, [Fresh, ...]): the values of the page that are this
-    visitor's own besides the security token, which is always one."""
-    if not is_shared():
+    visitor's own besides the security token, which is always one. `own`: parts of the page
+    already made for this visitor (their draft's answers), put in place of the kept page's;
+    `varies_by`: whatever else the page shows of theirs (how far their draft is), part of the
+    key; `session_keys`: what their session may hold for them to get a shared page."""
+    if not is_shared(session_keys):
         return render()[0]
     kept = current_app.extensions.setdefault(KEPT, {})
-    page_key = key()
+    page_key = (*key(), *varies_by)
     page = kept.get(page_key)
     if page is None:
         response, fresh = render()
         response = make_response(response)
-        page = keep(response, [Fresh(generate_csrf(), generate_csrf), *fresh])
+        page = keep(response, [Fresh(generate_csrf(), generate_csrf), *fresh], own)
         if page is not None:
-            kept[page_key] = page
+            remember(kept, page_key, page)
         return response
-    body = page.body
-    for index, make in enumerate(page.makers):
-        body = body.replace(PLACEHOLDER.format(index), make())
-    return make_response(body, page.status, list(page.headers))
+    values = [*(make() for make in page.makers), *own]
+    return make_response(page.filled(values), page.status, list(page.headers))
 
 
-def keep(response, fresh):
-    """The page with its fresh values taken out; None for a page that cannot be shared."""
+def keep(response, fresh, own=()):
+    """The page with its fresh values and own parts taken out; None for a page that cannot be
+    shared."""
     if response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers:
         return None
     body = response.get_data(as_text=True)
     if "\x00" in body:
         return None
-    for index, value in enumerate(fresh):
-        if not value.value or value.value not in body:
+    for index, value in enumerate([*(value.value for value in fresh), *own]):
+        if not value or value not in body:
             return None
-        body = body.replace(value.value, PLACEHOLDER.format(index))
+        body = body.replace(value, PLACEHOLDER.format(index))
+    parts = body.split("\x00")  # text, index, text, ...: PLACEHOLDER has a NUL either side
+    parts[1::2] = [int(index) for index in parts[1::2]]
     headers = tuple((name, value) for name, value in response.headers.items()
                     if name != "Content-Length")
-    return SharedPage(body, tuple(value.make for value in fresh), response.status_code, headers)
+    return SharedPage(parts, tuple(value.make for value in fresh), response.status_code,
+                      headers)
+
+
+def remember(kept, page_key, page):
+    while len(kept) >= MOST_KEPT:
+        kept.pop(next(iter(kept)), None)
+    kept[page_key] = page
 
 
 def forget(app):
