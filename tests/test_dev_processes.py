@@ -78,6 +78,18 @@ def test_make_run_stops_with_a_clear_message_when_the_mail_port_is_taken(
     assert redis_servers_of(tmp_path) == []
 
 
+def still_running(processes):
+    """Those of the processes still running, by pid and command line (to say which one)."""
+    running = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                running.append((process.pid, process.cmdline()))
+        except psutil.NoSuchProcess:  # ended while being looked at
+            pass
+    return running
+
+
 def test_make_run_stops_everything_when_its_web_app_gets_sigterm(tmp_path, migrated_database):
     port = free_port()
     env = embedded_setup(tmp_path, migrated_database, PORT=str(port),
@@ -95,8 +107,7 @@ def test_make_run_stops_everything_when_its_web_app_gets_sigterm(tmp_path, migra
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
     assert "the web app ended (exit 143): stopping everything" in said
-    assert [child.pid for child in children
-            if child.is_running() and child.status() != psutil.STATUS_ZOMBIE] == []
+    assert still_running(children) == []
     assert eventually_no_redis_server_of(tmp_path)
     assert not (tmp_path / "redis.db.settings").exists()
 
