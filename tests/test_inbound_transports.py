@@ -226,6 +226,40 @@ def test_watching_the_folder_stores_a_message_as_it_arrives(app, imap_mailbox):
     assert stored_texts(app)[0] == "Olá, here is answer number 1."
 
 
+def test_a_message_that_arrives_while_the_folder_is_polled_is_stored_without_waiting(
+        app, imap_mailbox, monkeypatch):
+    """It arrives after the poll has read the folder and before IDLE begins: IDLE, on the
+    folder opened before the poll, sees it as news (else it waited for IDLE_SECONDS)."""
+    app.config["INBOUND_POLL_SECONDS"] = 60
+    stop = threading.Event()
+    real_poll = imap.poll
+    polls = []
+
+    def poll_then_a_message_arrives(url):
+        result = real_poll(url)
+        polls.append(result)
+        if len(polls) == 1:
+            imap_mailbox.append(a_reply(1))
+        return result
+
+    monkeypatch.setattr(imap, "poll", poll_then_a_message_arrives)
+
+    def watch():
+        with app.app_context():
+            imap.watch(imap_mailbox.url(), stop=stop)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    deadline = time.monotonic() + 10
+    while stored_count(app) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    imap_mailbox.append(a_reply(2))  # wakes the IDLE up, so that the watcher sees the stop
+    watcher.join(10)
+    assert not watcher.is_alive()
+    assert stored_texts(app)[0] == "Olá, here is answer number 1."
+
+
 def test_the_listener_stores_a_message_for_its_domain(app, listener):
     assert deliver(listener, a_reply(), to="pledges+a1b2c3@mayorsmechanism.example") == {}
     assert stored_count(app) == 1

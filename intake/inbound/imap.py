@@ -155,29 +155,46 @@ def _state(mailbox):
 
 def watch(url=None, stop=None):
     """Poll, then wait for news with IDLE when the server offers it (else sleep
-    INBOUND_POLL_SECONDS), and poll again; until `stop` (a threading.Event) is set."""
+    INBOUND_POLL_SECONDS), and poll again; until `stop` (a threading.Event) is set. The folder
+    IDLE waits on is opened before the poll: a message that arrives while the poll runs is
+    news when IDLE begins, where it waited for the next one, or for IDLE_SECONDS."""
     url = url or current_app.config["IMAP_URL"]
     every = current_app.config["INBOUND_POLL_SECONDS"]
     stop = stop or threading.Event()
     while not stop.is_set():
-        result = poll(url)
-        db.session.remove()
-        if result.error is not None or not _idle(url):
-            stop.wait(every)
+        watching = _open_for_idle(url)
+        try:
+            result = poll(url)
+            db.session.remove()
+            if result.error is not None or watching is None or not _idle(watching):
+                stop.wait(every)
+        finally:
+            if watching is not None:
+                _logout(watching)
 
 
-def _idle(url):
-    """Wait in IDLE until the folder changes or IDLE_SECONDS pass; False when the server does
+def _open_for_idle(url):
+    """A connection with the folder selected, to wait on in IDLE; None when the server does
     not offer IDLE (or cannot be reached)."""
     settings = settings_from_url(url)
     try:
         client = connect(settings)
     except (imaplib.IMAP4.error, OSError):
-        return False
+        return None
     try:
-        if "IDLE" not in client.capabilities:
-            return False
-        client.select(_quoted(settings.folder), readonly=True)
+        if "IDLE" in client.capabilities:
+            client.select(_quoted(settings.folder), readonly=True)
+            return client
+    except (imaplib.IMAP4.error, OSError):
+        pass
+    _logout(client)
+    return None
+
+
+def _idle(client):
+    """Wait in IDLE until the folder changes (since it was selected) or IDLE_SECONDS pass;
+    False when IDLE fails."""
+    try:
         tag = client._new_tag()
         client.send(tag + b" IDLE\r\n")
         if not client.readline().startswith(b"+"):
@@ -195,8 +212,6 @@ def _idle(url):
         return True
     except (imaplib.IMAP4.error, OSError):
         return False
-    finally:
-        _logout(client)
 
 
 def inbound_state():
