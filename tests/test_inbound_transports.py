@@ -1,5 +1,6 @@
 """A city's email reaches the app by the IMAP folder it polls (a real Dovecot) or by its own
 LMTP listener, and is stored once whichever way, however often it comes."""
+import contextlib
 import smtplib
 import threading
 import time
@@ -204,8 +205,11 @@ def test_an_imap_server_that_is_down_is_reported_by_the_poll_command(app):
     assert stored_count(app) == 0
 
 
-def test_watching_the_folder_stores_a_message_as_it_arrives(app, imap_mailbox):
-    app.config["INBOUND_POLL_SECONDS"] = 60  # only IDLE can see the message in time
+@contextlib.contextmanager
+def watcher_of(app, imap_mailbox):
+    """The folder watched in a thread, with only IDLE quick enough to see a message in time
+    (polls a minute apart); stopped at the end, which it must be within 10 seconds."""
+    app.config["INBOUND_POLL_SECONDS"] = 60
     stop = threading.Event()
 
     def watch():
@@ -214,15 +218,24 @@ def test_watching_the_folder_stores_a_message_as_it_arrives(app, imap_mailbox):
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    time.sleep(0.5)  # the first poll, then IDLE
-    imap_mailbox.append(a_reply(1))
-    deadline = time.monotonic() + 10
-    while stored_count(app) == 0 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    yield
     stop.set()
-    imap_mailbox.append(a_reply(2))  # wakes the IDLE up, so that the watcher sees the stop
+    imap_mailbox.append(a_reply(99))  # wakes the IDLE up, so that the watcher sees the stop
     watcher.join(10)
     assert not watcher.is_alive()
+
+
+def wait_for_a_stored_message(app, seconds=10):
+    deadline = time.monotonic() + seconds
+    while stored_count(app) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_watching_the_folder_stores_a_message_as_it_arrives(app, imap_mailbox):
+    with watcher_of(app, imap_mailbox):
+        time.sleep(0.5)  # the first poll, then IDLE
+        imap_mailbox.append(a_reply(1))
+        wait_for_a_stored_message(app)
     assert stored_texts(app)[0] == "Olá, here is answer number 1."
 
 
@@ -230,8 +243,6 @@ def test_a_message_that_arrives_while_the_folder_is_polled_is_stored_without_wai
         app, imap_mailbox, monkeypatch):
     """It arrives after the poll has read the folder and before IDLE begins: IDLE, on the
     folder opened before the poll, sees it as news (else it waited for IDLE_SECONDS)."""
-    app.config["INBOUND_POLL_SECONDS"] = 60
-    stop = threading.Event()
     real_poll = imap.poll
     polls = []
 
@@ -243,20 +254,8 @@ def test_a_message_that_arrives_while_the_folder_is_polled_is_stored_without_wai
         return result
 
     monkeypatch.setattr(imap, "poll", poll_then_a_message_arrives)
-
-    def watch():
-        with app.app_context():
-            imap.watch(imap_mailbox.url(), stop=stop)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    deadline = time.monotonic() + 10
-    while stored_count(app) == 0 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    stop.set()
-    imap_mailbox.append(a_reply(2))  # wakes the IDLE up, so that the watcher sees the stop
-    watcher.join(10)
-    assert not watcher.is_alive()
+    with watcher_of(app, imap_mailbox):
+        wait_for_a_stored_message(app)
     assert stored_texts(app)[0] == "Olá, here is answer number 1."
 
 
