@@ -165,11 +165,12 @@ def inbound_listen_command(host, port):
         listener.stop()
 
 
-def wait_for_ctrl_c():
-    """Hold a foreground command (its servers run in threads or processes of their own)."""
+def wait_for_ctrl_c(parent=None):
+    """Hold a foreground command (its servers run in threads or processes of their own); with
+    `parent`, only while that process is still its parent."""
     try:
-        while True:
-            time.sleep(3600)
+        while parent is None or os.getppid() == parent:
+            time.sleep(3600 if parent is None else 0.5)
     except KeyboardInterrupt:
         pass
 
@@ -193,12 +194,14 @@ def dev_mail_server_command(port):
 @click.command("embedded-redis")
 @with_appcontext
 def embedded_redis_command():
-    """Development: start the embedded Redis and hold it until Ctrl-C, then stop it (the other
-    processes join it through the instance folder)."""
+    """Development: start the embedded Redis and hold it until Ctrl-C, or until the process
+    that started this one ends, then stop it (the other processes join it through the
+    instance folder). `make run` starts it outside its process group, so that a signal to the
+    whole group stops the others first and this one last."""
     server = embedded_redis_server(current_app._get_current_object())
     click.echo(f"Embedded Redis on {server.socket_file}", err=True)
     try:
-        wait_for_ctrl_c()
+        wait_for_ctrl_c(parent=os.getppid())
     finally:
         stop_embedded_redis(server)
 

@@ -1,6 +1,7 @@
 """`make run` and the commands run by hand on the embedded setup: a development mail server
 that cannot start stops everything with a clear message, SIGTERM stops everything, and the
 embedded Redis (a daemon outside the process group) stops with the process that started it."""
+import contextlib
 import os
 import signal
 import socket
@@ -90,7 +91,10 @@ def still_running(processes):
     return running
 
 
-def test_make_run_stops_everything_when_its_web_app_gets_sigterm(tmp_path, migrated_database):
+@contextlib.contextmanager
+def make_run(tmp_path, migrated_database):
+    """scripts/run-dev (what `make run` runs) in a process group of its own, up and healthy:
+    (the process, its port, its processes then); killed at the end if still running."""
     port = free_port()
     env = embedded_setup(tmp_path, migrated_database, PORT=str(port),
                          DEV_SMTP_PORT=str(free_port()))
@@ -98,14 +102,38 @@ def test_make_run_stops_everything_when_its_web_app_gets_sigterm(tmp_path, migra
                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         assert wait_until_healthy(port, run) == 200
-        children = psutil.Process(run.pid).children(recursive=True)
+        yield run, port, psutil.Process(run.pid).children(recursive=True)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+
+
+def test_make_run_stopped_by_a_sigterm_to_its_whole_group_stops_redis_last(
+        tmp_path, migrated_database):
+    """As a service manager or `timeout` stops it: the worker and the web app end while the
+    embedded Redis still answers them, then Redis stops."""
+    with make_run(tmp_path, migrated_database) as (run, _port, children):
+        os.killpg(run.pid, signal.SIGTERM)
+        said, _ = run.communicate(timeout=30)
+    assert "Traceback" not in said and "could not connect to Redis" not in said, said
+    assert still_running(children) == []
+    assert eventually_no_redis_server_of(tmp_path)
+
+
+def test_the_embedded_redis_of_make_run_killed_with_sigkill_stops_with_it(
+        tmp_path, migrated_database):
+    with make_run(tmp_path, migrated_database):
+        pass  # killed with SIGKILL on the way out
+    assert eventually_no_redis_server_of(tmp_path)
+
+
+def test_make_run_stops_everything_when_its_web_app_gets_sigterm(tmp_path, migrated_database):
+    with make_run(tmp_path, migrated_database) as (run, port, children):
         web = next(child for child in children if "run" in child.cmdline()
                    and str(port) in child.cmdline())
         web.send_signal(signal.SIGTERM)
         said, _ = run.communicate(timeout=30)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
     assert "the web app ended (exit 143): stopping everything" in said
     assert still_running(children) == []
     assert eventually_no_redis_server_of(tmp_path)
