@@ -7,6 +7,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from html import unescape
 
+from itsdangerous import URLSafeTimedSerializer
+
 from intake.web import human_check, shared_pages
 from intake.web.human_check import shown_at
 
@@ -101,9 +103,19 @@ def test_a_visitor_with_a_draft_or_another_language_gets_a_page_of_their_own(app
     assert '<html lang="en"' in visitor(app).get("/").get_data(as_text=True)
 
 
-def without_stamp(page_text):
-    """The page but for step 1's time stamp, which is new on every showing."""
-    return SHOWN_AT.sub("", page_text)
+def without_stamps(page_text):
+    """The page but for what is signed anew on every showing, with the time in it: step 1's
+    time stamp and the security token (the same session's, signed again each second)."""
+    page_text = SHOWN_AT.sub("", page_text)
+    for token in tokens_in(page_text):
+        page_text = page_text.replace(token, "T")
+    return page_text
+
+
+def session_tokens(app, page_text):
+    """The session's own secret behind each token of the page (Flask-WTF signs it anew)."""
+    serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    return {serializer.loads(token) for token in tokens_in(page_text)}
 
 
 def lisbon_and_tunis(app):
@@ -125,9 +137,11 @@ def test_a_drafts_pages_shared_with_another_draft_are_those_a_fresh_render_gives
             shared_pages.forget(app)
             fresh = tunis.client.get(page, headers=headers)
             assert shared.status_code == fresh.status_code == 200
-            assert without_stamp(shared.get_data(as_text=True)) \
-                == without_stamp(fresh.get_data(as_text=True)), (page, headers)
+            assert without_stamps(shared.get_data(as_text=True)) \
+                == without_stamps(fresh.get_data(as_text=True)), (page, headers)
             assert "Lisbon" not in shared.get_data(as_text=True)
+            [own_token] = session_tokens(app, shared.get_data(as_text=True))
+            assert session_tokens(app, fresh.get_data(as_text=True)) == {own_token}
 
 
 def test_each_draft_sees_its_own_answers_and_token_on_a_shared_page(app):
