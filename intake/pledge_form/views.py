@@ -294,13 +294,12 @@ def new_step_one(step, return_to):
 
 def draft_step(step, pledge, return_to):
     """A step of a draft: the page around its questions is the same for every draft at that
-    point of the form (how far it got, whether this step was kept unfinished), so only the
-    questions with this draft's answers are made for each request."""
+    point of the form (how far it got, whether this step was kept unfinished, whether its form
+    has errors to sum up: none on a GET today), so only the questions with this draft's
+    answers are made for each request."""
     form = form_for_get(step, pledge)
     fields = step_fields(step, form)
-    if form.errors:  # never on a GET today; a page with errors would be the draft's own
-        return render_step(step, pledge, form, return_to=return_to, fields=fields)
-    point = (pledge.furthest_step, step in steps.incomplete_steps(pledge))
+    point = (pledge.furthest_step, step in steps.incomplete_steps(pledge), bool(form.errors))
     return shared_page(
         lambda: (render_step(step, pledge, form, return_to=return_to, fields=fields), []),
         own=[fields], varies_by=point, session_keys=DRAFT_SESSION_KEYS)

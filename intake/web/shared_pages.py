@@ -93,10 +93,10 @@ def keep(response, fresh, own=()):
     body = response.get_data(as_text=True)
     if "\x00" in body:
         return None
-    for index, value in enumerate([*(value.value for value in fresh), *own]):
-        if not value or value not in body:
+    for index, text in enumerate([*(value.value for value in fresh), *own]):
+        if not text or text not in body:
             return None
-        body = body.replace(value, PLACEHOLDER.format(index))
+        body = body.replace(text, PLACEHOLDER.format(index))
     parts = body.split("\x00")  # text, index, text, ...: PLACEHOLDER has a NUL either side
     parts[1::2] = [int(index) for index in parts[1::2]]
     headers = tuple((name, value) for name, value in response.headers.items()
