@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -35,6 +34,7 @@ from ..pledges.answers import (
     save_step,
     typed_answers,
 )
+from ..web import shared_fields
 from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
@@ -148,7 +148,7 @@ def step_fields(step, form):
     fill_choices(form)
     if isinstance(form, HumanCheck):
         form.keep_shown_at()
-    return Markup(render_template(f"pledge_form/steps/_{step.slug}.html", form=form))
+    return shared_fields.render_form(f"pledge_form/steps/_{step.slug}.html", form)
 
 
 def render_step(step, pledge, form, status=200, problem=None, push=False, return_to=None,

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, StopV
 from wtforms.widgets import CheckboxInput, ListWidget, Select, core
 
 from ..extensions import lazy_gettext as _l
+from . import shared_fields
 
 # Control characters other than tab and newlines cannot be stored in PostgreSQL text (NUL) and
 # have no place in an answer; refuse them with a message rather than fail on save. C1 controls
@@ -169,6 +170,14 @@ class LongListSelect(Select):
         kwargs.setdefault("id", field.id)
         if field.flags.required:
             kwargs.setdefault("required", True)
+        options = shared_fields.hole(field, "options")
+        if options is None:
+            options = self.options_of(field)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+    def options_of(self, field):
+        """The options of a long list, the chosen one marked."""
+        key = field.long_list_key
         options = self.rendered_options.get(key)
         if options is None:
             options = self.rendered_options[key] = "".join(
@@ -178,7 +187,7 @@ class LongListSelect(Select):
             value = escape(field.data)
             options = options.replace(f'<option value="{value}">',
                                       f'<option selected value="{value}">', 1)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+        return options
 
 
 def long_list(field, key, choices):

@@ -105,8 +105,9 @@ def keep(response, fresh, own=()):
                       headers)
 
 
-def remember(kept, page_key, page):
-    while len(kept) >= MOST_KEPT:
+def remember(kept, page_key, page, most_kept=None):
+    """Keep the page, letting the oldest go first beyond `most_kept` (MOST_KEPT by default)."""
+    while len(kept) >= (most_kept or MOST_KEPT):
         kept.pop(next(iter(kept)), None)
     kept[page_key] = page
 

@@ -10,6 +10,7 @@ from ..catalogue import compacts, countries, regions, vocabularies
 from ..email import faults, kinds, problems, statuses
 from ..inbound import archive
 from ..pledges import audit, status, summary
+from . import shared_fields
 from .i18n import LANGUAGE_NAMES, SWITCH_LANGUAGE, current_language, language_switch
 
 
@@ -48,10 +49,14 @@ def choice_options(group):
     for index, choice in enumerate(group.iter_choices()):
         option_id = f"{group.id}-{index}"
         if choice.render_kw:  # attributes of its own: WTForms renders it
+            shared_fields.refuse()
             html = list(group)[index]()
         else:
+            checked = shared_fields.hole(group, "checked", index)
+            if checked is None:
+                checked = " checked" if choice.selected else ""
             html = Markup(
-                f"<input{' checked' if choice.selected else ''} id=\"{escape(option_id)}\" "
+                f"<input{checked} id=\"{escape(option_id)}\" "
                 f"name=\"{name}\"{' required' if required else ''} type=\"{input_type}\" "
                 f"value=\"{escape(choice.value)}\">")
         yield ChoiceOption(option_id, str(choice.value), choice.label, html)

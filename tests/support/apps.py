@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from intake import create_app
 from intake.email.smtp import close_kept_connection
 from intake.extensions import close_redis, db, get_redis, stop_embedded_redis
-from intake.web import shared_pages
+from intake.web import shared_fields, shared_pages
 
 TABLES_CHILD_FIRST = ("inbound_attachment", "inbound_message", "archive_import",
                       "pledge_contact", "mailbox_state", "audit_entry", "note",
@@ -214,6 +214,7 @@ def app(session_app):
     session_app.config.clear()
     session_app.config.update(settings)
     shared_pages.forget(session_app)  # made under the test's settings
+    shared_fields.forget(session_app)
 
 
 @pytest.fixture
