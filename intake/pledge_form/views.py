@@ -34,14 +34,22 @@ from ..pledges.answers import (
     save_step,
     typed_answers,
 )
+from ..pledges.summary import Answer, Section
 from ..web import shared_fields
 from ..web.errors import error_summary
 from ..web.fields import long_list, options
 from ..web.htmx import redirect_after_post, render, wants_partial
 from ..web.human_check import HumanCheck, shown_at_stamp
-from ..web.i18n import SWITCH_LANGUAGE, current_language, remember_language, switch_returns_to
+from ..web.i18n import (
+    SWITCH_LANGUAGE,
+    current_language,
+    remember_language,
+    select_locale,
+    switch_returns_to,
+)
 from ..web.paths import public_url
 from ..web.shared_pages import SHARED_SESSION_KEYS, Fresh, shared_page
+from ..web.templating import answer_sections
 from . import unshown_links
 from .forms import STEP_FORMS, CheckAnswersForm, EmailLinkForm
 
@@ -437,8 +445,41 @@ def new_link():
 
 def changeable_answers(pledge):
     """Every answer of the draft, each step's with a link to change them: the part of "check
-    your answers" that is the draft's."""
-    return get_template_attribute("_pledge_answers.html", "answers")(pledge, changeable=True)
+    your answers" that is the draft's. Made once for each shape of the answers (the sections,
+    their labels, which answers are empty and how many items each list holds) and language,
+    then filled in with the draft's answers (shared_fields)."""
+    sections = answer_sections(pledge)
+    shape = tuple((section.slug, section.title,
+                   tuple((answer.label, answer_shape(answer.value)) for answer in section.answers))
+                  for section in sections)
+    values = [value for section in sections for answer in section.answers
+              for value in answer_texts(answer.value)]
+    answer_list = get_template_attribute("_pledge_answers.html", "answer_list")
+    return shared_fields.filled_in(
+        ("_pledge_answers.html", select_locale(), shape),
+        lambda texts: answer_list(sections_of(shape, texts), changeable=True), values)
+
+
+def answer_shape(value):
+    """An answer not given as itself (its text or list is empty), else how it is given."""
+    if not value:
+        return "" if isinstance(value, str) else ()
+    return "text" if isinstance(value, str) else len(value)
+
+
+def answer_texts(value):
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def sections_of(shape, texts):
+    """The sections of that shape, their answers given by `texts` in order."""
+    texts = iter(texts)
+    return [Section(slug, title, [
+        Answer(label, kind if kind in ("", ()) else next(texts) if kind == "text"
+               else [next(texts) for _item in range(kind)])
+        for label, kind in answers]) for slug, title, answers in shape]
 
 
 def render_check_answers(pledge, form, status=200, push=False, answers=None):

@@ -153,22 +153,16 @@ def made_to_keep(template, form, fields, html):
         _recording.reset(token)
         for field, raw_data, data in saved:
             field.raw_data, field.data = raw_data, data
-    parts = marked.split("\x00")  # text, index, text, ...: a mark has a NUL either side
-    parts[1::2] = [int(index) for index in parts[1::2]]
-    shared = SharedFields(parts, tuple(recording.holes))
+    shared = SharedFields(split_marked(marked), tuple(recording.holes))
     if recording.refused or generate_csrf() in marked or filled(shared, fields) != html:
         return REFUSED
     return shared
 
 
 def filled(shared, fields):
-    """The kept HTML with each hole filled in from these fields, in one pass: what is put in
-    is never read again, whatever it holds."""
+    """The kept HTML with each hole filled in from these fields."""
     choices = {}
-    parts = shared.parts.copy()
-    for position in range(1, len(parts), 2):
-        parts[position] = part_of(shared.holes[parts[position]], fields, choices)
-    return "".join(parts)
+    return filled_with(shared.parts, [part_of(hole, fields, choices) for hole in shared.holes])
 
 
 def part_of(hole, fields, choices):
@@ -180,6 +174,40 @@ def part_of(hole, fields, choices):
     if field.name not in choices:
         choices[field.name] = [choice.selected for choice in field.iter_choices()]
     return " checked" if choices[field.name][hole.index] else ""
+
+
+def filled_in(key, render, values):
+    """What render(values) makes, made once per key with marks in place of the values, then
+    filled in with each request's: `render` must show each value (a text, escaped as a
+    template escapes it) where it goes and depend on nothing else but the key. Kept only when
+    the marked text, filled in with these values, is render(values) to the byte."""
+    kept = current_app.extensions.setdefault(KEPT, {})
+    shared = kept.get(key)
+    escaped = [str(escape(value)) for value in values]
+    if shared:
+        return Markup(filled_with(shared.parts, escaped))
+    html = str(render(values))
+    if shared is None and "\x00" not in html:
+        parts = split_marked(str(render([MARK.format(index) for index in range(len(values))])))
+        remember(kept, key, SharedFields(parts, ()) if filled_with(parts, escaped) == html
+                 else REFUSED, MOST_KEPT)
+    return Markup(html)
+
+
+def split_marked(marked):
+    """Text with marks: its parts, the index of a mark at every odd position."""
+    parts = marked.split("\x00")  # text, index, text, ...: a mark has a NUL either side
+    parts[1::2] = [int(index) for index in parts[1::2]]
+    return parts
+
+
+def filled_with(parts, values):
+    """The parts with each mark's value in its place, in one pass: what is put in is never read
+    again, whatever it holds."""
+    parts = parts.copy()
+    for position in range(1, len(parts), 2):
+        parts[position] = values[parts[position]]
+    return "".join(parts)
 
 
 def forget(app):
