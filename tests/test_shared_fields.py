@@ -7,7 +7,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from wtforms import RadioField, SelectChoice, StringField
 
 from intake.web import shared_fields, shared_pages
-from intake.web.fields import options
+from intake.web.fields import long_list, long_select, options
 
 from .support.client import CITY_ANSWERS, STEP_SLUGS, ContactBrowser, step_url
 from .test_shared_pages import HTMX_SWAP, without_stamps
@@ -138,6 +138,10 @@ class ProbeForm(FlaskForm):
     size = RadioField("Size", choices=options([("s", "Small"), ("l", "Large")]))
 
 
+class ProbeWithCountryForm(ProbeForm):
+    country = long_select("Country")
+
+
 class ProbeWithOwnAttributesForm(ProbeForm):
     size = RadioField("Size", choices=[SelectChoice("s", "Small", render_kw={"class": "s"}),
                                        SelectChoice("l", "Large")])
@@ -148,6 +152,8 @@ PROBES = {
                          "{{ o.html }}{% endfor %}",
     "probe/shouting.html": "{{ form.city() }} {{ form.city.data|upper }}",
     "probe/token.html": "{{ form.city() }}{{ form.csrf_token }}",
+    "probe/group.html": "{{ form.city() }}{{ form.size() }}",  # WTForms' own list of radios
+    "probe/country.html": "{{ form.country() }} {{ form.country.data }}",
 }
 
 
@@ -158,9 +164,12 @@ def probe_app(app, monkeypatch):
     return app
 
 
-def probe(app, template, city, size="s", form_class=ProbeForm):
+def probe(app, template, city, size="s", form_class=ProbeForm, country=None):
     with app.test_request_context("/"):
-        form = form_class(formdata=None, data={"city": city, "size": size})
+        form = form_class(formdata=None, data={"city": city, "size": size, "country": country})
+        if "country" in form:
+            long_list(form.country, ("probe", "en"), options([("PT", "Portugal"),
+                                                             ("TN", "Tunisia")]))
         return str(shared_fields.render_form(template, form))
 
 
@@ -192,3 +201,20 @@ def test_a_group_with_an_option_of_its_own_attributes_is_made_afresh(probe_app):
     page = probe(probe_app, "probe/widget.html", "Lisbon", size="l",
                  form_class=ProbeWithOwnAttributesForm)
     assert 'checked id="size-1"' in page
+
+
+def test_a_group_shown_by_wtforms_itself_is_made_afresh(probe_app):
+    """Its options are written checked or not, with no hole for them."""
+    probe(probe_app, "probe/group.html", "Lisbon", size="s")
+    assert kept_shapes(probe_app) == 0
+    page = probe(probe_app, "probe/group.html", "Tunis", size="l")
+    assert 'checked id="size-1"' in page and 'checked id="size-0"' not in page
+
+
+def test_a_long_list_whose_answer_is_shown_outside_it_is_made_afresh(probe_app):
+    probe(probe_app, "probe/country.html", "Lisbon", form_class=ProbeWithCountryForm,
+          country="PT")
+    assert kept_shapes(probe_app) == 0
+    page = probe(probe_app, "probe/country.html", "Tunis", form_class=ProbeWithCountryForm,
+                 country="TN")
+    assert page.endswith(" TN") and '<option selected value="TN">' in page

@@ -28,7 +28,7 @@ from wtforms.csrf.core import CSRFTokenField
 from .i18n import select_locale
 from .shared_pages import remember
 
-MARK = "\x00{}\x00"  # never in a page: templates cannot write a NUL, nor answers hold one
+MARK = "\x00{}\x00"  # a NUL either side: a page that holds a NUL of its own is never kept
 KEPT = "intake_shared_fields"  # the app's extension that keeps them, by shape
 MOST_KEPT = 500  # shapes kept per process (the oldest is let go first)
 REFUSED = ()  # kept for a shape its template shows in a way that has no holes
@@ -100,13 +100,18 @@ def is_text(field):
     return isinstance(field, TEXT_FIELDS) and not isinstance(field, CSRFTokenField)
 
 
+def is_long_list(field):
+    """A select of hundreds of options, given them by fields.long_list."""
+    return getattr(field, "long_list_key", None) is not None
+
+
 def shape_of(field):
     """What of a field the kept HTML depends on: whether a text answer is empty, the list and
     language of a long list, nothing for a group (its holes say what is checked), and for any
     other field its answer itself."""
     if is_text(field):
         return bool(field._value())
-    if getattr(field, "long_list_key", None) is not None:
+    if is_long_list(field):
         return field.long_list_key
     if isinstance(field, CHOICE_GROUPS):
         return None
@@ -135,28 +140,43 @@ def render_form(template, form):
 def made_to_keep(template, form, fields, html):
     """The form's questions with marks in place of its answers; REFUSED when the marked HTML,
     filled in with these answers, is not `html` to the byte (the template shows an answer some
-    other way), or when it holds the session's security token: then that shape is made afresh
-    for every request, and never tried again."""
-    recording = Recording()
+    other way), when it changes with the options chosen (a group or a long list shown some
+    other way than through its holes), or
+    when it holds the session's security token: then that shape is made afresh for every
+    request, and never tried again."""
     texts = [field for field in fields.values() if is_text(field) and field._value()]
-    saved = [(field, field.raw_data, field.data) for field in texts]
+    chosen = [field for field in fields.values()
+              if isinstance(field, CHOICE_GROUPS) or is_long_list(field)]
+    saved = [(field, field.raw_data, field.data) for field in [*texts, *chosen]]
+    try:
+        recording, marked = marked_render(template, form, texts)
+        for field in chosen:
+            field.data = [] if isinstance(field, SelectMultipleField) else None
+        unchosen = marked_render(template, form, texts)[1]
+    except Exception:  # it read an answer as what it is (a date's year): it has no hole for it
+        current_app.logger.debug("%s cannot be kept with holes", template, exc_info=True)
+        return REFUSED
+    finally:
+        for field, raw_data, data in saved:
+            field.raw_data, field.data = raw_data, data
+    shared = SharedFields(split_marked(marked), tuple(recording.holes))
+    if (recording.refused or unchosen != marked or generate_csrf() in marked
+            or filled(shared, fields) != html):
+        return REFUSED
+    return shared
+
+
+def marked_render(template, form, texts):
+    """(the holes, the HTML) of the form's questions with a mark for each answer."""
+    recording = Recording()
     token = _recording.set(recording)
     try:
         for field in texts:
             field.data = recording.mark(Hole(field.name, "text"))
             field.raw_data = [field.data]
-        marked = render_template(template, form=form)
-    except Exception:  # it read an answer as what it is (a date's year): it has no hole for it
-        current_app.logger.debug("%s cannot be kept with holes", template, exc_info=True)
-        return REFUSED
+        return recording, render_template(template, form=form)
     finally:
         _recording.reset(token)
-        for field, raw_data, data in saved:
-            field.raw_data, field.data = raw_data, data
-    shared = SharedFields(split_marked(marked), tuple(recording.holes))
-    if recording.refused or generate_csrf() in marked or filled(shared, fields) != html:
-        return REFUSED
-    return shared
 
 
 def filled(shared, fields):
