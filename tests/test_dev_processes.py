@@ -79,16 +79,22 @@ def test_make_run_stops_with_a_clear_message_when_the_mail_port_is_taken(
     assert redis_servers_of(tmp_path) == []
 
 
-def still_running(processes):
-    """Those of the processes still running, by pid and command line (to say which one)."""
-    running = []
-    for process in processes:
-        try:
-            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-                running.append((process.pid, process.cmdline()))
-        except psutil.NoSuchProcess:  # ended while being looked at
-            pass
-    return running
+def still_running(processes, seconds=10):
+    """Those of the processes still running, by pid and command line (to say which one), after
+    up to `seconds`: one that is on its way out gets that long to end (the embedded Redis's
+    holder ends after the script, and a process caught while ending shows no command line)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        running = []
+        for process in processes:
+            try:
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                    running.append((process.pid, process.cmdline()))
+            except psutil.NoSuchProcess:  # ended while being looked at
+                pass
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.1)
 
 
 @contextlib.contextmanager
