@@ -27,13 +27,13 @@ TUNIS = {
     "city": {**CITY_ANSWERS, "city": 'Tunis <b>"&\'</b>', "country": "TN",
              "marrakech_signatory": "no", "language": "fr", "co_cities-0-city": "Sfax",
              "co_cities-0-country": "TN"},
-    "areas": {"action_areas": ["inclusion-social-cohesion"]},
+    "areas": {"action_areas": ["inclusion-social-cohesion", "essential-services"]},
     "pledge": {"title": "Tunis language classes", "commitment_kind": "policy",
                "target_groups": ["women-children"], "start_date": "2027-03-01",
                "end_date": "2030-12-31", "budget_amount": "99000", "budget_currency": "TND",
                "funding_status": "secured", "support_sought": ["peer-exchange"],
                "implementation_stage": "in-progress"},
-    "alignment": {"gcm_objectives": ["23"], "gcr_objectives": ["1"]},
+    "alignment": {"gcm_objectives": ["16", "23"], "gcr_objectives": ["1"]},
 }
 LISBON_ONLY = ("Lisbon", "Porto", "120000", "2028-06-30")
 DRAFT_PAGES = (*(step_url(slug) for slug in STEP_SLUGS), "/pledge/review")
@@ -88,6 +88,7 @@ def test_each_draft_sees_its_own_choices_on_questions_made_once(app):
 
 
 def test_each_draft_checks_its_own_answers_on_a_list_made_once(app):
+    """However many action areas or objectives each chose."""
     lisbon, tunis = draft_of(app, LISBON), draft_of(app, TUNIS)
     lisbon.get("/pledge/review")
     shapes = kept_shapes(app)
@@ -96,6 +97,8 @@ def test_each_draft_checks_its_own_answers_on_a_list_made_once(app):
     assert "Tunis &lt;b&gt;&#34;&amp;&#39;&lt;/b&gt;" in tunis.text
     assert "Tunis language classes" in tunis.text and "Lisbon" not in tunis.text
     assert "Sfax (Tunisia)" in tunis.text and "Porto" not in tunis.text
+    objectives = tunis.text.split("GCM objectives</dt>")[1].split("</dd>")[0]
+    assert objectives.count("<li>") == 2 and "<li>23. " in objectives
 
 
 def test_answers_of_another_shape_get_a_list_of_their_own(app):

@@ -446,14 +446,15 @@ def new_link():
 def changeable_answers(pledge):
     """Every answer of the draft, each step's with a link to change them: the part of "check
     your answers" that is the draft's. Made once for each shape of the answers (the sections,
-    their labels, which answers are empty and how many items each list holds) and language,
-    then filled in with the draft's answers (shared_fields)."""
+    their labels, which answers are not given, which are lists) and language, then filled in
+    with the draft's answers (shared_fields), each list made for the request."""
     sections = answer_sections(pledge)
     shape = tuple((section.slug, section.title,
                    tuple((answer.label, answer_shape(answer.value)) for answer in section.answers))
                   for section in sections)
-    values = [value for section in sections for answer in section.answers
-              for value in answer_texts(answer.value)]
+    answer_items = get_template_attribute("_pledge_answers.html", "answer_items")
+    values = [answer.value if isinstance(answer.value, str) else answer_items(answer.value)
+              for section in sections for answer in section.answers if answer.value]
     answer_list = get_template_attribute("_pledge_answers.html", "answer_list")
     return shared_fields.filled_in(
         ("_pledge_answers.html", select_locale(), shape),
@@ -461,25 +462,19 @@ def changeable_answers(pledge):
 
 
 def answer_shape(value):
-    """An answer not given as itself (its text or list is empty), else how it is given."""
+    """An answer not given as itself (an empty text or list), else whether it is a list."""
     if not value:
         return "" if isinstance(value, str) else ()
-    return "text" if isinstance(value, str) else len(value)
-
-
-def answer_texts(value):
-    if not value:
-        return []
-    return [value] if isinstance(value, str) else list(value)
+    return "text" if isinstance(value, str) else "list"
 
 
 def sections_of(shape, texts):
-    """The sections of that shape, their answers given by `texts` in order."""
+    """The sections of that shape, the answers given taken from `texts` in order (a list as
+    the HTML of its items)."""
     texts = iter(texts)
-    return [Section(slug, title, [
-        Answer(label, kind if kind in ("", ()) else next(texts) if kind == "text"
-               else [next(texts) for _item in range(kind)])
-        for label, kind in answers]) for slug, title, answers in shape]
+    return [Section(slug, title, [Answer(label, kind if kind in ("", ()) else next(texts))
+                                  for label, kind in answers])
+            for slug, title, answers in shape]
 
 
 def render_check_answers(pledge, form, status=200, push=False, answers=None):
