@@ -445,36 +445,28 @@ def new_link():
 
 def changeable_answers(pledge):
     """Every answer of the draft, each step's with a link to change them: the part of "check
-    your answers" that is the draft's. Made once for each shape of the answers (the sections,
-    their labels, which answers are not given, which are lists) and language, then filled in
-    with the draft's answers (shared_fields), each list made for the request."""
+    your answers" that is the draft's. Made once for each set of sections and labels, and
+    language, then filled in with the draft's answers (shared_fields): each answer as the
+    answer_value macro writes it, a text as the template escapes it."""
     sections = answer_sections(pledge)
     shape = tuple((section.slug, section.title,
-                   tuple((answer.label, answer_shape(answer.value)) for answer in section.answers))
-                  for section in sections)
-    answer_items = get_template_attribute("_pledge_answers.html", "answer_items")
-    values = [answer.value if isinstance(answer.value, str) else answer_items(answer.value)
-              for section in sections for answer in section.answers if answer.value]
+                   tuple(answer.label for answer in section.answers)) for section in sections)
+    answer_value = get_template_attribute("_pledge_answers.html", "answer_value")
+    not_given = answer_value("")
+    values = [answer.value if answer.value and isinstance(answer.value, str)
+              else answer_value(answer.value) if answer.value else not_given
+              for section in sections for answer in section.answers]
     answer_list = get_template_attribute("_pledge_answers.html", "answer_list")
     return shared_fields.filled_in(
         ("_pledge_answers.html", select_locale(), shape),
         lambda texts: answer_list(sections_of(shape, texts), changeable=True), values)
 
 
-def answer_shape(value):
-    """An answer not given as itself (an empty text or list), else whether it is a list."""
-    if not value:
-        return "" if isinstance(value, str) else ()
-    return "text" if isinstance(value, str) else "list"
-
-
 def sections_of(shape, texts):
-    """The sections of that shape, the answers given taken from `texts` in order (a list as
-    the HTML of its items)."""
+    """The sections of that shape, their answers taken from `texts` in order."""
     texts = iter(texts)
-    return [Section(slug, title, [Answer(label, kind if kind in ("", ()) else next(texts))
-                                  for label, kind in answers])
-            for slug, title, answers in shape]
+    return [Section(slug, title, [Answer(label, next(texts)) for label in labels])
+            for slug, title, labels in shape]
 
 
 def render_check_answers(pledge, form, status=200, push=False, answers=None):
