@@ -453,13 +453,20 @@ def changeable_answers(pledge):
                    tuple(answer.label for answer in section.answers)) for section in sections)
     answer_value = get_template_attribute("_pledge_answers.html", "answer_value")
     not_given = answer_value("")
-    values = [answer.value if answer.value and isinstance(answer.value, str)
-              else answer_value(answer.value) if answer.value else not_given
+    values = [shown_answer(answer.value, answer_value, not_given)
               for section in sections for answer in section.answers]
     answer_list = get_template_attribute("_pledge_answers.html", "answer_list")
     return shared_fields.filled_in(
         ("_pledge_answers.html", select_locale(), shape),
         lambda texts: answer_list(sections_of(shape, texts), changeable=True), values)
+
+
+def shown_answer(value, answer_value, not_given):
+    """An answer as the answer_value macro writes it; a text as it is (the template escapes it),
+    and "Not given" made once per request."""
+    if not value:
+        return not_given
+    return value if isinstance(value, str) else answer_value(value)
 
 
 def sections_of(shape, texts):
