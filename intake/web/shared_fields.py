@@ -138,12 +138,11 @@ def render_form(template, form):
 
 
 def made_to_keep(template, form, fields, html):
-    """The form's questions with marks in place of its answers; REFUSED when the marked HTML,
+    """The form's questions with marks in place of its answers. REFUSED when the marked HTML,
     filled in with these answers, is not `html` to the byte (the template shows an answer some
     other way), when it changes with the options chosen (a group or a long list shown some
-    other way than through its holes), or
-    when it holds the session's security token: then that shape is made afresh for every
-    request, and never tried again."""
+    other way than through its holes), or when it holds the session's security token: then
+    that shape is made afresh for every request, and never tried again."""
     texts = [field for field in fields.values() if is_text(field) and field._value()]
     chosen = [field for field in fields.values()
               if isinstance(field, CHOICE_GROUPS) or is_long_list(field)]
