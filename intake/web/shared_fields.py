@@ -26,9 +26,8 @@ from wtforms import (
 from wtforms.csrf.core import CSRFTokenField
 
 from .i18n import select_locale
-from .shared_pages import remember
+from .shared_pages import PLACEHOLDER, filled_with, remember, split_marked
 
-MARK = "\x00{}\x00"  # a NUL either side: a page that holds a NUL of its own is never kept
 KEPT = "intake_shared_fields"  # the app's extension that keeps them, by shape
 MOST_KEPT = 500  # shapes kept per process (the oldest is let go first)
 REFUSED = ()  # kept for a shape its template shows in a way that has no holes
@@ -57,7 +56,7 @@ class Recording:
 
     def mark(self, hole):
         self.holes.append(hole)
-        return MARK.format(len(self.holes) - 1)
+        return PLACEHOLDER.format(len(self.holes) - 1)
 
 
 def hole(field, kind, index=0):
@@ -207,26 +206,11 @@ def filled_in(key, render, values):
         return Markup(filled_with(shared.parts, escaped))
     html = str(render(values))
     if shared is None and "\x00" not in html:
-        parts = split_marked(str(render([MARK.format(index) for index in range(len(values))])))
+        marks = [PLACEHOLDER.format(index) for index in range(len(values))]
+        parts = split_marked(str(render(marks)))
         remember(kept, key, SharedFields(parts, ()) if filled_with(parts, escaped) == html
                  else REFUSED, MOST_KEPT)
     return Markup(html)
-
-
-def split_marked(marked):
-    """Text with marks: its parts, the index of a mark at every odd position."""
-    parts = marked.split("\x00")  # text, index, text, ...: a mark has a NUL either side
-    parts[1::2] = [int(index) for index in parts[1::2]]
-    return parts
-
-
-def filled_with(parts, values):
-    """The parts with each mark's value in its place, in one pass: what is put in is never read
-    again, whatever it holds."""
-    parts = parts.copy()
-    for position in range(1, len(parts), 2):
-        parts[position] = values[parts[position]]
-    return "".join(parts)
 
 
 def forget(app):

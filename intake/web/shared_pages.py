@@ -40,12 +40,7 @@ class SharedPage(NamedTuple):
     headers: tuple
 
     def filled(self, values):
-        """The page with these values in their places, in one pass: a value put in is never
-        read again, whatever it holds."""
-        parts = self.parts.copy()
-        for position in range(1, len(parts), 2):
-            parts[position] = values[parts[position]]
-        return "".join(parts)
+        return filled_with(self.parts, values)
 
 
 def is_shared(session_keys=SHARED_SESSION_KEYS):
@@ -97,12 +92,28 @@ def keep(response, fresh, own=()):
         if not text or text not in body:
             return None
         body = body.replace(text, PLACEHOLDER.format(index))
-    parts = body.split("\x00")  # text, index, text, ...: PLACEHOLDER has a NUL either side
-    parts[1::2] = [int(index) for index in parts[1::2]]
+    parts = split_marked(body)
     headers = tuple((name, value) for name, value in response.headers.items()
                     if name != "Content-Length")
     return SharedPage(parts, tuple(value.make for value in fresh), response.status_code,
                       headers)
+
+
+def split_marked(marked):
+    """Text with PLACEHOLDERs in it: its parts, the index of a placeholder at every odd
+    position."""
+    parts = marked.split("\x00")  # text, index, text, ...: PLACEHOLDER has a NUL either side
+    parts[1::2] = [int(index) for index in parts[1::2]]
+    return parts
+
+
+def filled_with(parts, values):
+    """The parts with each placeholder's value in its place, in one pass: a value put in is
+    never read again, whatever it holds."""
+    parts = parts.copy()
+    for position in range(1, len(parts), 2):
+        parts[position] = values[parts[position]]
+    return "".join(parts)
 
 
 def remember(kept, page_key, page, most_kept=None):
