@@ -1,8 +1,11 @@
 """The migrations build the schema on an empty database, and can be walked back and forth."""
 import json
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
@@ -11,7 +14,7 @@ from sqlalchemy import insert, inspect, text
 from intake.extensions import db
 from intake.models import Pledge
 
-from .support.apps import make_app
+from .support.apps import make_app, migrate
 
 
 def table_names():
@@ -108,3 +111,45 @@ def test_drafts_saved_on_the_single_pledge_page_move_to_its_four_pages_and_back(
         upgrade()
         db.session.remove()
         db.engine.dispose()
+
+
+def waiting_on_a_lock(url, seconds=30):
+    """True once some other session of the database waits for a lock (within `seconds`)."""
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(url, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            if watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                               "'Lock' AND pid <> pg_backend_pid()").fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def test_a_migration_racing_another_to_install_unaccent_on_a_new_database_succeeds(
+        postgres_cluster, instance_path):
+    """Two schemas of one new PostgreSQL database migrated at once (two deployments, the
+    suite's parallel processes): both see no unaccent extension and both install it. The one
+    that loses the race goes on with the extension the other made."""
+    url = postgres_cluster.create_database("racing")
+    other_migration = psycopg.connect(url)
+    other_migration.execute("CREATE EXTENSION unaccent SCHEMA public")  # not committed yet
+    failures = []
+
+    def this_migration():
+        try:
+            migrate(make_app(url, instance_path))
+        except Exception as error:
+            failures.append(error)
+
+    migrating = threading.Thread(target=this_migration)
+    migrating.start()
+    try:
+        assert waiting_on_a_lock(url), "the migration never reached the extension"
+    finally:
+        other_migration.commit()
+        other_migration.close()
+        migrating.join(timeout=60)
+    assert failures == []
+    with psycopg.connect(url) as conn:
+        folded = conn.execute("SELECT pledge_search_fold('São Paulo')").fetchone()[0]
+    assert folded == "Sao Paulo"

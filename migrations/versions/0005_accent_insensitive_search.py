@@ -8,6 +8,7 @@ PostgreSQL the index now reads its text through unaccent, wrapped in an IMMUTABL
 that an index may use it; the queue's search folds its words through the same function.
 """
 from alembic import op
+from sqlalchemy.exc import IntegrityError
 
 revision = '0005'
 down_revision = '0004'
@@ -38,7 +39,11 @@ def unaccent_schema():
             "WHERE e.extname = 'unaccent'")
     schema = bind.exec_driver_sql(find).scalar()
     if schema is None:
-        bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        try:
+            with bind.begin_nested():
+                bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        except IntegrityError:  # a migration of another schema, at the same moment, made it
+            pass
         schema = bind.exec_driver_sql(find).scalar()
     return schema
 
