@@ -98,12 +98,12 @@ def still_running(processes, seconds=10):
 
 
 @contextlib.contextmanager
-def make_run(tmp_path, migrated_database):
+def make_run(tmp_path, migrated_database, **settings):
     """scripts/run-dev (what `make run` runs) in a process group of its own, up and healthy:
     (the process, its port, its processes then); killed at the end if still running."""
     port = free_port()
     env = embedded_setup(tmp_path, migrated_database, PORT=str(port),
-                         DEV_SMTP_PORT=str(free_port()))
+                         DEV_SMTP_PORT=str(free_port()), **settings)
     run = subprocess.Popen(["scripts/run-dev"], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
@@ -141,6 +141,21 @@ def test_make_run_stops_everything_when_its_web_app_gets_sigterm(tmp_path, migra
         web.send_signal(signal.SIGTERM)
         said, _ = run.communicate(timeout=30)
     assert "the web app ended (exit 143): stopping everything" in said
+    assert still_running(children) == []
+    assert eventually_no_redis_server_of(tmp_path)
+    assert not (tmp_path / "redis.db.settings").exists()
+
+
+def test_make_run_kills_a_process_that_does_not_end_within_its_stop_seconds(
+        tmp_path, migrated_database):
+    """A worker frozen (SIGSTOP: it cannot act on SIGTERM) does not hold `make run` up for ever:
+    after STOP_SECONDS it is killed, said so, and the embedded Redis still stops after it."""
+    with make_run(tmp_path, migrated_database, STOP_SECONDS="2") as (run, _port, children):
+        worker = next(child for child in children if "worker" in child.cmdline())
+        worker.send_signal(signal.SIGSTOP)
+        os.killpg(run.pid, signal.SIGTERM)
+        said, _ = run.communicate(timeout=30)
+    assert "run-dev: still running after 2 seconds: killed." in said
     assert still_running(children) == []
     assert eventually_no_redis_server_of(tmp_path)
     assert not (tmp_path / "redis.db.settings").exists()
